@@ -1,0 +1,57 @@
+import { Command, CommanderError } from "commander";
+import { isCompiled, resolveHome, type Role, VERSION } from "../core/mod.ts";
+import { runUp } from "./up.ts";
+
+export interface CliDeps {
+  signal: AbortSignal;
+  /** Roles `up` can start in this build. */
+  availableRoles: Role[];
+}
+
+/** Parses the CLI arguments and runs the subcommand; resolves with the exit code. */
+export async function runCli(args: string[], deps: CliDeps): Promise<number> {
+  let code = 0;
+  const program = new Command()
+    .name("halton-meter")
+    .description("Meter every LLM API call this machine makes: a local HTTPS proxy.")
+    .version(VERSION, "-V, --version")
+    .exitOverride()
+    .showHelpAfterError();
+
+  program
+    .command("up")
+    .description("run the edge and daemon in the foreground (Ctrl-C stops them)")
+    .action(async () => {
+      const home = resolveHome(Deno.env);
+      code = await runUp({
+        home,
+        roles: deps.availableRoles,
+        execPath: Deno.execPath(),
+        mainPath: new URL("../main.ts", import.meta.url).pathname,
+        compiled: isCompiled(Deno.execPath()),
+        signal: deps.signal,
+        print: (l) => console.log(l),
+        printError: (l) => console.error(l),
+      });
+    });
+
+  program
+    .command("restart", { hidden: true })
+    .action(() => {
+      console.error(
+        "There is no restart command: run `halton-meter stop && halton-meter start`.",
+      );
+      code = 2;
+    });
+
+  try {
+    await program.parseAsync(args, { from: "user" });
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      return err.exitCode === 0 ? 0 : (err.exitCode || 2);
+    }
+    console.error(`halton-meter: ${(err as Error).message}`);
+    return 1;
+  }
+  return code;
+}

@@ -1,0 +1,163 @@
+/**
+ * `halton-meter up` — run the proxy in the foreground, no service manager needed.
+ *
+ * Starts each available role as its own process (a crash of one never takes the
+ * others down), waits until each reports it is listening, prints the ports and
+ * the environment to use, restarts a role that dies, and on Ctrl-C / SIGTERM
+ * stops them all and waits for them.
+ */
+import { loadConfig } from "../config/mod.ts";
+import { homePaths, type Role, roleCommand } from "../core/mod.ts";
+
+export interface UpOptions {
+  home: string;
+  roles: Role[];
+  execPath: string;
+  mainPath: string;
+  compiled: boolean;
+  /** Aborted on SIGINT/SIGTERM by main.ts. */
+  signal: AbortSignal;
+  print: (line: string) => void;
+  printError: (line: string) => void;
+  readyTimeoutMs?: number;
+}
+
+interface Child {
+  role: Role;
+  process: Deno.ChildProcess;
+  port: number | null;
+  ready: Promise<number>;
+}
+
+export const READY_PREFIX = "HALTON_READY ";
+
+function spawnRole(role: Role, opts: UpOptions): Child {
+  const cmd = roleCommand(role, opts);
+  const process = new Deno.Command(cmd.program, {
+    args: cmd.args,
+    env: { HALTON_METER_HOME: opts.home },
+    stdin: "null",
+    stdout: "piped",
+    stderr: "inherit",
+  }).spawn();
+  let resolveReady!: (port: number) => void;
+  let rejectReady!: (err: Error) => void;
+  const ready = new Promise<number>((res, rej) => {
+    resolveReady = res;
+    rejectReady = rej;
+  });
+  ready.catch(() => {});
+  const child: Child = { role, process, port: null, ready };
+  (async () => {
+    let pending = "";
+    const decoder = new TextDecoder();
+    for await (const chunk of process.stdout) {
+      pending += decoder.decode(chunk, { stream: true });
+      let nl;
+      while ((nl = pending.indexOf("\n")) >= 0) {
+        const line = pending.slice(0, nl);
+        pending = pending.slice(nl + 1);
+        if (line.startsWith(READY_PREFIX)) {
+          try {
+            const info = JSON.parse(line.slice(READY_PREFIX.length)) as { port?: unknown };
+            if (typeof info.port === "number") {
+              child.port = info.port;
+              resolveReady(info.port);
+            }
+          } catch { /* not ours */ }
+        } else if (line.trim() !== "") {
+          opts.print(`[${role}] ${line}`);
+        }
+      }
+    }
+    rejectReady(new Error(`${role} exited before it was ready`));
+  })().catch(() => rejectReady(new Error(`${role} output could not be read`)));
+  return child;
+}
+
+async function stopChild(child: Child, graceMs: number): Promise<void> {
+  try {
+    child.process.kill("SIGTERM");
+  } catch { /* already gone */ }
+  const timer = setTimeout(() => {
+    try {
+      child.process.kill("SIGKILL");
+    } catch { /* already gone */ }
+  }, graceMs);
+  await child.process.status;
+  clearTimeout(timer);
+}
+
+export async function runUp(opts: UpOptions): Promise<number> {
+  const paths = homePaths(opts.home);
+  const cfg = loadConfig(paths.config);
+  if (!cfg.ok) {
+    opts.printError(cfg.message);
+    return 78;
+  }
+  const drainMs = (cfg.config.edge?.drain_timeout_ms ?? 10_000) + 2_000;
+  const children = new Map<Role, Child>();
+  for (const role of opts.roles) children.set(role, spawnRole(role, opts));
+
+  const readyTimeout = opts.readyTimeoutMs ?? 30_000;
+  try {
+    const timeout = new Promise<never>((_, rej) => {
+      const t = setTimeout(
+        () => rej(new Error(`roles not ready within ${readyTimeout} ms`)),
+        readyTimeout,
+      );
+      opts.signal.addEventListener("abort", () => clearTimeout(t), { once: true });
+      Promise.all([...children.values()].map((c) => c.ready)).finally(() => clearTimeout(t));
+    });
+    await Promise.race([Promise.all([...children.values()].map((c) => c.ready)), timeout]);
+  } catch (err) {
+    opts.printError(`halton-meter up: ${(err as Error).message}; see ${paths.logs}/`);
+    await Promise.all([...children.values()].map((c) => stopChild(c, drainMs)));
+    return 1;
+  }
+
+  const port = (role: Role) => children.get(role)?.port;
+  const edgePort = port("edge");
+  opts.print("Halton Meter is up (foreground; Ctrl-C stops it).");
+  opts.print(`  edge    127.0.0.1:${edgePort}   <- point your tools here`);
+  if (children.has("daemon")) {
+    opts.print(`  daemon  127.0.0.1:${port("daemon")}   (metering proxy, chained from the edge)`);
+  } else {
+    opts.print("  daemon  not available in this build: traffic is tunnelled, not metered");
+  }
+  opts.print(`  state   ${opts.home}`);
+  opts.print("Use it from another shell:");
+  opts.print(
+    `  export HTTPS_PROXY=http://127.0.0.1:${edgePort} HTTP_PROXY=http://127.0.0.1:${edgePort}`,
+  );
+  opts.print("  export NO_PROXY=localhost,127.0.0.1,::1");
+  opts.print(`  export SSL_CERT_FILE=${paths.caBundle} NODE_EXTRA_CA_CERTS=${paths.caCert}`);
+
+  // Supervise: a role that dies is restarted, with backoff, until we are told to stop.
+  const backoff = new Map<Role, number>();
+  const watch = (child: Child): Promise<void> =>
+    child.process.status.then(async (status) => {
+      if (opts.signal.aborted) return;
+      const delay = Math.min((backoff.get(child.role) ?? 250) * 2, 10_000);
+      backoff.set(child.role, delay);
+      opts.printError(
+        `halton-meter up: ${child.role} exited (code ${status.code}); restarting in ${delay} ms`,
+      );
+      await new Promise((r) => setTimeout(r, delay));
+      if (opts.signal.aborted) return;
+      const next = spawnRole(child.role, opts);
+      children.set(child.role, next);
+      await watch(next);
+    });
+  const watchers = [...children.values()].map(watch);
+
+  await new Promise<void>((resolve) => {
+    if (opts.signal.aborted) resolve();
+    opts.signal.addEventListener("abort", () => resolve(), { once: true });
+  });
+  opts.print("Stopping Halton Meter...");
+  await Promise.all([...children.values()].map((c) => stopChild(c, drainMs)));
+  await Promise.all(watchers);
+  opts.print("Stopped.");
+  return 0;
+}

@@ -1,0 +1,2 @@
+export { type Config, configSchema } from "./schema.ts";
+export { loadConfig, type LoadConfigResult } from "./load_config.ts";

@@ -1,0 +1,48 @@
+/**
+ * Halton Meter entry point. `--role edge|daemon|watchdog` runs a long-lived
+ * process; anything else is the CLI. This is the only file that calls Deno.exit.
+ */
+import { resolveHome, type Role } from "./core/mod.ts";
+
+const ROLES: readonly Role[] = ["edge", "daemon", "watchdog"];
+
+function roleFromArgs(args: string[]): string | undefined {
+  for (let i = 0; i < args.length; i++) {
+    if (args[i] === "--role") return args[i + 1] ?? "";
+    if (args[i].startsWith("--role=")) return args[i].slice("--role=".length);
+  }
+  return undefined;
+}
+
+function stopSignal(): AbortSignal {
+  const controller = new AbortController();
+  const stop = () => controller.abort();
+  Deno.addSignalListener("SIGTERM", stop);
+  Deno.addSignalListener("SIGINT", stop);
+  return controller.signal;
+}
+
+const READY = "HALTON_READY ";
+const role = roleFromArgs(Deno.args);
+let code: number;
+if (role !== undefined) {
+  if (!ROLES.includes(role as Role)) {
+    console.error(`halton-meter: unknown role "${role}": expected one of ${ROLES.join(", ")}`);
+    code = 2;
+  } else if (role === "edge") {
+    const { runEdge } = await import("./edge/mod.ts");
+    code = await runEdge({
+      home: resolveHome(Deno.env),
+      signal: stopSignal(),
+      echoLogs: Deno.stderr.isTerminal(),
+      onReady: (port) => console.log(`${READY}${JSON.stringify({ role: "edge", port })}`),
+    });
+  } else {
+    console.error(`halton-meter: role "${role}" is not available in this build yet`);
+    code = 2;
+  }
+} else {
+  const { runCli } = await import("./cli/mod.ts");
+  code = await runCli(Deno.args, { signal: stopSignal(), availableRoles: ["edge"] });
+}
+Deno.exit(code);
