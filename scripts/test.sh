@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# The whole test suite: installs what it needs (pinned Deno from npm, Debian tools the
+# tests use), runs `deno test`, and ends with a plain "N passed, N failed" line.
+set -uo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+# shellcheck source=ensure_deno.sh
+. "$root/scripts/ensure_deno.sh"
+
+need=()
+for tool in curl openssl; do command -v "$tool" >/dev/null 2>&1 || need+=("$tool"); done
+if [ ${#need[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "test: installing ${need[*]} with apt-get" >&2
+    apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${need[@]}" >/dev/null
+  else
+    echo "test: missing ${need[*]}; install them and re-run" >&2
+    exit 1
+  fi
+fi
+
+log="$(mktemp)"
+trap 'rm -f "$log"' EXIT
+NO_COLOR=1 "$DENO" test --allow-net --allow-read --allow-write --allow-env --allow-run --allow-sys \
+  "$@" 2>&1 | tee "$log"
+code=${PIPESTATUS[0]}
+summary="$(grep -E '^(ok|FAILED) \| [0-9]+ passed' "$log" | tail -n1)"
+passed="$(sed -nE 's/.*\| ([0-9]+) passed.*/\1/p' <<<"$summary")"
+failed="$(sed -nE 's/.*\| ([0-9]+) failed.*/\1/p' <<<"$summary")"
+if [ -z "$passed" ]; then
+  echo "test: deno test printed no summary (exit $code)" >&2
+  echo "0 passed, 1 failed"
+  exit "${code/#0/1}"
+fi
+echo "${passed} passed, ${failed:-0} failed"
+exit "$code"

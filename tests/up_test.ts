@@ -1,0 +1,72 @@
+import assert from "node:assert/strict";
+import { makeTestCa } from "./_support/test_ca.ts";
+import { run } from "./_support/net.ts";
+import { spawnMain, startMain } from "./_support/role_process.ts";
+
+function alive(pid: number): boolean {
+  try {
+    const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
+    return !/^\d+ \(.*\) Z/.test(stat); // a zombie has exited
+  } catch {
+    return false;
+  }
+}
+
+Deno.test("up starts the roles, answers, and exits cleanly on SIGTERM leaving nothing behind", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "hm-up-" });
+  const home = `${dir}/home`;
+  await Deno.mkdir(home);
+  const ca = await makeTestCa(`${dir}/ca`);
+  const upstream = Deno.serve({
+    hostname: "127.0.0.1",
+    port: 0,
+    cert: ca.certPem,
+    key: ca.keyPem,
+    onListen() {},
+  }, () => new Response("through up\n"));
+  await Deno.writeTextFile(
+    `${home}/config.json`,
+    JSON.stringify({
+      ports: { edge: 0, internal: 0, api: 0 },
+      upstream: { resolve: { "api.openai.com:443": `127.0.0.1:${upstream.addr.port}` } },
+    }),
+  );
+  const up = await startMain(["up"], home, { ready: /edge\s+127\.0\.0\.1:(\d+)/ });
+  try {
+    assert.match(up.stdout(), /export HTTPS_PROXY=http:\/\/127\.0\.0\.1:\d+/);
+    const r = await run("curl", [
+      "-sS",
+      "--fail",
+      "-x",
+      `http://127.0.0.1:${up.port}`,
+      "--cacert",
+      ca.caFile,
+      "https://api.openai.com/v1/models",
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, "through up\n");
+    const edgePid = Number((await Deno.readTextFile(`${home}/run/edge.pid`)).trim());
+    assert.ok(alive(edgePid));
+    const code = await up.stop("SIGTERM");
+    assert.equal(code, 0, up.stderr());
+    assert.match(up.stdout(), /Stopped\./);
+    assert.equal(alive(edgePid), false, "edge process left behind");
+    await assert.rejects(() => Deno.connect({ hostname: "127.0.0.1", port: up.port }));
+  } finally {
+    await up.stop("SIGKILL");
+    await upstream.shutdown();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("up reports an invalid config and exits non-zero", async () => {
+  const home = await Deno.makeTempDir({ prefix: "hm-up-" });
+  try {
+    await Deno.writeTextFile(`${home}/config.json`, JSON.stringify({ porst: {} }));
+    const out = await spawnMain(["up"], home).output();
+    assert.equal(out.code, 78);
+    assert.match(new TextDecoder().decode(out.stderr), /config\.json: unknown key "porst"/);
+  } finally {
+    await Deno.remove(home, { recursive: true });
+  }
+});
