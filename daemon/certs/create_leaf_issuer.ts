@@ -125,6 +125,11 @@ export function createLeafIssuer(
         cache.set(host.name, { leaf });
         return leaf;
       },
+      (err: unknown) => {
+        // Renewal failed: a cached leaf that has not yet expired still beats a failed handshake.
+        if (cached && cached.leaf.notAfter.getTime() > now()) return cached.leaf;
+        throw err;
+      },
     ).finally(() => inFlight.delete(host.name));
     inFlight.set(host.name, minting);
     return minting;

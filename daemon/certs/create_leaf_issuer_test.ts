@@ -228,6 +228,27 @@ Deno.test("a leaf is re-minted once within the renewal margin of expiry", async 
   });
 });
 
+Deno.test("a failed renewal serves the cached leaf until it really expires", async () => {
+  await withCa(async (ca) => {
+    const { deps, clock } = testDeps();
+    let failing = false;
+    const issuer = createLeafIssuer(ca, {
+      ...deps,
+      onMint: () => {
+        if (failing) throw new Error("signing broke");
+      },
+    });
+    const first = await issuer.get("a.example");
+    failing = true;
+    clock.now += 29 * DAY; // inside the renewal margin, still valid
+    assert.equal(await issuer.get("a.example"), first);
+    clock.now += 2 * DAY; // past notAfter
+    await assert.rejects(() => issuer.get("a.example"), /signing broke/);
+    failing = false;
+    assert.notEqual(await issuer.get("a.example"), first);
+  });
+});
+
 Deno.test("a leaf never outlives its CA", async () => {
   await withCa(async (ca) => {
     const caNotAfter = describeCert(ca.certPem).notAfter.getTime();

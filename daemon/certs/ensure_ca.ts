@@ -43,13 +43,8 @@ export async function ensureCa(home: string, deps: EnsureCaDeps = {}): Promise<C
   if (found.certPem === undefined && found.keyPem === undefined) {
     const keyPem = await (deps.generateKeyPem ?? generateRsaKeyPem)();
     const certPem = buildCaCertPem(keyPem, now());
-    // Key first: a lone key is the state a caller that lost a concurrent creation waits out.
-    if (await writeFileAtomic(paths.keyPath, keyPem, { mode: 0o600, noClobber: true })) {
-      created = await writeFileAtomic(paths.certPath, certPem, { mode: 0o644, noClobber: true });
-      found = created ? { certPem, keyPem } : await readPair(paths);
-    } else {
-      found = await waitForCert(paths);
-    }
+    created = await publishNewCa(paths, certPem, keyPem);
+    found = created ? { certPem, keyPem } : await waitForCert(paths);
   }
 
   if (found.keyPem !== undefined) await tighten(paths.keyPath, 0o600);
@@ -79,6 +74,29 @@ interface Pair {
 
 async function readPair(paths: Paths): Promise<Pair> {
   return { certPem: await readIfExists(paths.certPath), keyPem: await readIfExists(paths.keyPath) };
+}
+
+/**
+ * Publishes a freshly generated pair without ever replacing existing files. Returns false
+ * when another process created the CA first (its files are then the ones to use).
+ */
+async function publishNewCa(paths: Paths, certPem: string, keyPem: string): Promise<boolean> {
+  // Key first: a lone key is the state a caller that lost a concurrent creation waits out.
+  if (!await writeFileAtomic(paths.keyPath, keyPem, { mode: 0o600, noClobber: true })) {
+    return false;
+  }
+  try {
+    return await writeFileAtomic(paths.certPath, certPem, { mode: 0o644, noClobber: true });
+  } catch (err) {
+    // Do not strand the key we just published (a lone key needs the user to step in).
+    await Deno.remove(paths.keyPath).catch(() => {});
+    throw new Error(
+      `Cannot write the new CA certificate ${paths.certPath}; check free space and permissions`,
+      {
+        cause: err,
+      },
+    );
+  }
 }
 
 async function waitForCert(paths: Paths): Promise<Pair> {
