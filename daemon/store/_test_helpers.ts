@@ -1,0 +1,58 @@
+import type { StoreTimers } from "./types.ts";
+
+export interface FakeTimer {
+  fn: () => void;
+  ms: number;
+  cancelled: boolean;
+  fired: boolean;
+}
+
+/** Timers that only run when a test fires them, so flush/retry behaviour needs no sleeps. */
+export function fakeTimers(): {
+  timers: StoreTimers;
+  pending(): FakeTimer[];
+  fireAll(): void;
+} {
+  const all: FakeTimer[] = [];
+  const pending = () => all.filter((t) => !t.cancelled && !t.fired);
+  return {
+    timers: {
+      schedule(fn, ms) {
+        const timer: FakeTimer = { fn, ms, cancelled: false, fired: false };
+        all.push(timer);
+        return () => {
+          timer.cancelled = true;
+        };
+      },
+    },
+    pending,
+    fireAll() {
+      for (const t of pending()) {
+        t.fired = true;
+        t.fn();
+      }
+    },
+  };
+}
+
+/** A temp dir with the store's two paths; remove it with `cleanup`. */
+export async function tempPaths(): Promise<
+  { dir: string; path: string; spoolPath: string; cleanup(): Promise<void> }
+> {
+  const dir = await Deno.makeTempDir({ prefix: "halton-store-" });
+  return {
+    dir,
+    path: `${dir}/db.sqlite`,
+    spoolPath: `${dir}/spool.jsonl`,
+    cleanup: () => Deno.remove(dir, { recursive: true }),
+  };
+}
+
+export function spoolLines(spoolPath: string): string[] {
+  try {
+    return Deno.readTextFileSync(spoolPath).split("\n").filter((l) => l.trim() !== "");
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return [];
+    throw error;
+  }
+}

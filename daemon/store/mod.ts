@@ -1,0 +1,23 @@
+/**
+ * The calls store: a non-blocking SQLite writer (WAL, batched transactions, spool
+ * fallback) and the read queries the API and CLI use. Schema: docs/SCHEMA.md.
+ */
+export { openStore } from "./open_store.ts";
+export { callRowToRecord } from "./call_row_to_record.ts";
+export { type CallCursor, decodeCursor, encodeCursor } from "./cursor.ts";
+export { DEFAULT_LIMIT, MAX_LIMIT } from "./list_calls.ts";
+export { StoreUnavailableError } from "./store_unavailable_error.ts";
+export type {
+  CallFilter,
+  CallRow,
+  ListCallsFilter,
+  ListCallsResult,
+  OpenStoreOptions,
+  Store,
+  StoreDeps,
+  StoreState,
+  StoreTimers,
+  SummarizeOptions,
+  SummaryGroupBy,
+  SummaryRow,
+} from "./types.ts";

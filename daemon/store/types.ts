@@ -1,0 +1,178 @@
+import type { CallRecord } from "../../core/call_record.ts";
+
+/** What `/health` reports about the store. */
+export interface StoreState {
+  /** `degraded`: rows go to the spool file instead of the database (see `reason`). */
+  state: "ok" | "degraded";
+  /** Why the store is degraded, e.g. `database is locked (SQLITE_BUSY)`. */
+  reason?: string;
+  /** Rows waiting in memory for the next batch. */
+  queued: number;
+  /** Rows in the spool file waiting to be replayed into the database. */
+  spooled: number;
+  /** Rows lost since open: spool full or unwritable, or invalid records. */
+  dropped: number;
+  /** The last write/spool error seen, kept after recovery for diagnosis. */
+  lastError?: string;
+}
+
+/**
+ * One stored call as the read side returns it (and the HTTP API serves it): the
+ * `calls` columns of docs/SCHEMA.md, except that `stream` and `self_test` are
+ * booleans and `rate_limit_json` is decoded into `rate_limit`.
+ */
+export interface CallRow {
+  id: string;
+  started_at: number;
+  ended_at: number;
+  duration_ms: number;
+  ttfb_ms: number | null;
+  provider: string;
+  host: string;
+  method: string;
+  path: string;
+  endpoint: string;
+  request_model: string | null;
+  response_model: string | null;
+  stream: boolean;
+  status: number | null;
+  error_type: string | null;
+  error_message: string | null;
+  input_tokens: number | null;
+  output_tokens: number | null;
+  cache_read_tokens: number | null;
+  cache_write_5m_tokens: number | null;
+  cache_write_1h_tokens: number | null;
+  reasoning_tokens: number | null;
+  web_search_requests: number | null;
+  web_fetch_requests: number | null;
+  service_tier: string | null;
+  response_id: string | null;
+  usage_completeness: "complete" | "incomplete" | "none";
+  cost_usd: number | null;
+  cost_input_usd: number | null;
+  cost_cache_read_usd: number | null;
+  cost_cache_write_usd: number | null;
+  cost_output_usd: number | null;
+  unpriced_reason: string | null;
+  price_version: string | null;
+  provider_cost_usd: number | null;
+  project: string | null;
+  project_source: string | null;
+  client: string | null;
+  api_key_fp: string | null;
+  provider_request_id: string | null;
+  rate_limit: Record<string, string> | null;
+  bytes_up: number;
+  bytes_down: number;
+  self_test: boolean;
+}
+
+/** Filters shared by `listCalls` and `summarize`. Times are epoch ms. */
+export interface CallFilter {
+  /** Inclusive lower bound on `started_at`. */
+  since?: number;
+  /** Exclusive upper bound on `started_at`. */
+  until?: number;
+  project?: string;
+  /** Matches `request_model` or `response_model` exactly. */
+  model?: string;
+  provider?: string;
+  client?: string;
+  /** Self-test rows are left out unless this is true. */
+  includeSelfTest?: boolean;
+}
+
+export interface ListCallsFilter extends CallFilter {
+  /** Page size; default 100, clamped to 1..1000. */
+  limit?: number;
+  /** `nextCursor` from the previous page. */
+  cursor?: string;
+}
+
+export interface ListCallsResult {
+  /** Newest first: `started_at DESC, id DESC`. */
+  calls: CallRow[];
+  /** Pass as `cursor` for the next page; null on the last page. */
+  nextCursor: string | null;
+}
+
+export type SummaryGroupBy = "day" | "project" | "model" | "provider" | "client";
+
+export interface SummarizeOptions extends CallFilter {
+  groupBy: SummaryGroupBy;
+  /**
+   * For `day`: minutes added to UTC before cutting days (e.g. 120 for UTC+2).
+   * Default 0, i.e. UTC days.
+   */
+  utcOffsetMinutes?: number;
+}
+
+/** One group of a summary. Null counts are summed as 0. */
+export interface SummaryRow {
+  /** `YYYY-MM-DD` for `day`; the project/model/provider/client; null when unknown. */
+  key: string | null;
+  calls: number;
+  input_tokens: number;
+  output_tokens: number;
+  cache_read_tokens: number;
+  /** 5-minute plus 1-hour cache writes. */
+  cache_write_tokens: number;
+  reasoning_tokens: number;
+  /** Sum of priced calls only; see `unpriced_calls`. */
+  cost_usd: number;
+  /** Calls that carry (or should carry) usage but have no cost: the total is a lower bound. */
+  unpriced_calls: number;
+}
+
+/** The store: a non-blocking writer plus read queries on a separate connection. */
+export interface Store {
+  /** Queues one row. Never throws and never blocks on I/O beyond an occasional spool append. */
+  enqueue(record: CallRecord): void;
+  /** Writes everything queued now; when degraded, first tries to recover once. */
+  flush(): Promise<void>;
+  /** Flushes, stops timers, closes both connections. Later enqueues go to the spool. */
+  close(): Promise<void>;
+  state(): StoreState;
+  /** Throws `StoreUnavailableError` when the database cannot be read. */
+  listCalls(filter?: ListCallsFilter): ListCallsResult;
+  /** Throws `StoreUnavailableError` when the database cannot be read. */
+  summarize(options: SummarizeOptions): SummaryRow[];
+}
+
+/** Timers, injectable so tests can fire flush and retry timers by hand. */
+export interface StoreTimers {
+  /** Runs `fn` once after `ms`; returns a function that cancels it. */
+  schedule(fn: () => void, ms: number): () => void;
+}
+
+export interface StoreDeps {
+  timers: StoreTimers;
+  now(): number;
+  /** Called after each committed write transaction with its row count. */
+  onTransaction(rows: number): void;
+  /** Store events worth a log line (degraded, recovered, dropped rows). */
+  log(message: string): void;
+}
+
+export interface OpenStoreOptions {
+  /** The SQLite database file (created if missing). */
+  path: string;
+  /** JSON-lines spool used while the database refuses writes. */
+  spoolPath: string;
+  /** In-memory queue bound; beyond it rows are appended to the spool. Default 10,000. */
+  queueCap?: number;
+  /** Rows per write transaction; a full batch is flushed at once. Default 200. */
+  batchRows?: number;
+  /** Delay before a partial batch is flushed. Default 50 ms. */
+  flushIntervalMs?: number;
+  /** SQLite busy timeout. Default 200 ms. Blocks the event loop, so keep it small. */
+  busyTimeoutMs?: number;
+  /** Spool size cap; rows beyond it are dropped and counted. Default 64 MiB. */
+  spoolCapBytes?: number;
+  /** First recovery retry delay when degraded. Default 1000 ms, doubling. */
+  retryMinMs?: number;
+  /** Retry delay cap. Default 10,000 ms. */
+  retryMaxMs?: number;
+  deps?: Partial<StoreDeps>;
+}
