@@ -1,0 +1,166 @@
+import { joinPath } from "./_path.ts";
+import type { FileDeps } from "./file_deps.ts";
+import type { ProcessDeps } from "./process_deps.ts";
+import { orderRoles, type Role, START_ORDER, STOP_ORDER } from "./roles.ts";
+import {
+  type BackendStep,
+  createReport,
+  type ServiceBackend,
+  type ServiceStatus,
+} from "./service_backend.ts";
+import { roleLogPaths, type ServiceSpec, serviceSpecSchema } from "./service_spec.ts";
+
+export interface DirectBackendOptions {
+  /** The state directory; pid files and the stored spec live in `<home>/run/`. */
+  home: string;
+  files: FileDeps;
+  proc: ProcessDeps;
+  /** How long `stop` waits after SIGTERM before SIGKILL. */
+  stopTimeoutMs?: number;
+}
+
+const POLL_MS = 100;
+
+/**
+ * No service manager (containers, CI): detached processes with pid files under
+ * `<home>/run/<role>.pid`. Nothing restarts them and nothing starts them at login; the
+ * watchdog is the only supervisor. `install` stores the spec so `start` can run later.
+ */
+export function directBackend(opts: DirectBackendOptions): ServiceBackend {
+  const { files, proc } = opts;
+  const runDir = joinPath(opts.home, "run");
+  const specPath = joinPath(runDir, "direct-spec.json");
+  const pidPath = (role: Role) => joinPath(runDir, `${role}.pid`);
+  const stopTimeoutMs = opts.stopTimeoutMs ?? 5000;
+
+  async function readPid(role: Role): Promise<number | null> {
+    const text = await files.readTextFile(pidPath(role));
+    if (text === null) return null;
+    const pid = Number(text.trim());
+    return Number.isInteger(pid) && pid > 0 ? pid : null;
+  }
+
+  async function readSpec(): Promise<ServiceSpec | null> {
+    const text = await files.readTextFile(specPath);
+    if (text === null) return null;
+    let raw: unknown;
+    try {
+      raw = JSON.parse(text);
+    } catch (err) {
+      throw new Error(`Cannot read ${specPath}: ${String(err)}; run halton-meter init again`, {
+        cause: err,
+      });
+    }
+    const parsed = serviceSpecSchema.safeParse(raw);
+    if (!parsed.success) {
+      throw new Error(
+        `Cannot read ${specPath}: ${parsed.error.message}; run halton-meter init again`,
+        { cause: parsed.error },
+      );
+    }
+    return parsed.data;
+  }
+
+  async function startRole(spec: ServiceSpec, role: Role): Promise<BackendStep> {
+    const running = await readPid(role);
+    if (running !== null && proc.isAlive(running)) {
+      return {
+        role,
+        action: "spawn",
+        outcome: "skipped",
+        detail: `already running (pid ${running})`,
+      };
+    }
+    const logs = roleLogPaths(spec, role);
+    const command = spec.roles[role];
+    try {
+      const pid = await proc.spawnDetached({
+        program: command.program,
+        args: command.args,
+        env: spec.env,
+        stdoutPath: logs.stdout,
+        stderrPath: logs.stderr,
+      });
+      await files.writeFile(pidPath(role), `${pid}\n`);
+      return { role, action: "spawn", outcome: "done", detail: `pid ${pid}` };
+    } catch (err) {
+      return { role, action: "spawn", outcome: "failed", detail: String(err) };
+    }
+  }
+
+  async function stopRole(role: Role): Promise<BackendStep> {
+    const pid = await readPid(role);
+    if (pid === null || !proc.isAlive(pid)) {
+      await files.removeFile(pidPath(role));
+      return { role, action: "kill", outcome: "skipped", detail: "not running" };
+    }
+    proc.kill(pid, "SIGTERM");
+    for (let waited = 0; waited < stopTimeoutMs && proc.isAlive(pid); waited += POLL_MS) {
+      await proc.sleep(POLL_MS);
+    }
+    let how = "SIGTERM";
+    if (proc.isAlive(pid)) {
+      proc.kill(pid, "SIGKILL");
+      how = `SIGKILL after ${stopTimeoutMs} ms`;
+    }
+    await files.removeFile(pidPath(role));
+    return { role, action: "kill", outcome: "done", detail: `pid ${pid} (${how})` };
+  }
+
+  async function start(roles: readonly Role[]) {
+    const report = createReport();
+    const spec = await readSpec();
+    for (const role of orderRoles(roles, START_ORDER)) {
+      report.add(
+        spec === null
+          ? {
+            role,
+            action: "spawn",
+            outcome: "failed",
+            detail: `${specPath} does not exist; run halton-meter init`,
+          }
+          : await startRole(spec, role),
+      );
+    }
+    return report.done();
+  }
+
+  return {
+    name: "direct",
+    entryFile: () => null,
+
+    async install(spec: ServiceSpec) {
+      await files.mkdir(runDir);
+      await files.mkdir(spec.logDir);
+      await files.writeFile(specPath, JSON.stringify(spec, null, 2) + "\n");
+      return await start(START_ORDER);
+    },
+
+    start,
+
+    async stop(roles) {
+      const report = createReport();
+      for (const role of orderRoles(roles, STOP_ORDER)) report.add(await stopRole(role));
+      return report.done();
+    },
+
+    async uninstall({ graceful }) {
+      const report = createReport();
+      // Graceful keeps the edge process and its pid file, so a later uninstall can stop it.
+      const down = graceful ? STOP_ORDER.filter((r) => r !== "edge") : STOP_ORDER;
+      for (const role of down) report.add(await stopRole(role));
+      await files.removeFile(specPath);
+      report.add({ role: null, action: "remove", outcome: "done", detail: specPath });
+      return report.done();
+    },
+
+    async status(role): Promise<ServiceStatus> {
+      const pid = await readPid(role);
+      if (pid !== null && proc.isAlive(pid)) return { role, state: "running", pid };
+      if (pid !== null) return { role, state: "stopped", detail: `stale pid file (pid ${pid})` };
+      return (await files.exists(specPath))
+        ? { role, state: "stopped" }
+        : { role, state: "not_installed" };
+    },
+  };
+}

@@ -1,0 +1,46 @@
+import { isAbsolutePath, toPath } from "./_path.ts";
+import type { Role } from "./roles.ts";
+
+/** How a service manager starts one role. `program` is an absolute path. */
+export interface LaunchCommand {
+  program: string;
+  args: string[];
+}
+
+/** Where the running code lives; pass `Deno.execPath()`, `Deno.mainModule` and whether compiled. */
+export interface LaunchContext {
+  execPath: string;
+  /** `file:` URL or absolute path of `main.ts`; ignored when compiled. */
+  mainModule: string;
+  compiled: boolean;
+}
+
+/** Permissions the roles need when run from source (`deno run`); a compiled binary has them baked in. */
+export const SOURCE_PERMISSIONS: readonly string[] = [
+  "--allow-net",
+  "--allow-read",
+  "--allow-write",
+  "--allow-env",
+  "--allow-run",
+  "--allow-sys",
+];
+
+/**
+ * The command a service manager runs for `role`: the binary itself when compiled,
+ * `deno run <permissions> /abs/main.ts` from a source checkout.
+ */
+export function launchCommand(role: Role, ctx: LaunchContext): LaunchCommand {
+  if (!isAbsolutePath(ctx.execPath)) {
+    throw new Error(
+      `Cannot build the ${role} launch command: executable path "${ctx.execPath}" is not absolute; pass Deno.execPath()`,
+    );
+  }
+  if (ctx.compiled) return { program: ctx.execPath, args: ["--role", role] };
+  const main = toPath(ctx.mainModule);
+  if (!isAbsolutePath(main)) {
+    throw new Error(
+      `Cannot build the ${role} launch command: main module "${ctx.mainModule}" is not an absolute path or file: URL; pass Deno.mainModule`,
+    );
+  }
+  return { program: ctx.execPath, args: ["run", ...SOURCE_PERMISSIONS, main, "--role", role] };
+}

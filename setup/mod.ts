@@ -1,0 +1,72 @@
+/**
+ * Setup foundation: service specs, renderers for launchd / systemd / Task Scheduler,
+ * service backends acting through a `CommandRunner`, and the proxy environment with its
+ * rc-file and certifi blocks. Pure where possible; side effects come in through deps.
+ */
+export { isRole, orderRoles, type Role, ROLES, START_ORDER, STOP_ORDER } from "./roles.ts";
+export { launchdLabel, scheduledTaskName, systemdUnitName, TASK_FOLDER } from "./service_names.ts";
+export {
+  type LaunchCommand,
+  launchCommand,
+  type LaunchContext,
+  SOURCE_PERMISSIONS,
+} from "./launch_command.ts";
+export {
+  createServiceSpec,
+  roleLogPaths,
+  type ServiceSpec,
+  type ServiceSpecInput,
+  serviceSpecSchema,
+} from "./service_spec.ts";
+export {
+  COMMAND_NOT_FOUND,
+  type CommandResult,
+  type CommandRunner,
+  createCommandRunner,
+  type RunOptions,
+} from "./command_runner.ts";
+export {
+  createRecordingRunner,
+  type RecordedCall,
+  type RecordingRunner,
+  type Responder,
+} from "./recording_runner.ts";
+export { createFileDeps, type FileDeps } from "./file_deps.ts";
+export { createMemoryFiles, type FileOp, type MemoryFiles } from "./memory_files.ts";
+export { createProcessDeps, type DetachedCommand, type ProcessDeps } from "./process_deps.ts";
+export { renderLaunchdPlist } from "./render_launchd_plist.ts";
+export { lingerHint, renderSystemdUnit } from "./render_systemd_unit.ts";
+export { encodeTaskXml, renderTaskSchedulerXml } from "./render_task_scheduler_xml.ts";
+export {
+  BACKEND_NAMES,
+  type BackendName,
+  type BackendReport,
+  type BackendStep,
+  type EntryFile,
+  type ServiceBackend,
+  type ServiceState,
+  type ServiceStatus,
+} from "./service_backend.ts";
+export { launchdBackend, type LaunchdBackendOptions } from "./launchd_backend.ts";
+export { systemdBackend, type SystemdBackendOptions } from "./systemd_backend.ts";
+export {
+  taskSchedulerBackend,
+  type TaskSchedulerBackendOptions,
+} from "./task_scheduler_backend.ts";
+export { directBackend, type DirectBackendOptions } from "./direct_backend.ts";
+export {
+  type BackendChoice,
+  chooseBackend,
+  type ChooseBackendInput,
+  probeSystemdUser,
+} from "./choose_backend.ts";
+export { NO_PROXY_VALUE, proxyEnv, type ProxyEnvInput } from "./proxy_env.ts";
+export {
+  RC_BEGIN_MARKER,
+  RC_END_MARKER,
+  renderShellRcBlock,
+  type Shell,
+} from "./render_shell_rc_block.ts";
+export { applyRcBlock, removeRcBlock } from "./rc_block.ts";
+export { renderEnvironmentD } from "./render_environment_d.ts";
+export { appendCertifiBlock, CERTIFI_MARKER, removeCertifiBlock } from "./certifi_block.ts";
