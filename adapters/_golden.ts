@@ -1,0 +1,151 @@
+// Test support (imported by *_test.ts only): loads the recorded exchanges in
+// testdata/<family>/ and replays them through findAdapter with several chunkings.
+import assert from "node:assert/strict";
+import type { Usage } from "../core/mod.ts";
+import { findAdapter } from "./find_adapter.ts";
+import type { RequestInfo } from "./types.ts";
+
+export interface Exchange {
+  name: string;
+  host: string;
+  method: string;
+  path: string;
+  query: string;
+  status: number;
+  requestHeaders: Record<string, string>;
+  responseHeaders: Record<string, string>;
+  expectAdapter: { provider: string; endpoint: string };
+  expectRequest: Partial<RequestInfo>;
+  request: Uint8Array | null;
+  response: Uint8Array;
+  expected: Usage;
+}
+
+const TESTDATA = new URL("./testdata/", import.meta.url);
+
+function readJson(url: URL): Record<string, unknown> {
+  const value: unknown = JSON.parse(Deno.readTextFileSync(url));
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw new Error(`Cannot load exchange: ${url.pathname} is not a JSON object`);
+  }
+  return value as Record<string, unknown>;
+}
+
+/** Every `<name>.exchange.json` in testdata/<family>/ with its sibling files, sorted by name. */
+export function loadExchanges(family: string): Exchange[] {
+  const dir = new URL(`${family}/`, TESTDATA);
+  const names = [...Deno.readDirSync(dir)]
+    .map((e) => e.name)
+    .filter((n) => n.endsWith(".exchange.json"))
+    .map((n) => n.slice(0, -".exchange.json".length))
+    .sort();
+  return names.map((name) => {
+    const meta = readJson(new URL(`${name}.exchange.json`, dir));
+    let request: Uint8Array | null = null;
+    try {
+      request = Deno.readFileSync(new URL(`${name}.request.json`, dir));
+    } catch (err) {
+      if (!(err instanceof Deno.errors.NotFound)) throw err;
+    }
+    return {
+      ...(meta as unknown as Omit<Exchange, "name" | "request" | "response" | "expected">),
+      name,
+      request,
+      response: Deno.readFileSync(new URL(String(meta["responseFile"]), dir)),
+      expected: readJson(new URL(`${name}.expected.json`, dir)) as unknown as Usage,
+    };
+  });
+}
+
+/** A small deterministic PRNG (mulberry32) so random splits are reproducible. */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export function splitWhole(bytes: Uint8Array): Uint8Array[] {
+  return [bytes];
+}
+
+export function splitBytewise(bytes: Uint8Array): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  for (let i = 0; i < bytes.length; i++) out.push(bytes.subarray(i, i + 1));
+  return out;
+}
+
+/** Random cut points (including empty chunks) from a seed. */
+export function splitRandom(bytes: Uint8Array, seed: number): Uint8Array[] {
+  const rand = seededRandom(seed);
+  const out: Uint8Array[] = [];
+  let i = 0;
+  while (i < bytes.length) {
+    const n = Math.floor(rand() * Math.min(64, bytes.length - i + 1));
+    out.push(bytes.subarray(i, i + n));
+    i += n;
+  }
+  return out;
+}
+
+export function replayResponse(ex: Exchange, chunks: Uint8Array[], request: RequestInfo): Usage {
+  const adapter = findAdapter(ex.host, ex.path);
+  const parser = adapter.createResponseParser({
+    status: ex.status,
+    headers: new Headers(ex.responseHeaders),
+    request,
+  });
+  for (const c of chunks) parser.push(c);
+  return parser.finish();
+}
+
+export function parseExchangeRequest(ex: Exchange): RequestInfo {
+  const adapter = findAdapter(ex.host, ex.path);
+  return adapter.parseRequest(ex.request, {
+    path: ex.path,
+    query: ex.query,
+    headers: new Headers(ex.requestHeaders),
+  });
+}
+
+/** One Deno.test per family; one step per exchange, each replayed whole, bytewise and at random cuts. */
+export function registerGoldenTests(family: string): void {
+  Deno.test(`golden exchanges: ${family}`, async (t) => {
+    const exchanges = loadExchanges(family);
+    assert.ok(exchanges.length > 0, `no exchanges in testdata/${family}`);
+    for (const ex of exchanges) {
+      await t.step(ex.name, () => {
+        const adapter = findAdapter(ex.host, ex.path);
+        assert.deepEqual(
+          { provider: adapter.provider, endpoint: adapter.endpoint },
+          ex.expectAdapter,
+        );
+        const request = parseExchangeRequest(ex);
+        for (const [key, value] of Object.entries(ex.expectRequest)) {
+          assert.deepEqual(request[key as keyof RequestInfo], value, `request.${key}`);
+        }
+        assert.deepEqual(
+          replayResponse(ex, splitWhole(ex.response), request),
+          ex.expected,
+          "whole",
+        );
+        assert.deepEqual(
+          replayResponse(ex, splitBytewise(ex.response), request),
+          ex.expected,
+          "bytewise",
+        );
+        for (const seed of [1, 2, 3, 42, 1337]) {
+          assert.deepEqual(
+            replayResponse(ex, splitRandom(ex.response, seed), request),
+            ex.expected,
+            `random split, seed ${seed}`,
+          );
+        }
+      });
+    }
+  });
+}
