@@ -1,0 +1,76 @@
+import type { Usage as LibraryUsage } from "@pydantic/genai-prices";
+import type { Usage } from "../../core/mod.ts";
+
+export type LibraryUsageResult =
+  | { ok: true; usage: LibraryUsage }
+  | { ok: false; detail: string };
+
+/**
+ * Converts our Usage into the library's unit-keyed usage.
+ *
+ * Both sides use the same convention, checked against the library's README
+ * ("`input_tokens` is the total number of input tokens. It includes uncached
+ * tokens, cache-read tokens, and cache-write tokens") and its source (the unit
+ * registry decomposes `input_tokens` into leaves by subtracting the more specific
+ * `cache_read_tokens` / `cache_write_tokens` / `cache_write_1h_tokens`, and
+ * `output_tokens` minus `output_reasoning_tokens`). So no re-normalisation is done
+ * here: core/usage.ts already requires adapters to report totals.
+ *
+ * `cache_write_tokens` is the sum of both TTLs and `cache_write_1h_tokens` the 1-hour
+ * part: the library prices the 1-hour part with `cache_write_1h_mtok` and the rest
+ * with `cache_write_mtok` (5-minute). Passing only the 1h key would make it throw
+ * ("Missing usage value for cache_write_tokens with positive reported descendant").
+ *
+ * Only keys the library registers are passed: it warns on stderr for unknown ones.
+ * Counts the library would reject (negative, NaN, parts larger than their total)
+ * are refused here so the caller reports them as data instead of catching a throw.
+ */
+export function toLibraryUsage(
+  usage: Usage,
+  options: { includeOutput: boolean },
+): LibraryUsageResult {
+  const counts: Record<string, number | null> = {
+    inputTokens: usage.inputTokens,
+    outputTokens: usage.outputTokens,
+    cacheReadTokens: usage.cacheReadTokens,
+    cacheWrite5mTokens: usage.cacheWrite5mTokens,
+    cacheWrite1hTokens: usage.cacheWrite1hTokens,
+    reasoningTokens: usage.reasoningTokens,
+    webSearchRequests: usage.webSearchRequests,
+  };
+  for (const [name, value] of Object.entries(counts)) {
+    if (value !== null && !(Number.isFinite(value) && value >= 0)) {
+      return { ok: false, detail: `${name} is ${value}, expected a finite count >= 0` };
+    }
+  }
+  const input = usage.inputTokens ?? 0;
+  const cacheRead = usage.cacheReadTokens ?? 0;
+  const cacheWrite1h = usage.cacheWrite1hTokens ?? 0;
+  const cacheWrite = (usage.cacheWrite5mTokens ?? 0) + cacheWrite1h;
+  if (cacheRead + cacheWrite > input) {
+    return {
+      ok: false,
+      detail: `cache tokens (${cacheRead} read + ${cacheWrite} write) exceed total input ${input}`,
+    };
+  }
+  const out: LibraryUsage = {
+    input_tokens: input,
+    cache_read_tokens: cacheRead,
+    cache_write_tokens: cacheWrite,
+    cache_write_1h_tokens: cacheWrite1h,
+    output_tokens: 0,
+  };
+  if (!options.includeOutput) return { ok: true, usage: out };
+
+  const output = usage.outputTokens ?? 0;
+  const reasoning = usage.reasoningTokens ?? 0;
+  if (reasoning > output) {
+    return { ok: false, detail: `reasoning tokens ${reasoning} exceed total output ${output}` };
+  }
+  out.output_tokens = output;
+  // Priced separately only for models with an `output_reasoning_mtok` price;
+  // otherwise the library leaves them in `output_tokens` at the output rate.
+  if (reasoning > 0) out.output_reasoning_tokens = reasoning;
+  if ((usage.webSearchRequests ?? 0) > 0) out.web_searches = usage.webSearchRequests ?? 0;
+  return { ok: true, usage: out };
+}
