@@ -7,10 +7,14 @@ export interface ProviderError {
 
 function fromErrorObject(e: JsonObject): ProviderError {
   const code = e["code"];
+  const namedCode = typeof code === "string" && /[a-z]/i.test(code) ? code : null;
+  const numericCode = typeof code === "number" || (typeof code === "string" && code !== "")
+    ? String(code)
+    : null;
   const type = stringAt(e, "status") ?? // Gemini: RESOURCE_EXHAUSTED beats 429
-    (typeof code === "string" && code !== "" ? code : null) ?? // OpenAI: rate_limit_exceeded
-    stringAt(e, "type") ?? // Anthropic: overloaded_error
-    (typeof code === "number" ? String(code) : null) ?? // OpenRouter: 429
+    namedCode ?? // OpenAI: rate_limit_exceeded beats type "requests"
+    stringAt(e, "type") ?? // Anthropic: overloaded_error; Mistral: rate_limited beats "1300"
+    numericCode ?? // OpenRouter 429, Azure "429"
     "error";
   return { type, message: stringAt(e, "message") };
 }

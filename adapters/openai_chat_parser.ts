@@ -17,6 +17,28 @@ import type { ResponseContext, ResponseParser } from "./types.ts";
 export interface ChatFlavor {
   /** `usage.cost` is the provider's charge in USD (OpenRouter credits are USD). */
   costIsUsd?: boolean;
+  /**
+   * `reasoning_tokens` are NOT part of `completion_tokens` (xAI: "counted
+   * separately from completion_tokens, but counted in total_tokens").
+   */
+  reasoningOutsideCompletion?: boolean;
+}
+
+/**
+ * Output total from completion and reasoning counts. Besides the flavor flag,
+ * a `total_tokens` equal to prompt + completion + reasoning proves the
+ * reasoning was left out of `completion_tokens`, whoever the provider is.
+ */
+export function outputWithReasoning(
+  input: number | null,
+  output: number | null,
+  reasoning: number | null,
+  total: number | null,
+  outside: boolean,
+): number | null {
+  if (output === null || reasoning === null || reasoning === 0) return output;
+  const additive = outside || (input !== null && total === input + output + reasoning);
+  return additive ? output + reasoning : output;
 }
 
 /**
@@ -29,10 +51,16 @@ export function applyChatUsage(out: Usage, u: JsonObject, flavor: ChatFlavor): v
   const prompt = objAt(u, "prompt_tokens_details");
   const completion = objAt(u, "completion_tokens_details");
   out.inputTokens = countAt(u, "prompt_tokens");
-  out.outputTokens = countAt(u, "completion_tokens");
+  out.reasoningTokens = countAt(completion, "reasoning_tokens");
+  out.outputTokens = outputWithReasoning(
+    out.inputTokens,
+    countAt(u, "completion_tokens"),
+    out.reasoningTokens,
+    countAt(u, "total_tokens"),
+    flavor.reasoningOutsideCompletion === true,
+  );
   out.cacheReadTokens = countAt(prompt, "cached_tokens") ?? countAt(u, "prompt_cache_hit_tokens");
   out.cacheWrite5mTokens = countAt(prompt, "cache_write_tokens");
-  out.reasoningTokens = countAt(completion, "reasoning_tokens");
   if (flavor.costIsUsd === true) out.providerCostUsd = numberAt(u, "cost");
 }
 

@@ -56,10 +56,12 @@ export const COMPATIBLE_FAMILIES: readonly CompatibleFamily[] = [
   },
   { provider: "mistral", host: "api.mistral.ai", chatPaths: ["/v1/chat/completions"] },
   {
+    // xAI counts reasoning outside completion_tokens (in total_tokens only).
     provider: "x-ai",
     host: "api.x.ai",
     chatPaths: ["/v1/chat/completions"],
     responsesPaths: ["/v1/responses"],
+    flavor: { reasoningOutsideCompletion: true },
   },
   { provider: "together", host: "api.together.xyz", chatPaths: ["/v1/chat/completions"] },
   {

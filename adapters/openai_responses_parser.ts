@@ -1,6 +1,7 @@
 import { emptyUsage, type Usage } from "../core/mod.ts";
 import { countAt, isObject, type JsonObject, objAt, parseJson, stringAt } from "./_json.ts";
 import { providerError } from "./_provider_error.ts";
+import { outputWithReasoning } from "./openai_chat_parser.ts";
 import { type BodyEnd, createResponseDriver } from "./_response_driver.ts";
 import type { SseEvent } from "./sse_parser.ts";
 import type { ResponseContext, ResponseParser } from "./types.ts";
@@ -72,9 +73,15 @@ export function createResponsesParser(ctx: ResponseContext): ResponseParser {
       const input = objAt(usage, "input_tokens_details");
       const output = objAt(usage, "output_tokens_details");
       out.inputTokens = countAt(usage, "input_tokens");
-      out.outputTokens = countAt(usage, "output_tokens");
       out.cacheReadTokens = countAt(input, "cached_tokens");
       out.reasoningTokens = countAt(output, "reasoning_tokens");
+      out.outputTokens = outputWithReasoning(
+        out.inputTokens,
+        countAt(usage, "output_tokens"),
+        out.reasoningTokens,
+        countAt(usage, "total_tokens"),
+        false,
+      );
       out.completeness = "complete";
     } else {
       out.completeness = bodyError || (ctx.status >= 400 && out.responseId === null)

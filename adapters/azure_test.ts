@@ -1,0 +1,3 @@
+import { registerGoldenTests } from "./_golden.ts";
+
+registerGoldenTests("azure");
