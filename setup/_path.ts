@@ -1,5 +1,3 @@
-import { fileURLToPath } from "node:url";
-
 /**
  * Joins with the separator the directory already uses, so Windows paths rendered on a
  * POSIX test machine (and the reverse) stay consistent.
@@ -13,13 +11,18 @@ export function joinPath(dir: string, ...names: string[]): string {
   return out;
 }
 
-/** Accepts a `file:` URL (like `Deno.mainModule`) or a path; returns a path. */
+/**
+ * Accepts a `file:` URL (like `Deno.mainModule`) or a path; returns a path. The flavour
+ * comes from the URL itself (`file:///C:/...` is a Windows path), not from the machine
+ * running this code, so Windows entries can be rendered and tested anywhere.
+ */
 export function toPath(pathOrUrl: string): string {
   if (!pathOrUrl.startsWith("file:")) return pathOrUrl;
-  // Decide the flavour from the URL itself, not from the machine running this code.
-  const windows = /^file:\/\/\/[A-Za-z]:/.test(pathOrUrl) ||
-    /^file:\/\/[^/]/.test(pathOrUrl);
-  return fileURLToPath(pathOrUrl, { windows });
+  const url = new URL(pathOrUrl);
+  const path = decodeURIComponent(url.pathname);
+  if (url.hostname !== "") return `\\\\${url.hostname}${path.replaceAll("/", "\\")}`;
+  if (/^\/[A-Za-z]:\//.test(path)) return path.slice(1).replaceAll("/", "\\");
+  return path;
 }
 
 export function isAbsolutePath(path: string): boolean {

@@ -133,7 +133,7 @@ export function launchdBackend(opts: LaunchdBackendOptions): ServiceBackend {
       const result = await runner.run("launchctl", ["print", target(role)]);
       if (result.code === 0) {
         const pid = /^\s*pid = (\d+)\s*$/m.exec(result.stdout);
-        const state = /^\s*state = (\S+)/m.exec(result.stdout)?.[1] ?? "loaded";
+        const state = /^\s*state = (.+?)\s*$/m.exec(result.stdout)?.[1] ?? "loaded";
         return pid
           ? { role, state: "running", pid: Number(pid[1]), detail: state }
           : { role, state: "stopped", detail: state };

@@ -4,7 +4,7 @@ const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
  * `~/.config/environment.d/halton-meter.conf`: the systemd user manager exports these to
  * every unit and graphical session it starts (Linux apps mode). Values are double-quoted;
  * systemd expands `$` in them after unquoting, so characters whose meaning would change
- * are refused rather than guessed at.
+ * are refused rather than guessed at. An empty value leaves the variable unset.
  */
 export function renderEnvironmentD(env: Record<string, string>): string {
   const lines = ["# Written by halton-meter init --apps; halton-meter uninstall removes it."];

@@ -1,0 +1,50 @@
+import assert from "node:assert/strict";
+import { proxyEnv } from "./proxy_env.ts";
+
+const input = {
+  edgePort: 8081,
+  caPath: "/hm/ca/halton-meter-ca.pem",
+  bundlePath: "/hm/ca/ca-bundle.pem",
+};
+
+Deno.test("proxyEnv routes through the edge and trusts the combined bundle", () => {
+  assert.deepEqual(proxyEnv(input), {
+    HTTPS_PROXY: "http://127.0.0.1:8081",
+    https_proxy: "http://127.0.0.1:8081",
+    HTTP_PROXY: "http://127.0.0.1:8081",
+    http_proxy: "http://127.0.0.1:8081",
+    NO_PROXY: "localhost,127.0.0.1,::1",
+    no_proxy: "localhost,127.0.0.1,::1",
+    NODE_EXTRA_CA_CERTS: "/hm/ca/halton-meter-ca.pem",
+    NODE_USE_ENV_PROXY: "1",
+    SSL_CERT_FILE: "/hm/ca/ca-bundle.pem",
+    REQUESTS_CA_BUNDLE: "/hm/ca/ca-bundle.pem",
+    CURL_CA_BUNDLE: "/hm/ca/ca-bundle.pem",
+    GIT_SSL_CAINFO: "/hm/ca/ca-bundle.pem",
+    AWS_CA_BUNDLE: "/hm/ca/ca-bundle.pem",
+    CARGO_HTTP_CAINFO: "/hm/ca/ca-bundle.pem",
+    DENO_CERT: "/hm/ca/ca-bundle.pem",
+  });
+});
+
+Deno.test("proxyEnv never points a file-replacing trust variable at the CA alone", () => {
+  const env = proxyEnv(input);
+  const caAlone = Object.entries(env).filter(([, v]) => v === input.caPath).map(([k]) => k);
+  assert.deepEqual(caAlone, ["NODE_EXTRA_CA_CERTS"]);
+});
+
+Deno.test("proxyEnv carries the project as URL-encoded proxy credentials", () => {
+  const env = proxyEnv({ ...input, project: "my app/@v2:x é" });
+  assert.equal(env.HTTPS_PROXY, "http://my%20app%2F%40v2%3Ax%20%C3%A9@127.0.0.1:8081");
+  assert.equal(env.http_proxy, env.HTTPS_PROXY);
+  const url = new URL(env.HTTPS_PROXY);
+  assert.equal(decodeURIComponent(url.username), "my app/@v2:x é");
+  assert.equal(url.host, "127.0.0.1:8081");
+  assert.equal(proxyEnv({ ...input, project: "" }).HTTPS_PROXY, "http://127.0.0.1:8081");
+});
+
+Deno.test("proxyEnv refuses an invalid port", () => {
+  for (const edgePort of [0, 65536, 80.5, NaN]) {
+    assert.throws(() => proxyEnv({ ...input, edgePort }), /is not 1-65535/);
+  }
+});
