@@ -1,0 +1,9 @@
+// Attribution: who made a call (client, key fingerprint, project) and what the
+// provider said about it (request id, rate limits). Pure functions over headers.
+export { clientFamily } from "./client_family.ts";
+export { apiKeyFingerprint } from "./api_key_fingerprint.ts";
+export { projectFromProxyAuth } from "./project_from_proxy_auth.ts";
+export type { ProjectAttribution } from "./project_from_proxy_auth.ts";
+export { PROJECT_HEADER, projectFromHeader } from "./project_from_header.ts";
+export { rateLimitSnapshot } from "./rate_limit_snapshot.ts";
+export { providerRequestId } from "./provider_request_id.ts";
