@@ -1,7 +1,7 @@
 // Test support (imported by *_test.ts only): loads the recorded exchanges in
 // testdata/<family>/ and replays them through findAdapter with several chunkings.
 import assert from "node:assert/strict";
-import type { Usage } from "../core/mod.ts";
+import { emptyUsage, type Usage } from "../core/mod.ts";
 import { findAdapter } from "./find_adapter.ts";
 import type { RequestInfo } from "./types.ts";
 
@@ -15,7 +15,7 @@ export interface Exchange {
   requestHeaders: Record<string, string>;
   responseHeaders: Record<string, string>;
   expectAdapter: { provider: string; endpoint: string };
-  expectRequest: Partial<RequestInfo>;
+  expectRequest: Record<string, unknown>;
   request: Uint8Array | null;
   response: Uint8Array;
   expected: Usage;
@@ -23,13 +23,35 @@ export interface Exchange {
 
 const TESTDATA = new URL("./testdata/", import.meta.url);
 
-function readJson(url: URL): Record<string, unknown> {
+type JsonRecord = Record<string, unknown>;
+
+function isRecord(v: unknown): v is JsonRecord {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+function readRecord(url: URL): JsonRecord {
   const value: unknown = JSON.parse(Deno.readTextFileSync(url));
-  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+  if (!isRecord(value)) {
     throw new Error(`Cannot load exchange: ${url.pathname} is not a JSON object`);
   }
-  return value as Record<string, unknown>;
+  return value;
 }
+
+function field<T>(rec: JsonRecord, key: string, guard: (v: unknown) => v is T, where: string): T {
+  const v = rec[key];
+  if (!guard(v)) throw new Error(`Cannot load exchange: ${where} has a bad or missing "${key}"`);
+  return v;
+}
+
+const isString = (v: unknown): v is string => typeof v === "string";
+const isNumber = (v: unknown): v is number => typeof v === "number";
+const isStringMap = (v: unknown): v is Record<string, string> =>
+  isRecord(v) && Object.values(v).every(isString);
+const isAdapterKind = (v: unknown): v is { provider: string; endpoint: string } =>
+  isRecord(v) && isString(v["provider"]) && isString(v["endpoint"]);
+const USAGE_KEYS = Object.keys(emptyUsage()).sort().join(",");
+const isUsage = (v: unknown): v is Usage =>
+  isRecord(v) && Object.keys(v).sort().join(",") === USAGE_KEYS;
 
 /** Every `<name>.exchange.json` in testdata/<family>/ with its sibling files, sorted by name. */
 export function loadExchanges(family: string): Exchange[] {
@@ -40,19 +62,32 @@ export function loadExchanges(family: string): Exchange[] {
     .map((n) => n.slice(0, -".exchange.json".length))
     .sort();
   return names.map((name) => {
-    const meta = readJson(new URL(`${name}.exchange.json`, dir));
+    const where = `${family}/${name}`;
+    const meta = readRecord(new URL(`${name}.exchange.json`, dir));
     let request: Uint8Array | null = null;
     try {
       request = Deno.readFileSync(new URL(`${name}.request.json`, dir));
     } catch (err) {
       if (!(err instanceof Deno.errors.NotFound)) throw err;
     }
+    const expected: unknown = readRecord(new URL(`${name}.expected.json`, dir));
+    if (!isUsage(expected)) {
+      throw new Error(`Cannot load exchange: ${where}.expected.json is not a Usage`);
+    }
     return {
-      ...(meta as unknown as Omit<Exchange, "name" | "request" | "response" | "expected">),
       name,
+      host: field(meta, "host", isString, where),
+      method: field(meta, "method", isString, where),
+      path: field(meta, "path", isString, where),
+      query: field(meta, "query", isString, where),
+      status: field(meta, "status", isNumber, where),
+      requestHeaders: field(meta, "requestHeaders", isStringMap, where),
+      responseHeaders: field(meta, "responseHeaders", isStringMap, where),
+      expectAdapter: field(meta, "expectAdapter", isAdapterKind, where),
+      expectRequest: field(meta, "expectRequest", isRecord, where),
       request,
-      response: Deno.readFileSync(new URL(String(meta["responseFile"]), dir)),
-      expected: readJson(new URL(`${name}.expected.json`, dir)) as unknown as Usage,
+      response: Deno.readFileSync(new URL(field(meta, "responseFile", isString, where), dir)),
+      expected,
     };
   });
 }
@@ -125,8 +160,9 @@ export function registerGoldenTests(family: string): void {
           ex.expectAdapter,
         );
         const request = parseExchangeRequest(ex);
+        const actual = new Map<string, unknown>(Object.entries(request));
         for (const [key, value] of Object.entries(ex.expectRequest)) {
-          assert.deepEqual(request[key as keyof RequestInfo], value, `request.${key}`);
+          assert.deepEqual(actual.get(key), value, `request.${key}`);
         }
         assert.deepEqual(
           replayResponse(ex, splitWhole(ex.response), request),
