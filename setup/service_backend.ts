@@ -29,7 +29,11 @@ export interface BackendReport {
   steps: BackendStep[];
 }
 
-/** A file a backend writes for a role, so `doctor` can compare it with what is on disk. */
+/**
+ * A file a backend writes for a role, so `doctor` can compare it with what is on disk.
+ * `content` is the rendered text; the Task Scheduler backend stores it UTF-16LE with a BOM
+ * (`encodeTaskXml`), so decode the file before comparing.
+ */
 export interface EntryFile {
   path: string;
   content: string;
