@@ -207,8 +207,13 @@ function isFreeEndpoint(path: string): boolean {
   return FREE_ENDPOINTS.some((re) => re.test(path));
 }
 
+/** Version of the data in use, for rows no provider table was consulted for. */
 function activePriceVersion(): string {
-  return priceVersion(findProvider({ providerId: "openai" }));
+  try {
+    return priceVersion(findProvider({ providerId: "openai" }));
+  } catch {
+    return priceVersion(undefined);
+  }
 }
 
 function unpriced(reason: UnpricedReason, version: string): Cost {
