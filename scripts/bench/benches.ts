@@ -1,0 +1,14 @@
+import type { BenchLoader } from "./bench_types.ts";
+
+/**
+ * Every bench `deno task bench <name>` can run, in the order `deno task bench`
+ * runs them. To add one (e.g. `metered`): write scripts/bench/<name>_bench.ts
+ * exporting a `Bench`, and add a line here.
+ */
+export const BENCHES: Readonly<Record<string, { summary: string; load: BenchLoader }>> = {
+  edge: {
+    summary: "raw CONNECT tunnel: throughput and set-up latency vs direct and HAProxy",
+    load: async () => (await import("./edge_bench.ts")).edgeBench,
+  },
+  // metered: { summary: "...", load: async () => (await import("./metered_bench.ts")).meteredBench },
+};
