@@ -13,6 +13,8 @@ interface Counts {
   cacheRead: number | null;
   /** TTL split of cacheWrite, when the provider reported one. */
   split: { m5: number; h1: number } | null;
+  /** `output_tokens_details.thinking_tokens`, already inside `output`. */
+  thinking: number | null;
   webSearch: number | null;
   webFetch: number | null;
   serviceTier: string | null;
@@ -22,6 +24,7 @@ function applyUsage(c: Counts, usage: unknown): void {
   if (!isObject(usage)) return;
   c.input = countAt(usage, "input_tokens") ?? c.input;
   c.output = countAt(usage, "output_tokens") ?? c.output;
+  c.thinking = countAt(objAt(usage, "output_tokens_details"), "thinking_tokens") ?? c.thinking;
   c.cacheRead = countAt(usage, "cache_read_input_tokens") ?? c.cacheRead;
   const write = countAt(usage, "cache_creation_input_tokens");
   const creation = objAt(usage, "cache_creation");
@@ -55,6 +58,7 @@ function toUsage(c: Counts, base: Usage): Usage {
     // Without a `cache_creation` object the TTL is the default 5 minutes.
     cacheWrite5mTokens: c.split?.m5 ?? write,
     cacheWrite1hTokens: c.split?.h1 ?? null,
+    reasoningTokens: c.thinking,
     webSearchRequests: c.webSearch,
     webFetchRequests: c.webFetch,
     serviceTier: c.serviceTier,
@@ -78,6 +82,7 @@ export function createAnthropicMessagesParser(ctx: ResponseContext): ResponsePar
     cacheWrite: null,
     cacheRead: null,
     split: null,
+    thinking: null,
     webSearch: null,
     webFetch: null,
     serviceTier: null,

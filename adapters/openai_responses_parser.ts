@@ -74,6 +74,9 @@ export function createResponsesParser(ctx: ResponseContext): ResponseParser {
       const output = objAt(usage, "output_tokens_details");
       out.inputTokens = countAt(usage, "input_tokens");
       out.cacheReadTokens = countAt(input, "cached_tokens");
+      // OpenAI's own TTLs (30m/12h) have no Usage field; the total goes to the
+      // unspecified-TTL bucket.
+      out.cacheWrite5mTokens = countAt(input, "cache_write_tokens");
       out.reasoningTokens = countAt(output, "reasoning_tokens");
       out.outputTokens = outputWithReasoning(
         out.inputTokens,
