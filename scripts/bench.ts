@@ -75,6 +75,7 @@ async function main(args: readonly string[]): Promise<number> {
 
   const scope = createCleanupScope();
   const onSignal = () => {
+    if (scope.signal.aborted) return; // Ctrl-C reaches us twice under `deno task`
     console.error("\nbench: interrupted; stopping processes and removing temp dirs");
     scope.close().finally(() => Deno.exit(130));
   };

@@ -15,7 +15,7 @@ export interface EdgeBenchOptions {
 
 export const EDGE_DEFAULTS: EdgeBenchOptions = {
   bytes: 1 << 30,
-  runs: 5,
+  runs: 7,
   connections: 2000,
   warmup: 200,
   rounds: 4,
