@@ -19,6 +19,14 @@ function stopSignal(): AbortSignal {
   const stop = () => controller.abort();
   Deno.addSignalListener("SIGTERM", stop);
   Deno.addSignalListener("SIGINT", stop);
+  if (Deno.env.get("HALTON_METER_STOP_ON_STDIN_EOF") === "1") {
+    // Started by `up`: our stdin is a pipe from it. When `up` dies, even by SIGKILL,
+    // the pipe closes and we stop too instead of lingering as an orphan.
+    (async () => {
+      const buf = new Uint8Array(64);
+      while ((await Deno.stdin.read(buf)) !== null) { /* nothing is sent */ }
+    })().catch(() => {}).finally(stop);
+  }
   return controller.signal;
 }
 

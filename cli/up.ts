@@ -35,8 +35,9 @@ function spawnRole(role: Role, opts: UpOptions): Child {
   const cmd = roleCommand(role, opts);
   const process = new Deno.Command(cmd.program, {
     args: cmd.args,
-    env: { HALTON_METER_HOME: opts.home },
-    stdin: "null",
+    env: { HALTON_METER_HOME: opts.home, HALTON_METER_STOP_ON_STDIN_EOF: "1" },
+    // Never written to: its closing tells the role that `up` is gone (see main.ts).
+    stdin: "piped",
     stdout: "piped",
     stderr: "inherit",
   }).spawn();

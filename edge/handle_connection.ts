@@ -3,7 +3,7 @@ import type { HealthCache } from "./health_cache.ts";
 import { connectWithTimeout, response, safeClose, withTimeout, writeAll } from "./io.ts";
 import { type Authority, formatAuthority, parseAuthority } from "./parse_authority.ts";
 import { MAX_HEAD_BYTES, parseRequestHead, type RequestHead } from "./parse_request_head.ts";
-import { pipeBoth } from "./pipe.ts";
+import { type BufferBudget, pipeBoth } from "./pipe.ts";
 
 export interface EdgeContext {
   isIntercepted(host: string): boolean;
@@ -19,6 +19,8 @@ export interface EdgeContext {
   /** Body of `GET /health` on the edge port. */
   healthBody(): string;
   connect?: (o: Deno.ConnectOptions) => Promise<Deno.TcpConn>;
+  /** Shared cap on enlarged tunnel buffers. */
+  buffers: BufferBudget;
 }
 
 type HeadRead =
@@ -163,7 +165,7 @@ async function chainToDaemon(
       return true;
     }
   }
-  await pipeBoth(client, daemon);
+  await pipeBoth(client, daemon, ctx.buffers);
   return true;
 }
 
@@ -202,7 +204,7 @@ async function tunnelDirect(
     safeClose(upstream);
     return;
   }
-  await pipeBoth(client, upstream);
+  await pipeBoth(client, upstream, ctx.buffers);
 }
 
 const HOP_BY_HOP = new Set([
@@ -262,7 +264,7 @@ async function forwardPlainHttp(
     safeClose(upstream);
     return;
   }
-  await pipeBoth(client, upstream);
+  await pipeBoth(client, upstream, ctx.buffers);
 }
 
 /** Serves one client connection on the edge port, start to finish. Never throws. */
@@ -286,8 +288,9 @@ export async function handleConnection(conn: Deno.Conn, ctx: EdgeContext): Promi
         return;
       }
       const early = bytes.subarray(head.headLength);
-      const port = ctx.daemonPort();
-      if (port !== undefined && ctx.isIntercepted(target.value.host)) {
+      // Only metered hosts need the daemon's port (a file read): check the host first.
+      const port = ctx.isIntercepted(target.value.host) ? ctx.daemonPort() : undefined;
+      if (port !== undefined) {
         if (await ctx.health.isHealthy()) {
           const headBytes = bytes.subarray(0, head.headLength);
           if (await chainToDaemon(conn, headBytes, early, port, ctx)) return;

@@ -1,20 +1,57 @@
 import { safeClose, writeAll } from "./io.ts";
 
 const MIN_BUFFER = 16 * 1024;
-const MAX_BUFFER = 256 * 1024;
+const MAX_BUFFER = 4 * 1024 * 1024;
 
-async function pump(src: Deno.Conn, dst: Deno.Conn): Promise<number> {
+/**
+ * Memory the edge may spend on enlarged tunnel buffers, all tunnels together.
+ * Bulk transfers need big reads to keep up with loopback (docs/BENCHMARKS.md);
+ * the budget keeps a thousand bulk tunnels from each taking megabytes.
+ */
+export interface BufferBudget {
+  take(bytes: number): boolean;
+  give(bytes: number): void;
+  used(): number;
+}
+
+export function createBufferBudget(limitBytes = 64 * 1024 * 1024): BufferBudget {
+  let used = 0;
+  return {
+    take(bytes) {
+      if (used + bytes > limitBytes) return false;
+      used += bytes;
+      return true;
+    },
+    give(bytes) {
+      used = Math.max(0, used - bytes);
+    },
+    used: () => used,
+  };
+}
+
+async function pump(src: Deno.Conn, dst: Deno.Conn, budget: BufferBudget): Promise<number> {
   // Start small so a thousand idle tunnels cost little; grow only for bulk transfers.
   let buf = new Uint8Array(MIN_BUFFER);
   let total = 0;
-  while (true) {
-    const n = await src.read(buf);
-    if (n === null) break;
-    // Awaiting the write before the next read is the backpressure: a slow reader
-    // stalls its sender instead of growing a buffer here.
-    await writeAll(dst, buf.subarray(0, n));
-    total += n;
-    if (n === buf.length && buf.length < MAX_BUFFER) buf = new Uint8Array(buf.length * 4);
+  try {
+    while (true) {
+      const n = await src.read(buf);
+      if (n === null) break;
+      // Awaiting the write before the next read is the backpressure: a slow reader
+      // stalls its sender instead of growing a buffer here.
+      await writeAll(dst, buf.subarray(0, n));
+      total += n;
+      if (n === buf.length && buf.length < MAX_BUFFER) {
+        const next = Math.min(buf.length * 4, MAX_BUFFER);
+        if (budget.take(next - buf.length)) buf = new Uint8Array(next);
+      } else if (n < MIN_BUFFER && buf.length > MIN_BUFFER) {
+        // The burst is over (interactive or idle stream): give the big buffer back.
+        budget.give(buf.length - MIN_BUFFER);
+        buf = new Uint8Array(MIN_BUFFER);
+      }
+    }
+  } finally {
+    budget.give(buf.length - MIN_BUFFER);
   }
   try {
     await dst.closeWrite(); // propagate the half-close
@@ -33,7 +70,11 @@ export interface PipeResult {
  * one direction is passed on and the other keeps flowing; an error in either
  * direction closes both sockets. Both connections are closed on return.
  */
-export async function pipeBoth(client: Deno.Conn, upstream: Deno.Conn): Promise<PipeResult> {
+export async function pipeBoth(
+  client: Deno.Conn,
+  upstream: Deno.Conn,
+  budget: BufferBudget = createBufferBudget(0),
+): Promise<PipeResult> {
   let error: string | null = null;
   const fail = (err: unknown) => {
     error ??= err instanceof Error ? err.name : String(err);
@@ -42,8 +83,8 @@ export async function pipeBoth(client: Deno.Conn, upstream: Deno.Conn): Promise<
     return 0;
   };
   const [bytesUp, bytesDown] = await Promise.all([
-    pump(client, upstream).catch(fail),
-    pump(upstream, client).catch(fail),
+    pump(client, upstream, budget).catch(fail),
+    pump(upstream, client, budget).catch(fail),
   ]);
   safeClose(client);
   safeClose(upstream);

@@ -11,6 +11,7 @@ import {
 import { handleConnection } from "./handle_connection.ts";
 import { createHealthCache } from "./health_cache.ts";
 import { safeClose, writeAll } from "./io.ts";
+import { createBufferBudget } from "./pipe.ts";
 import { probeDaemonHealth } from "./probe_daemon_health.ts";
 import { readEdgeConfig } from "./read_edge_config.ts";
 import { formatAuthority } from "./parse_authority.ts";
@@ -86,6 +87,7 @@ export async function runEdge(opts: RunEdgeOptions): Promise<number> {
     connectTimeoutMs: cfg.connectTimeoutMs,
     daemonConnectTimeoutMs: cfg.daemonConnectTimeoutMs,
     log,
+    buffers: createBufferBudget(),
     healthBody: () =>
       JSON.stringify({
         status: "ok",

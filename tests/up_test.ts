@@ -31,7 +31,10 @@ Deno.test("up starts the roles, answers, and exits cleanly on SIGTERM leaving no
       upstream: { resolve: { "api.openai.com:443": `127.0.0.1:${upstream.addr.port}` } },
     }),
   );
-  const up = await startMain(["up"], home, { ready: /edge\s+127\.0\.0\.1:(\d+)/ });
+  // The last line of the banner: by then the whole banner is out.
+  const up = await startMain(["up"], home, {
+    ready: /edge\s+127\.0\.0\.1:(\d+)[^]*NODE_EXTRA_CA_CERTS/,
+  });
   try {
     assert.match(up.stdout(), /export HTTPS_PROXY=http:\/\/127\.0\.0\.1:\d+/);
     const r = await run("curl", [
@@ -66,6 +69,25 @@ Deno.test("up reports an invalid config and exits non-zero", async () => {
     const out = await spawnMain(["up"], home).output();
     assert.equal(out.code, 78);
     assert.match(new TextDecoder().decode(out.stderr), /config\.json: unknown key "porst"/);
+  } finally {
+    await Deno.remove(home, { recursive: true });
+  }
+});
+
+Deno.test("roles started by up stop by themselves when up is killed outright", async () => {
+  const home = await Deno.makeTempDir({ prefix: "hm-up-" });
+  try {
+    await Deno.writeTextFile(`${home}/config.json`, JSON.stringify({ ports: { edge: 0 } }));
+    const up = await startMain(["up"], home, { ready: /NODE_EXTRA_CA_CERTS/ });
+    const edgePid = Number((await Deno.readTextFile(`${home}/run/edge.pid`)).trim());
+    assert.ok(alive(edgePid));
+    await up.stop("SIGKILL");
+    let gone = false;
+    for (let i = 0; i < 100 && !gone; i++) {
+      gone = !alive(edgePid);
+      if (!gone) await new Promise((r) => setTimeout(r, 50));
+    }
+    assert.ok(gone, "edge outlived a SIGKILLed up");
   } finally {
     await Deno.remove(home, { recursive: true });
   }

@@ -68,7 +68,10 @@ export async function startMain(
       process.kill(signal);
     } catch { /* gone */ }
     const s = await status;
-    await pumps;
+    // A grandchild that inherited our pipes could hold them open; do not wait on it forever.
+    let t: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([pumps, new Promise((r) => (t = setTimeout(r, 3000)))]);
+    clearTimeout(t);
     return s.code;
   };
   if (outcome !== "ready") {
