@@ -1,0 +1,321 @@
+/**
+ * The interception + forwarding engine: an HTTP proxy listener (CONNECT, `GET /health`) that
+ * terminates TLS for intercepted hosts, forwards each HTTP/1.1 exchange over a verified
+ * keep-alive pool, tees it to an observer, and tunnels every other host raw.
+ */
+import http from "node:http";
+import https from "node:https";
+import net from "node:net";
+import tls from "node:tls";
+import { classifyTlsFailure } from "./classify_error.ts";
+import { createContextCache } from "./create_context_cache.ts";
+import { type ConnectionInfo, forwardExchange } from "./forward_exchange.ts";
+import { openRawTunnel } from "./open_raw_tunnel.ts";
+import { parseProxyHead, type ProxyHead } from "./parse_proxy_head.ts";
+import type {
+  ExchangeErrorKind,
+  MitmOptions,
+  MitmServer,
+  MitmStats,
+  TlsFailureKind,
+} from "./types.ts";
+
+const HEAD_TIMEOUT_MS = 30_000;
+
+function plainResponse(status: number, reason: string, contentType: string, body: string): string {
+  return `HTTP/1.1 ${status} ${reason}\r\ncontent-type: ${contentType}\r\n` +
+    `content-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`;
+}
+
+export function createMitmServer(opts: MitmOptions): MitmServer {
+  const now = opts.now ?? Date.now;
+  const log = opts.log ?? (() => {});
+  const handshakeTimeoutMs = opts.handshakeTimeoutMs ?? 10_000;
+  const stats: MitmStats = {
+    activeConnections: 0,
+    activeExchanges: 0,
+    activeTunnels: 0,
+    totalConnects: 0,
+    totalExchanges: 0,
+    totalTunnels: 0,
+    badProxyRequests: 0,
+    tlsFailures: {
+      "cert-rejected": 0,
+      reset: 0,
+      "handshake-timeout": 0,
+      "not-tls": 0,
+      "certificate-unavailable": 0,
+      other: 0,
+    },
+    exchangeErrors: {
+      upstream_refused: 0,
+      upstream_dns: 0,
+      upstream_tls: 0,
+      upstream_timeout: 0,
+      upstream_reset: 0,
+      upstream_error: 0,
+      client_aborted: 0,
+    },
+    observerErrors: 0,
+    tlsContextsCached: 0,
+  };
+  const contexts = createContextCache(opts.getCertificate, opts.tlsContextCacheSize ?? 256);
+  const agent = new https.Agent({
+    keepAlive: true,
+    maxSockets: opts.maxSocketsPerHost ?? 64,
+    maxFreeSockets: 16,
+    scheduling: "lifo",
+    // Only idle pooled sockets are closed by this (an active request is never timed out).
+    timeout: 30_000,
+    // One prebuilt context: passing `ca` per request makes the agent key every request by the
+    // whole CA bundle text (measured: 12% of CPU). Verification stays on (rejectUnauthorized).
+    secureContext: tls.createSecureContext({
+      ca: [...tls.rootCertificates, ...(opts.upstreamCa ?? [])],
+    }),
+  });
+
+  let closing = false;
+  const sockets = new Set<net.Socket>();
+  const connections = new WeakMap<net.Socket, ConnectionInfo>();
+  const busy = new Map<net.Socket, number>();
+  const inFlight = new Set<Promise<void>>();
+  const tunnels = new Set<{ destroy(): void }>();
+
+  const guard = (what: string, fn: () => void) => {
+    try {
+      fn();
+    } catch (err) {
+      stats.observerErrors++;
+      log("warn", `observer ${what} threw; ignored, forwarding continues`, {
+        error: err instanceof Error ? err.message : String(err),
+      });
+    }
+  };
+  const track = (p: Promise<void>) => {
+    inFlight.add(p);
+    p.finally(() => inFlight.delete(p));
+  };
+
+  const httpServer = http.createServer({
+    maxHeaderSize: 65536,
+    requestTimeout: 0, // LLM requests may upload slowly; the upstream decides
+    headersTimeout: 60_000,
+    keepAliveTimeout: opts.clientKeepAliveMs ?? 60_000,
+  }, (req, res) => {
+    const socket = req.socket;
+    const conn = connections.get(socket);
+    if (!conn) {
+      res.writeHead(400, { connection: "close" }).end();
+      return;
+    }
+    res.sendDate = false; // pass the upstream's headers, add none
+    stats.activeExchanges++;
+    stats.totalExchanges++;
+    busy.set(socket, (busy.get(socket) ?? 0) + 1);
+    const p = forwardExchange(req, res, conn, {
+      agent,
+      resolve: opts.resolve,
+      onCall: opts.onCall,
+      now,
+      maxRequestBodyBytes: opts.maxRequestBodyBytes ?? 4 * 1024 * 1024,
+      connectTimeoutMs: opts.upstreamConnectTimeoutMs ?? 30_000,
+      guard,
+      countError: (kind: ExchangeErrorKind) => stats.exchangeErrors[kind]++,
+    }).finally(() => {
+      stats.activeExchanges--;
+      busy.set(socket, (busy.get(socket) ?? 1) - 1);
+    });
+    track(p);
+  });
+  // Deno's node:http ends every connection after one response unless the server reports it is
+  // listening; ours never listens itself (connections are emitted), so it says so until close.
+  Object.defineProperty(httpServer, "listening", { get: () => !closing });
+  httpServer.on("clientError", (err: Error & { code?: string }, socket: net.Socket) => {
+    if (socket.writable && !socket.destroyed) {
+      socket.end(
+        err.code === "HPE_HEADER_OVERFLOW"
+          ? "HTTP/1.1 431 Request Header Fields Too Large\r\nconnection: close\r\n\r\n"
+          : "HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n",
+      );
+    }
+    socket.destroy();
+  });
+
+  const tlsFailure = (kind: TlsFailureKind, host: string, detail: string) => {
+    stats.tlsFailures[kind]++;
+    log("info", `client TLS handshake failed for ${host}: ${kind}`, { detail });
+  };
+
+  const intercept = (sock: net.Socket, head: Extract<ProxyHead, { kind: "connect" }>) => {
+    contexts.get(head.host).then((ctx) => {
+      stats.tlsContextsCached = contexts.size();
+      if (sock.destroyed) return;
+      sock.write("HTTP/1.1 200 Connection Established\r\n\r\n");
+      if (head.rest.length) sock.unshift(head.rest);
+      const tlsSock = new tls.TLSSocket(sock, {
+        isServer: true,
+        secureContext: ctx, // used when the client sends no SNI
+        ALPNProtocols: ["http/1.1"],
+        SNICallback: (name: string, cb: (err: Error | null, ctx?: tls.SecureContext) => void) => {
+          contexts.get(name || head.host).then((c) => cb(null, c), (e: Error) => {
+            tlsFailure("certificate-unavailable", name, e.message);
+            cb(e);
+          });
+        },
+      });
+      let secured = false;
+      const timer = setTimeout(() => {
+        tlsFailure("handshake-timeout", head.host, `no handshake in ${handshakeTimeoutMs} ms`);
+        tlsSock.destroy();
+      }, handshakeTimeoutMs);
+      tlsSock.once("secure", () => {
+        secured = true;
+        clearTimeout(timer);
+      });
+      tlsSock.on("error", (err: Error) => {
+        if (!secured) {
+          clearTimeout(timer);
+          secured = true; // log a failed handshake once
+          tlsFailure(classifyTlsFailure(err), head.host, err.message);
+        }
+      });
+      tlsSock.once("close", () => {
+        clearTimeout(timer);
+        busy.delete(tlsSock);
+        sock.destroy();
+      });
+      tlsSock.setNoDelay(true);
+      connections.set(tlsSock, {
+        host: head.host,
+        port: head.port,
+        proxyAuthorization: head.proxyAuthorization,
+      });
+      busy.set(tlsSock, 0);
+      httpServer.emit("connection", tlsSock);
+    }, (err: Error) => {
+      tlsFailure("certificate-unavailable", head.host, err.message);
+      const msg = `Halton Meter has no certificate for ${head.host}: ${err.message}\n`;
+      sock.end(plainResponse(502, "Bad Gateway", "text/plain", msg));
+    });
+  };
+
+  const tunnel = (sock: net.Socket, head: Extract<ProxyHead, { kind: "connect" }>) => {
+    const target = opts.resolve(`${head.host}:${head.port}`);
+    stats.activeTunnels++;
+    stats.totalTunnels++;
+    const t = openRawTunnel(sock, target, head.rest, (err) => {
+      log("info", `raw tunnel to ${head.host}:${head.port} failed`, { error: err.message });
+    });
+    tunnels.add(t);
+    track(t.done.finally(() => {
+      stats.activeTunnels--;
+      tunnels.delete(t);
+    }));
+  };
+
+  const answerOrigin = (sock: net.Socket, method: string, path: string) => {
+    if (method === "GET" && (path === "/health" || path.startsWith("/health?"))) {
+      let body: string;
+      let status = 200;
+      try {
+        body = JSON.stringify(opts.health());
+      } catch (err) {
+        status = 500;
+        body = JSON.stringify({ status: "error", error: String(err) });
+      }
+      sock.end(
+        plainResponse(
+          status,
+          status === 200 ? "OK" : "Internal Server Error",
+          "application/json",
+          body,
+        ),
+      );
+      return;
+    }
+    stats.badProxyRequests++;
+    const msg = `Halton Meter's proxy port accepts only CONNECT and GET /health, not ${method}\n`;
+    sock.end(plainResponse(400, "Bad Request", "text/plain", msg));
+  };
+
+  const onSocket = (sock: net.Socket) => {
+    sockets.add(sock);
+    stats.activeConnections++;
+    sock.once("close", () => {
+      sockets.delete(sock);
+      stats.activeConnections--;
+    });
+    sock.on("error", () => {}); // reported through the layer that owns the socket
+    sock.setNoDelay(true);
+    let buf = new Uint8Array(0);
+    const timer = setTimeout(() => sock.destroy(), HEAD_TIMEOUT_MS);
+    const onData = (chunk: Uint8Array) => {
+      const next = new Uint8Array(buf.length + chunk.length);
+      next.set(buf);
+      next.set(chunk, buf.length);
+      buf = next;
+      const head = parseProxyHead(buf);
+      if (head.kind === "incomplete") return;
+      clearTimeout(timer);
+      sock.off("data", onData);
+      sock.pause();
+      if (head.kind === "error") {
+        stats.badProxyRequests++;
+        const reason = head.status === 431 ? "Request Header Fields Too Large" : "Bad Request";
+        sock.end(plainResponse(head.status, reason, "text/plain", head.message + "\n"));
+        return;
+      }
+      if (head.kind === "origin") return answerOrigin(sock, head.method, head.path);
+      if (closing) {
+        sock.end(plainResponse(503, "Service Unavailable", "text/plain", "shutting down\n"));
+        return;
+      }
+      stats.totalConnects++;
+      let intercepted = false;
+      try {
+        intercepted = opts.shouldIntercept(head.host);
+      } catch (err) {
+        log("warn", `shouldIntercept threw for ${head.host}; tunnelling raw`, {
+          error: String(err),
+        });
+      }
+      if (intercepted) intercept(sock, head);
+      else tunnel(sock, head);
+    };
+    sock.on("data", onData);
+    sock.once("close", () => clearTimeout(timer));
+  };
+
+  const listener = net.createServer({ allowHalfOpen: true }, onSocket);
+
+  return {
+    listen(port, hostname = "127.0.0.1") {
+      return new Promise((resolve, reject) => {
+        listener.once("error", reject);
+        listener.listen(port, hostname, () => {
+          listener.off("error", reject);
+          resolve({ port: (listener.address() as net.AddressInfo).port });
+        });
+      });
+    },
+    async close(deadlineMs) {
+      closing = true;
+      const closed = new Promise<void>((r) => listener.close(() => r()));
+      // Idle keep-alive connections go now; busy ones close after their response (listening=false).
+      for (const [s, n] of busy) if (n === 0) s.destroy();
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([
+        Promise.allSettled([...inFlight]),
+        new Promise<void>((r) => timer = setTimeout(r, Math.max(0, deadlineMs))),
+      ]);
+      clearTimeout(timer);
+      for (const t of tunnels) t.destroy();
+      for (const s of busy.keys()) s.destroy();
+      for (const s of sockets) s.destroy();
+      agent.destroy();
+      await Promise.allSettled([...inFlight]);
+      await closed;
+    },
+    stats: () => structuredClone(stats),
+  };
+}

@@ -1,0 +1,136 @@
+/** Public types of the interception + forwarding engine (see mod.ts). */
+
+/** What the engine knows about a request when its head arrives. */
+export interface RequestInfo {
+  /** Host from the CONNECT line (the TLS SNI name when it differs and was sent). */
+  host: string;
+  port: number;
+  method: string;
+  /** Path without the query string. */
+  path: string;
+  /** Query string without the leading `?`; "" when absent. */
+  query: string;
+  headers: Headers;
+  /** `Proxy-Authorization` value from the CONNECT head, or null. */
+  proxyAuthorization: string | null;
+  /** Epoch ms (deps.now()). */
+  startedAt: number;
+}
+
+export interface ResponseHeadInfo {
+  status: number;
+  headers: Headers;
+}
+
+export interface RequestEndInfo {
+  /** Request body bytes seen (all of them, even past the cap). */
+  bytes: number;
+  /** True when the body exceeded maxRequestBodyBytes: the observer saw only a prefix. */
+  truncated: boolean;
+}
+
+/** Why an exchange failed. `upstream_*` before the response head produce a 502. */
+export type ExchangeErrorKind =
+  | "upstream_refused"
+  | "upstream_dns"
+  | "upstream_tls"
+  | "upstream_timeout"
+  | "upstream_reset"
+  | "upstream_error"
+  | "client_aborted";
+
+export interface ExchangeEndInfo {
+  /** ms from startedAt to the upstream response head; null when none arrived. */
+  ttfbMs: number | null;
+  endedAt: number;
+  /** Request body bytes forwarded upstream. */
+  bytesUp: number;
+  /** Response body bytes forwarded to the client (as sent: compressed when compressed). */
+  bytesDown: number;
+  /** Status the client saw (502 when the engine answered for a failed upstream); null if none. */
+  status: number | null;
+  error?: { kind: ExchangeErrorKind; message: string };
+  /** Set when the tee copy of a compressed body could not be decoded (forwarding unaffected). */
+  decodeError?: string;
+}
+
+/**
+ * Per-exchange observer. Every method is optional and every call is wrapped: an exception is
+ * logged and ignored, it never affects forwarding.
+ */
+export interface ExchangeObserver {
+  /** Request body chunks, at most maxRequestBodyBytes in total. */
+  onRequestBody?(chunk: Uint8Array): void;
+  onRequestEnd?(info: RequestEndInfo): void;
+  onResponseHead?(head: ResponseHeadInfo): void;
+  /** Response body, DECODED when the response has content-encoding gzip/deflate/br. */
+  onResponseBody?(chunk: Uint8Array): void;
+  /** Called exactly once, after the last onResponseBody. */
+  onEnd?(info: ExchangeEndInfo): void;
+}
+
+/** Server-side TLS failures, counted in stats and logged once; never thrown. */
+export type TlsFailureKind =
+  | "cert-rejected"
+  | "reset"
+  | "handshake-timeout"
+  | "not-tls"
+  | "certificate-unavailable"
+  | "other";
+
+export type MitmLogLevel = "debug" | "info" | "warn" | "error";
+export type MitmLog = (
+  level: MitmLogLevel,
+  message: string,
+  fields?: Record<string, unknown>,
+) => void;
+
+export interface MitmOptions {
+  /** Hosts to decrypt and meter; others are tunnelled raw. */
+  shouldIntercept(host: string): boolean;
+  /** Leaf certificate for a server name (minted by daemon/certs). */
+  getCertificate(servername: string): Promise<{ certPem: string; keyPem: string }>;
+  /** Where to connect for "host:port" (test hook `upstream.resolve`); the TLS name stays host. */
+  resolve(hostPort: string): { host: string; port: number };
+  /** Extra PEMs trusted upstream, in addition to the bundled roots. */
+  upstreamCa?: string[];
+  /** Called at each request head; the returned observer sees the rest of the exchange. */
+  onCall?(request: RequestInfo): ExchangeObserver | undefined | void;
+  /** Body of `GET /health` on the proxy port. */
+  health(): unknown;
+  /** Default 4 MiB. */
+  maxRequestBodyBytes?: number;
+  /** Upstream TCP+TLS connect timeout; default 30 s. */
+  upstreamConnectTimeoutMs?: number;
+  /** Client TLS handshake timeout; default 10 s. */
+  handshakeTimeoutMs?: number;
+  /** Max pooled + active upstream sockets per host:port; default 64. */
+  maxSocketsPerHost?: number;
+  /** Idle client keep-alive connections are closed after this; default 60 s. */
+  clientKeepAliveMs?: number;
+  /** Secure contexts cached per server name; default 256. */
+  tlsContextCacheSize?: number;
+  now?: () => number;
+  log?: MitmLog;
+}
+
+export interface MitmStats {
+  activeConnections: number;
+  activeExchanges: number;
+  activeTunnels: number;
+  totalConnects: number;
+  totalExchanges: number;
+  totalTunnels: number;
+  badProxyRequests: number;
+  tlsFailures: Record<TlsFailureKind, number>;
+  exchangeErrors: Record<ExchangeErrorKind, number>;
+  observerErrors: number;
+  tlsContextsCached: number;
+}
+
+export interface MitmServer {
+  listen(port: number, hostname?: string): Promise<{ port: number }>;
+  /** Stop accepting; in-flight exchanges and tunnels get up to deadlineMs, then are destroyed. */
+  close(deadlineMs: number): Promise<void>;
+  stats(): MitmStats;
+}
