@@ -36,7 +36,10 @@ export function classifyTlsFailure(err: unknown): TlsFailureKind {
     return "cert-rejected";
   }
   if (/ECONNRESET|EPIPE|reset|eof|closed|hang up/i.test(text)) return "reset";
-  if (/InvalidMessage|CorruptMessage|wrong version|http request|invalid content type/i.test(text)) {
+  if (
+    /InvalidMessage|CorruptMessage|corrupt message|InvalidContentType|wrong version|http request/i
+      .test(text)
+  ) {
     return "not-tls";
   }
   return "other";

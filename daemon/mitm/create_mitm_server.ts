@@ -300,16 +300,26 @@ export function createMitmServer(opts: MitmOptions): MitmServer {
     },
     async close(deadlineMs) {
       closing = true;
+      const deadline = performance.now() + Math.max(0, deadlineMs);
+      const until = async (p: Promise<unknown>, at: number) => {
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        await Promise.race([
+          p,
+          new Promise<void>((r) => timer = setTimeout(r, Math.max(0, at - performance.now()))),
+        ]);
+        clearTimeout(timer);
+      };
       const closed = new Promise<void>((r) => listener.close(() => r()));
       // Idle keep-alive connections go now; busy ones close after their response (listening=false).
       for (const [s, n] of busy) if (n === 0) s.destroy();
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      await Promise.race([
-        Promise.allSettled([...inFlight]),
-        new Promise<void>((r) => timer = setTimeout(r, Math.max(0, deadlineMs))),
-      ]);
-      clearTimeout(timer);
+      await until(Promise.allSettled([...inFlight]), deadline);
       for (const t of tunnels) t.destroy();
+      // end() (not destroy) so the last response bytes still reach clients that finished in time.
+      const remaining = [...sockets].map((s) =>
+        new Promise<void>((r) => s.destroyed ? r() : s.once("close", () => r()))
+      );
+      for (const s of busy.keys()) s.end();
+      await until(Promise.all(remaining), Math.min(deadline, performance.now() + 1000));
       for (const s of busy.keys()) s.destroy();
       for (const s of sockets) s.destroy();
       agent.destroy();

@@ -81,6 +81,7 @@ Deno.test("mitm engine: interception, forwarding, tee, tunnels, failures", async
     "localhost:443": upstream.port,
     "untrusted.test:443": untrusted.port,
     "refused.test:443": deadPort,
+    "127.0.0.1:443": upstream.port,
   };
   const calls: Recorded[] = [];
   let throwing = false;
@@ -325,6 +326,42 @@ Deno.test("mitm engine: interception, forwarding, tee, tunnels, failures", async
       assert.equal(end.error?.kind, "upstream_reset");
     });
 
+    await t.step("no SNI (IP host): the CONNECT host picks the certificate", async () => {
+      const r = await curl(["https://127.0.0.1/v1/messages"]);
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(new TextDecoder().decode(r.stdout), PLAIN_BODY);
+      assert.equal(calls.at(-1)!.info.host, "127.0.0.1");
+    });
+
+    await t.step("a client that rejects our certificate is a counted TLS failure", async () => {
+      const before = mitm.stats().tlsFailures;
+      const out = await new Deno.Command("curl", {
+        args: [
+          "-sS",
+          "--noproxy",
+          "",
+          "-x",
+          proxy,
+          "--cacert",
+          `${pki.dir}/otherca.pem`,
+          "https://api.anthropic.com/",
+        ],
+        stdout: "null",
+        stderr: "null",
+      }).output();
+      assert.notEqual(out.code, 0);
+      // the failure is reported asynchronously after the alert reaches us
+      for (let i = 0; i < 50; i++) {
+        const now = mitm.stats().tlsFailures;
+        if (
+          Object.values(now).reduce((a, b) => a + b) > Object.values(before).reduce((a, b) => a + b)
+        ) break;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      const after = mitm.stats().tlsFailures;
+      assert.equal(after["cert-rejected"], before["cert-rejected"] + 1);
+    });
+
     await t.step("non-intercepted host: raw tunnel, no observer call", async () => {
       const before = calls.length;
       const tunnelsBefore = mitm.stats().totalTunnels;
@@ -333,6 +370,16 @@ Deno.test("mitm engine: interception, forwarding, tee, tunnels, failures", async
       assert.equal(new TextDecoder().decode(r.stdout), PLAIN_BODY);
       assert.equal(calls.length, before);
       assert.equal(mitm.stats().totalTunnels, tunnelsBefore + 1);
+    });
+    await t.step("close(deadline) lets an in-flight stream finish, then refuses", async () => {
+      const sse = curl(["https://api.anthropic.com/sse"]);
+      while (mitm.stats().activeExchanges === 0) await new Promise((r) => setTimeout(r, 10));
+      await mitm.close(5000);
+      const r = await sse;
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal((new TextDecoder().decode(r.stdout).match(/data: /g) ?? []).length, SSE_EVENTS);
+      const refused = await curl(["https://api.anthropic.com/v1/messages"]);
+      assert.notEqual(refused.code, 0);
     });
   } finally {
     await mitm.close(2000);
