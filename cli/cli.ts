@@ -1,6 +1,7 @@
 import { Command, CommanderError } from "commander";
 import { isCompiled, resolveHome, type Role, VERSION } from "../core/mod.ts";
 import { runUp } from "./up.ts";
+import { runUsage } from "./usage.ts";
 
 export interface CliDeps {
   signal: AbortSignal;
@@ -30,6 +31,23 @@ export async function runCli(args: string[], deps: CliDeps): Promise<number> {
         mainPath: new URL("../main.ts", import.meta.url).pathname,
         compiled: isCompiled(Deno.execPath()),
         signal: deps.signal,
+        print: (l) => console.log(l),
+        printError: (l) => console.error(l),
+      });
+    });
+
+  program
+    .command("usage")
+    .description("what was spent: today's totals by model (reads the database directly)")
+    .option("--json", "machine-readable output")
+    .option("--since <when>", "today, 7d, or an ISO date/time", "today")
+    .option("--group-by <key>", "model, project, provider, client or day", "model")
+    .action((o: { json?: boolean; since: string; groupBy: string }) => {
+      code = runUsage({
+        home: resolveHome(Deno.env),
+        json: o.json ?? false,
+        since: o.since,
+        groupBy: o.groupBy,
         print: (l) => console.log(l),
         printError: (l) => console.error(l),
       });

@@ -21,3 +21,6 @@ export type {
   SummaryGroupBy,
   SummaryRow,
 } from "./types.ts";
+// Read-only queries on a caller's own connection (the CLI reads without opening the writer).
+export { listCalls } from "./list_calls.ts";
+export { summarize } from "./summarize.ts";
