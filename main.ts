@@ -45,12 +45,23 @@ if (role !== undefined) {
       echoLogs: Deno.stderr.isTerminal(),
       onReady: (port) => console.log(`${READY}${JSON.stringify({ role: "edge", port })}`),
     });
+  } else if (role === "daemon") {
+    const { runDaemon } = await import("./daemon/mod.ts");
+    code = await runDaemon({
+      home: resolveHome(Deno.env),
+      signal: stopSignal(),
+      echoLogs: Deno.stderr.isTerminal(),
+      onReady: (ports) =>
+        console.log(
+          `${READY}${JSON.stringify({ role: "daemon", port: ports.internal, ...ports })}`,
+        ),
+    });
   } else {
     console.error(`halton-meter: role "${role}" is not available in this build yet`);
     code = 2;
   }
 } else {
   const { runCli } = await import("./cli/mod.ts");
-  code = await runCli(Deno.args, { signal: stopSignal(), availableRoles: ["edge"] });
+  code = await runCli(Deno.args, { signal: stopSignal(), availableRoles: ["edge", "daemon"] });
 }
 Deno.exit(code);

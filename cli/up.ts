@@ -26,6 +26,8 @@ interface Child {
   role: Role;
   process: Deno.ChildProcess;
   port: number | null;
+  /** Everything the role announced in its ready line (the daemon adds `api`). */
+  info: Record<string, unknown>;
   ready: Promise<number>;
 }
 
@@ -48,7 +50,7 @@ function spawnRole(role: Role, opts: UpOptions): Child {
     rejectReady = rej;
   });
   ready.catch(() => {});
-  const child: Child = { role, process, port: null, ready };
+  const child: Child = { role, process, port: null, info: {}, ready };
   (async () => {
     let pending = "";
     const decoder = new TextDecoder();
@@ -60,9 +62,10 @@ function spawnRole(role: Role, opts: UpOptions): Child {
         pending = pending.slice(nl + 1);
         if (line.startsWith(READY_PREFIX)) {
           try {
-            const info = JSON.parse(line.slice(READY_PREFIX.length)) as { port?: unknown };
+            const info = JSON.parse(line.slice(READY_PREFIX.length)) as Record<string, unknown>;
             if (typeof info.port === "number") {
               child.port = info.port;
+              child.info = info;
               resolveReady(info.port);
             }
           } catch { /* not ours */ }
@@ -123,6 +126,11 @@ export async function runUp(opts: UpOptions): Promise<number> {
   opts.print(`  edge    127.0.0.1:${edgePort}   <- point your tools here`);
   if (children.has("daemon")) {
     opts.print(`  daemon  127.0.0.1:${port("daemon")}   (metering proxy, chained from the edge)`);
+    opts.print(
+      `  api     http://127.0.0.1:${
+        children.get("daemon")?.info.api
+      }   (token in ${paths.apiToken})`,
+    );
   } else {
     opts.print("  daemon  not available in this build: traffic is tunnelled, not metered");
   }

@@ -14,7 +14,11 @@ import {
   rateLimitSnapshot,
 } from "../attribution/mod.ts";
 import { priceCall } from "../pricing/mod.ts";
-import type { ExchangeEnd, ExchangeObserver, ExchangeStart } from "./types.ts";
+import type {
+  ExchangeEndInfo,
+  ExchangeObserver,
+  RequestInfo as ExchangeStart,
+} from "../mitm/mod.ts";
 
 /** Requests carrying this header are init's self-test: recorded, but kept out of reports. */
 export const SELF_TEST_HEADER = "x-halton-meter-self-test";
@@ -28,12 +32,7 @@ export interface MeterDeps {
   maxRequestBodyBytes?: number;
 }
 
-const NOOP: ExchangeObserver = {
-  onRequestBody() {},
-  onResponseHead() {},
-  onResponseBody() {},
-  onEnd() {},
-};
+const NOOP: ExchangeObserver = {};
 
 /**
  * Builds the observer factory the interception engine calls for each exchange.
@@ -99,7 +98,7 @@ export function createMeter(deps: MeterDeps): (start: ExchangeStart) => Exchange
       onResponseBody: contained("response body", (chunk: Uint8Array) => {
         parser?.push(chunk);
       }),
-      onEnd: contained("record", (end: ExchangeEnd) => {
+      onEnd: contained("record", (end: ExchangeEndInfo) => {
         const req = parseRequest();
         let usage: Usage = parser ? parser.finish() : emptyUsage();
         if (end.error) {
@@ -133,7 +132,8 @@ export function createMeter(deps: MeterDeps): (start: ExchangeStart) => Exchange
           endpoint: adapter.endpoint,
           requestModel: req.model ?? req.deployment ?? null,
           stream: req.stream,
-          status,
+          // The upstream's status; without one, what the client saw (the engine's 502), if any.
+          status: status ?? end.status,
           usage,
           cost,
           project: project?.project ?? null,

@@ -34,16 +34,17 @@ async function replay(name: string, opts: { auth?: string; key?: string; split?:
     proxyAuthorization: opts.auth ?? null,
     startedAt: 1_763_900_000_000,
   });
-  obs.onRequestBody(req.subarray(0, 7));
-  obs.onRequestBody(req.subarray(7));
-  obs.onResponseHead({ status: ex.status, headers: new Headers(ex.responseHeaders) });
+  obs.onRequestBody!(req.subarray(0, 7));
+  obs.onRequestBody!(req.subarray(7));
+  obs.onResponseHead!({ status: ex.status, headers: new Headers(ex.responseHeaders) });
   const step = opts.split ?? 13;
-  for (let i = 0; i < resp.length; i += step) obs.onResponseBody(resp.subarray(i, i + step));
-  obs.onEnd({
+  for (let i = 0; i < resp.length; i += step) obs.onResponseBody!(resp.subarray(i, i + step));
+  obs.onEnd!({
     endedAt: 1_763_900_001_500,
     ttfbMs: 120,
     bytesUp: req.length,
     bytesDown: resp.length,
+    status: ex.status,
   });
   const expected = JSON.parse(await Deno.readTextFile(`${TESTDATA}${name}.expected.json`));
   return { ...s, expected, ex };
@@ -87,19 +88,20 @@ Deno.test("meter: upstream failure before a response still records a row", () =>
     proxyAuthorization: null,
     startedAt: 1000,
   });
-  obs.onRequestBody(new TextEncoder().encode('{"model":"gpt-4o","messages":[]}'));
-  obs.onEnd({
+  obs.onRequestBody!(new TextEncoder().encode('{"model":"gpt-4o","messages":[]}'));
+  obs.onEnd!({
     endedAt: 1100,
     ttfbMs: null,
     bytesUp: 10,
     bytesDown: 0,
-    error: { kind: "upstream_unreachable", message: "connection refused" },
+    status: 502,
+    error: { kind: "upstream_refused", message: "connection refused" },
   });
   assert.equal(s.rows.length, 1);
   const r = s.rows[0];
-  assert.equal(r.status, null);
+  assert.equal(r.status, 502);
   assert.equal(r.requestModel, "gpt-4o");
-  assert.equal(r.usage.errorType, "upstream_unreachable");
+  assert.equal(r.usage.errorType, "upstream_refused");
   assert.equal(r.cost.totalUsd, null);
   assert.equal(r.selfTest, true);
 });
@@ -122,9 +124,9 @@ Deno.test("meter: a throwing store is contained and logged", () => {
     proxyAuthorization: null,
     startedAt: 0,
   });
-  obs.onResponseHead({ status: 200, headers: new Headers() });
-  obs.onResponseBody(new Uint8Array([1, 2, 3]));
-  obs.onEnd({ endedAt: 1, ttfbMs: 1, bytesUp: 0, bytesDown: 3 });
+  obs.onResponseHead!({ status: 200, headers: new Headers() });
+  obs.onResponseBody!(new Uint8Array([1, 2, 3]));
+  obs.onEnd!({ endedAt: 1, ttfbMs: 1, bytesUp: 0, bytesDown: 3, status: 200 });
   assert.equal(logs.length, 1);
   assert.match(logs[0], /record failed/);
 });

@@ -1,0 +1,210 @@
+import { loadConfig } from "../config/mod.ts";
+import {
+  createFileLogger,
+  createHostMatcher,
+  DEFAULT_PORTS,
+  homePaths,
+  type Logger,
+  readEffectivePorts,
+  updateEffectivePorts,
+  VERSION,
+} from "../core/mod.ts";
+import { createApi, ensureApiToken } from "./api/mod.ts";
+import {
+  CaError,
+  createLeafIssuer,
+  ensureCa,
+  readSystemRoots,
+  writeCaBundle,
+} from "./certs/mod.ts";
+import { createMeter } from "./meter/mod.ts";
+import { createMitmServer } from "./mitm/mod.ts";
+import { openStore } from "./store/mod.ts";
+import tls from "node:tls";
+
+export interface RunDaemonOptions {
+  home: string;
+  signal: AbortSignal;
+  onReady?: (ports: { internal: number; api: number }) => void;
+  echoLogs?: boolean;
+  now?: () => number;
+}
+
+/** A daemon started this soon after `stop` wrote the sentinel stays down (service managers restart eagerly). */
+export const GRACEFUL_STOP_WINDOW_MS = 30_000;
+
+function fail(log: Logger, message: string): number {
+  log.log("error", message);
+  console.error(`halton-meter daemon: ${message}`);
+  return 1;
+}
+
+async function listenFallback<T>(
+  preferred: number,
+  bind: (port: number) => Promise<T> | T,
+): Promise<T> {
+  const tries = preferred === 0 ? 1 : 20;
+  let last: unknown;
+  for (let i = 0; i < tries; i++) {
+    try {
+      return await bind(preferred === 0 ? 0 : preferred + i);
+    } catch (err) {
+      if (
+        !(err instanceof Deno.errors.AddrInUse) && (err as { code?: string }).code !== "EADDRINUSE"
+      ) {
+        throw err;
+      }
+      last = err;
+    }
+  }
+  throw new Error(
+    `ports ${preferred}-${
+      preferred + tries - 1
+    } are all in use; free one or set "ports" in config.json`,
+    { cause: last },
+  );
+}
+
+/** Runs the daemon role until `signal` aborts; resolves with the exit code. */
+export async function runDaemon(opts: RunDaemonOptions): Promise<number> {
+  const now = opts.now ?? Date.now;
+  const paths = homePaths(opts.home);
+  Deno.mkdirSync(opts.home, { recursive: true, mode: 0o700 });
+  let log: Logger = createFileLogger({ path: `${paths.logs}/daemon.log`, echo: opts.echoLogs });
+  const loaded = loadConfig(paths.config);
+  if (!loaded.ok) {
+    fail(log, loaded.message);
+    return 78;
+  }
+  const config = loaded.config;
+  log = createFileLogger({
+    path: `${paths.logs}/daemon.log`,
+    maxBytes: config.log?.max_bytes,
+    echo: opts.echoLogs,
+  });
+
+  try {
+    const since = now() - Deno.statSync(paths.gracefulStop).mtime!.getTime();
+    if (since >= 0 && since < GRACEFUL_STOP_WINDOW_MS) {
+      log.log("info", "graceful-stop sentinel is fresh: staying down", { age_ms: since });
+      return 0;
+    }
+  } catch { /* no sentinel */ }
+
+  let ca;
+  try {
+    ca = await ensureCa(opts.home);
+  } catch (err) {
+    return fail(log, err instanceof CaError ? err.message : `CA setup failed: ${String(err)}`);
+  }
+  const roots = await readSystemRoots();
+  const rootsPem = roots.kind === "found" ? roots.pem : tls.rootCertificates.join("\n");
+  try {
+    await writeCaBundle(opts.home, rootsPem);
+  } catch (err) {
+    log.log("warn", "could not write the combined CA bundle", { error: String(err) });
+  }
+  const issuer = createLeafIssuer(ca);
+  const upstreamCa: string[] = [];
+  if (config.upstream?.ca_file) {
+    try {
+      upstreamCa.push(Deno.readTextFileSync(config.upstream.ca_file));
+    } catch (err) {
+      return fail(
+        log,
+        `Cannot read upstream.ca_file ${config.upstream.ca_file} from ${paths.config}: ${
+          (err as Error).message
+        }`,
+      );
+    }
+  }
+  const token = await ensureApiToken(opts.home);
+  const store = openStore({
+    path: paths.db,
+    spoolPath: paths.spool,
+    deps: { log: (m) => log.log("warn", `store: ${m}`) },
+  });
+  const meter = createMeter({
+    enqueue: (r) => store.enqueue(r),
+    log,
+    maxRequestBodyBytes: config.daemon?.max_request_body_bytes,
+  });
+  const resolveMap = new Map<string, { host: string; port: number }>();
+  for (const [from, to] of Object.entries(config.upstream?.resolve ?? {})) {
+    const i = to.lastIndexOf(":");
+    resolveMap.set(from.toLowerCase(), {
+      host: to.slice(0, i).replace(/^\[|\]$/g, ""),
+      port: Number(to.slice(i + 1)),
+    });
+  }
+  const startedAt = now();
+  let ports = { internal: 0, api: 0 };
+  const mitm = createMitmServer({
+    shouldIntercept: createHostMatcher(config.intercept?.hosts ?? []),
+    getCertificate: (host: string) => issuer.get(host),
+    resolve: (hostPort: string) => {
+      const hit = resolveMap.get(hostPort.toLowerCase());
+      if (hit) return hit;
+      const i = hostPort.lastIndexOf(":");
+      return {
+        host: hostPort.slice(0, i).replace(/^\[|\]$/g, ""),
+        port: Number(hostPort.slice(i + 1)),
+      };
+    },
+    upstreamCa,
+    onCall: meter,
+    health: () => ({ status: "ok", role: "daemon", pid: Deno.pid, store: store.state().state }),
+    log: (level, message, fields) =>
+      log.log(level, `mitm: ${message}`, fields as Record<string, string | number | boolean>),
+  });
+
+  let api: Deno.HttpServer<Deno.NetAddr>;
+  try {
+    const internal = await listenFallback(
+      config.ports?.internal ?? DEFAULT_PORTS.internal,
+      (p) => mitm.listen(p, "127.0.0.1"),
+    );
+    const app = createApi({
+      store,
+      token,
+      version: VERSION,
+      startedAt,
+      pid: Deno.pid,
+      ports: () => ({
+        edge: readEffectivePorts(paths.effectivePorts).edge ?? 0,
+        internal: ports.internal,
+        api: ports.api,
+      }),
+      log: (m) => log.log("error", `api: ${m}`),
+    });
+    api = await listenFallback(
+      config.ports?.api ?? DEFAULT_PORTS.api,
+      (p) => Deno.serve({ hostname: "127.0.0.1", port: p, onListen() {} }, app.fetch),
+    );
+    ports = { internal: internal.port, api: api.addr.port };
+  } catch (err) {
+    await mitm.close(0).catch(() => {});
+    await store.close();
+    return fail(log, `cannot listen: ${(err as Error).message}`);
+  }
+  updateEffectivePorts(paths.effectivePorts, ports);
+  Deno.mkdirSync(paths.run, { recursive: true });
+  Deno.writeTextFileSync(`${paths.run}/daemon.pid`, `${Deno.pid}\n`);
+  log.log("info", "daemon listening", { ...ports, pid: Deno.pid, version: VERSION });
+  opts.onReady?.(ports);
+
+  await new Promise<void>((resolve) => {
+    if (opts.signal.aborted) resolve();
+    opts.signal.addEventListener("abort", () => resolve(), { once: true });
+  });
+  log.log("info", "daemon stopping");
+  await mitm.close(config.daemon?.drain_timeout_ms ?? 10_000);
+  await api.shutdown();
+  await store.close();
+  try {
+    const pidFile = `${paths.run}/daemon.pid`;
+    if (Deno.readTextFileSync(pidFile).trim() === String(Deno.pid)) Deno.removeSync(pidFile);
+  } catch { /* not ours */ }
+  log.log("info", "daemon stopped");
+  return 0;
+}
