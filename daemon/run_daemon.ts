@@ -68,6 +68,12 @@ async function listenFallback<T>(
 /** Runs the daemon role until `signal` aborts; resolves with the exit code. */
 export async function runDaemon(opts: RunDaemonOptions): Promise<number> {
   const now = opts.now ?? Date.now;
+  // In apps mode our own proxy variables are in every environment, ours included: the
+  // daemon must reach providers directly, never loop back through the edge.
+  for (const name of ["HTTPS_PROXY", "HTTP_PROXY", "ALL_PROXY", "NODE_USE_ENV_PROXY"]) {
+    Deno.env.delete(name);
+    Deno.env.delete(name.toLowerCase());
+  }
   const paths = homePaths(opts.home);
   Deno.mkdirSync(opts.home, { recursive: true, mode: 0o700 });
   let log: Logger = createFileLogger({ path: `${paths.logs}/daemon.log`, echo: opts.echoLogs });

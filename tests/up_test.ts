@@ -37,6 +37,8 @@ Deno.test("up starts the roles, answers, and exits cleanly on SIGTERM leaving no
   // The last line of the banner: by then the whole banner is out.
   const up = await startMain(["up"], home, {
     ready: /edge\s+127\.0\.0\.1:(\d+)[^]*NODE_EXTRA_CA_CERTS/,
+    // As in apps mode: the roles inherit proxy variables and must not loop through them.
+    env: { HTTPS_PROXY: "http://127.0.0.1:9", https_proxy: "http://127.0.0.1:9" },
   });
   try {
     assert.match(up.stdout(), /export HTTPS_PROXY=http:\/\/127\.0\.0\.1:\d+/);
