@@ -2,6 +2,7 @@ import { Command, CommanderError } from "commander";
 import { isCompiled, resolveHome, type Role, VERSION } from "../core/mod.ts";
 import { runUp } from "./up.ts";
 import { runUsage } from "./usage.ts";
+import { runCommand } from "./run_command.ts";
 
 export interface CliDeps {
   signal: AbortSignal;
@@ -17,6 +18,7 @@ export async function runCli(args: string[], deps: CliDeps): Promise<number> {
     .description("Meter every LLM API call this machine makes: a local HTTPS proxy.")
     .version(VERSION, "-V, --version")
     .exitOverride()
+    .enablePositionalOptions()
     .showHelpAfterError();
 
   program
@@ -49,6 +51,21 @@ export async function runCli(args: string[], deps: CliDeps): Promise<number> {
         since: o.since,
         groupBy: o.groupBy,
         print: (l) => console.log(l),
+        printError: (l) => console.error(l),
+      });
+    });
+
+  program
+    .command("run")
+    .description("run one command with its LLM calls metered: halton-meter run -- <cmd> [args…]")
+    .option("--project <name>", "attribute the command's calls to this project")
+    .argument("<command...>", "the command and its arguments (put -- before it)")
+    .passThroughOptions()
+    .action(async (command: string[], o: { project?: string }) => {
+      code = await runCommand({
+        home: resolveHome(Deno.env),
+        project: o.project,
+        command,
         printError: (l) => console.error(l),
       });
     });
