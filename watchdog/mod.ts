@@ -1,0 +1,18 @@
+/** The watchdog role: keeps the daemon up (unless stopped) and, in full mode, the system proxy consistent with the edge. */
+export {
+  BACKOFF_INITIAL_MS,
+  BACKOFF_MAX_MS,
+  DEFAULT_INTERVAL_MS,
+  HEALTHY_RESET_MS,
+  type ProbeResult,
+  runWatchdog,
+  type RunWatchdogOptions,
+  type WatchdogDeps,
+} from "./run_watchdog.ts";
+export {
+  createRestartDaemon,
+  currentLaunchContext,
+  type RestartDaemonOptions,
+  type RestartResult,
+} from "./restart_daemon.ts";
+export { createLoggingSystemProxy, type SystemProxy } from "./system_proxy.ts";

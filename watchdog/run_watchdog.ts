@@ -1,0 +1,206 @@
+import {
+  createFileLogger,
+  homePaths,
+  type Logger,
+  readEffectivePorts,
+  VERSION,
+} from "../core/mod.ts";
+import { probeDaemonHealth } from "../edge/mod.ts";
+import { createRestartDaemon, type RestartResult } from "./restart_daemon.ts";
+import { createLoggingSystemProxy, type SystemProxy } from "./system_proxy.ts";
+import type { LaunchContext } from "../setup/mod.ts";
+
+/** What a raw `/health` probe saw (the same classification the edge uses). */
+export type ProbeResult = Awaited<ReturnType<typeof probeDaemonHealth>>;
+
+export interface WatchdogDeps {
+  probeDaemon(port: number): Promise<ProbeResult>;
+  probeEdge(port: number): Promise<ProbeResult>;
+  restartDaemon(): Promise<RestartResult>;
+  systemProxy: SystemProxy;
+  /** Milliseconds since the epoch. */
+  now(): number;
+  /** Resolves after `ms`, or early once `signal` aborts. */
+  sleep(ms: number, signal: AbortSignal): Promise<void>;
+  log: Logger;
+}
+
+export interface RunWatchdogOptions {
+  home: string;
+  signal: AbortSignal;
+  /** Time between checks; default 2000 ms. */
+  intervalMs?: number;
+  /** Used by the default `restartDaemon` (direct backend without a stored spec). */
+  launch?: LaunchContext;
+  /** A `--supervisor` value for the default `restartDaemon`. */
+  supervisor?: string;
+  echoLogs?: boolean;
+  deps?: Partial<WatchdogDeps>;
+}
+
+export const DEFAULT_INTERVAL_MS = 2000;
+export const BACKOFF_INITIAL_MS = 1000;
+export const BACKOFF_MAX_MS = 60_000;
+/** The backoff starts over once the daemon has stayed healthy this long. */
+export const HEALTHY_RESET_MS = 60_000;
+
+function realSleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener("abort", done, { once: true });
+  });
+}
+
+function exists(path: string): boolean {
+  try {
+    Deno.statSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function readInstallMode(path: string): string | null {
+  try {
+    return Deno.readTextFileSync(path).trim();
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Runs the watchdog role until `signal` aborts; resolves with the exit code. Each tick it
+ * probes the daemon and restarts it (with backoff) unless `stop` left the graceful-stop
+ * sentinel; in full mode it also keeps the system proxy off while the edge is down, so
+ * browsers keep working. Nothing in a tick may throw out of the loop.
+ */
+export async function runWatchdog(opts: RunWatchdogOptions): Promise<number> {
+  const paths = homePaths(opts.home);
+  const log = opts.deps?.log ??
+    createFileLogger({ path: `${paths.logs}/watchdog.log`, echo: opts.echoLogs });
+  const deps: WatchdogDeps = {
+    probeDaemon: (port) => probeDaemonHealth(port),
+    probeEdge: (port) => probeDaemonHealth(port),
+    restartDaemon: createRestartDaemon({
+      home: opts.home,
+      launch: opts.launch,
+      supervisor: opts.supervisor,
+    }),
+    systemProxy: createLoggingSystemProxy(log),
+    now: Date.now,
+    sleep: realSleep,
+    ...opts.deps,
+    log,
+  };
+  const intervalMs = opts.intervalMs ?? DEFAULT_INTERVAL_MS;
+
+  let backoffMs = BACKOFF_INITIAL_MS;
+  /** No restart before this time (the previous attempt plus the backoff then current). */
+  let nextRestartAt = 0;
+  let healthySince: number | null = null;
+  let inFlight: Promise<void> | null = null;
+  let lastDaemon: "healthy" | "down" | "stopped" | null = null;
+  let proxyOffByUs = false;
+  let lastEdge: "up" | "down" | null = null;
+
+  function startRestart(now: number): void {
+    const delay = backoffMs;
+    nextRestartAt = now + delay;
+    backoffMs = Math.min(backoffMs * 2, BACKOFF_MAX_MS);
+    log.log("warn", "daemon is down: restarting it", { next_attempt_in_ms: delay });
+    inFlight = deps.restartDaemon()
+      .then((r) =>
+        log.log(r.ok ? "info" : "error", "daemon restart", { ok: r.ok, detail: r.detail })
+      )
+      .catch((err) => log.log("error", "daemon restart threw", { error: String(err) }))
+      .finally(() => {
+        inFlight = null;
+      });
+  }
+
+  async function checkDaemon(): Promise<void> {
+    const port = readEffectivePorts(paths.effectivePorts).internal;
+    const probe = port === undefined ? "refused" : await deps.probeDaemon(port);
+    const now = deps.now();
+    if (probe === "healthy") {
+      if (lastDaemon !== "healthy") log.log("info", "daemon healthy", { port: port ?? 0 });
+      lastDaemon = "healthy";
+      healthySince ??= now;
+      if (backoffMs !== BACKOFF_INITIAL_MS && now - healthySince >= HEALTHY_RESET_MS) {
+        log.log("info", "daemon stayed healthy: restart backoff reset", {
+          healthy_ms: now - healthySince,
+        });
+        backoffMs = BACKOFF_INITIAL_MS;
+        nextRestartAt = 0;
+      }
+      return;
+    }
+    healthySince = null;
+    if (exists(paths.gracefulStop)) {
+      // `stop` wrote it and `start` removes it: the user wants the daemon down.
+      if (lastDaemon !== "stopped") {
+        log.log("info", "daemon is down and graceful-stop is present: leaving it down", {
+          probe,
+        });
+      }
+      lastDaemon = "stopped";
+      return;
+    }
+    if (lastDaemon !== "down") log.log("warn", "daemon is down", { probe, port: port ?? 0 });
+    lastDaemon = "down";
+    if (inFlight !== null || now < nextRestartAt) return;
+    startRestart(now);
+  }
+
+  async function checkEdge(): Promise<void> {
+    if (readInstallMode(paths.installMode) !== "full") {
+      lastEdge = null;
+      return;
+    }
+    const port = readEffectivePorts(paths.effectivePorts).edge;
+    const probe = port === undefined ? "refused" : await deps.probeEdge(port);
+    const state = probe === "healthy" ? "up" : "down";
+    if (state !== lastEdge) log.log(state === "up" ? "info" : "warn", `edge ${state}`, { probe });
+    lastEdge = state;
+    if (state === "down" && !proxyOffByUs) {
+      // A proxy the user already turned off is not ours to turn back on later.
+      if (await deps.systemProxy.isOn()) {
+        await deps.systemProxy.set(false);
+        proxyOffByUs = true;
+        log.log("warn", "edge is down: system proxy turned off so traffic keeps flowing");
+      }
+    } else if (state === "up" && proxyOffByUs) {
+      await deps.systemProxy.set(true);
+      proxyOffByUs = false;
+      log.log("info", "edge is back: system proxy turned on again");
+    }
+  }
+
+  log.log("info", "watchdog started", { pid: Deno.pid, version: VERSION, interval_ms: intervalMs });
+  while (!opts.signal.aborted) {
+    for (const [what, check] of [["daemon", checkDaemon], ["edge", checkEdge]] as const) {
+      if (opts.signal.aborted) break;
+      try {
+        await check();
+      } catch (err) {
+        log.log("error", `watchdog ${what} check failed`, { error: String(err) });
+      }
+    }
+    try {
+      await deps.sleep(intervalMs, opts.signal);
+    } catch (err) {
+      log.log("error", "watchdog sleep failed", { error: String(err) });
+      await realSleep(intervalMs, opts.signal);
+    }
+  }
+  // A restart already under way finishes, so no half-spawned process is left unrecorded.
+  if (inFlight !== null) await inFlight;
+  log.log("info", "watchdog stopped");
+  return 0;
+}
