@@ -1,0 +1,318 @@
+import assert from "node:assert/strict";
+import { type Logger, readEffectivePorts } from "../core/mod.ts";
+import { probeDaemonHealth } from "../edge/mod.ts";
+import { type ProbeResult, runWatchdog, type WatchdogDeps } from "../watchdog/mod.ts";
+import { MAIN } from "./_support/role_process.ts";
+
+interface FakeRun {
+  restarts: number[];
+  proxyCalls: string[];
+  lines: string[];
+}
+
+/**
+ * Runs the watchdog against a fake clock: every `sleep` advances it and yields a
+ * macrotask (so restart promises settle), and the run ends once `untilMs` has elapsed.
+ * Times passed to the scripts and recorded in the result are relative to the start.
+ */
+async function runFake(opts: {
+  home: string;
+  intervalMs: number;
+  untilMs: number;
+  daemon: (t: number) => ProbeResult;
+  edge?: (t: number) => ProbeResult;
+  proxyOn?: boolean;
+  onTick?: (t: number) => void | Promise<void>;
+  deps?: Partial<WatchdogDeps>;
+}): Promise<FakeRun> {
+  const start = 1_700_000_000_000;
+  let now = start;
+  const controller = new AbortController();
+  const run: FakeRun = { restarts: [], proxyCalls: [], lines: [] };
+  let proxyOn = opts.proxyOn ?? true;
+  const log: Logger = {
+    log: (level, message, fields) =>
+      run.lines.push(`${level} ${message} ${JSON.stringify(fields)}`),
+  };
+  const code = await runWatchdog({
+    home: opts.home,
+    signal: controller.signal,
+    intervalMs: opts.intervalMs,
+    deps: {
+      now: () => now,
+      sleep: async (ms) => {
+        now += ms;
+        await new Promise((r) => setTimeout(r, 0));
+        await opts.onTick?.(now - start);
+        if (now - start >= opts.untilMs) controller.abort();
+      },
+      probeDaemon: () => Promise.resolve(opts.daemon(now - start)),
+      probeEdge: () => Promise.resolve((opts.edge ?? (() => "healthy"))(now - start)),
+      restartDaemon: () => {
+        run.restarts.push(now - start);
+        return Promise.resolve({ ok: true, detail: "fake" });
+      },
+      systemProxy: {
+        isOn: () => {
+          run.proxyCalls.push("isOn");
+          return Promise.resolve(proxyOn);
+        },
+        set: (on) => {
+          run.proxyCalls.push(`set(${on})`);
+          proxyOn = on;
+          return Promise.resolve();
+        },
+      },
+      log,
+      ...opts.deps,
+    },
+  });
+  assert.equal(code, 0);
+  return run;
+}
+
+async function fakeHome(files: Record<string, string> = {}): Promise<string> {
+  const home = await Deno.makeTempDir({ prefix: "hm-watchdog-" });
+  await Deno.writeTextFile(
+    `${home}/effective-ports.json`,
+    JSON.stringify({ edge: 18081, internal: 18090, api: 18765 }),
+  );
+  for (const [name, text] of Object.entries(files)) {
+    await Deno.writeTextFile(`${home}/${name}`, text);
+  }
+  return home;
+}
+
+const between = (t: number, from: number, to: number) => t >= from * 1000 && t < to * 1000;
+const gaps = (times: number[]) => times.slice(1).map((t, i) => (t - times[i]) / 1000);
+
+Deno.test("watchdog restarts a dead daemon with doubling backoff, capped, reset after 60 s of health", async () => {
+  const home = await fakeHome();
+  try {
+    const healthy = (t: number) => between(t, 130, 160) || between(t, 190, 260);
+    const run = await runFake({
+      home,
+      intervalMs: 500,
+      untilMs: 270_000,
+      daemon: (t) => (healthy(t) ? "healthy" : "refused"),
+    });
+    assert.deepEqual(run.restarts.map((t) => t / 1000), [
+      0,
+      1,
+      3,
+      7,
+      15,
+      31,
+      63,
+      123, // down: 1, 2, 4 ... s apart, capped at 60
+      183, // 30 s of health is not enough to reset the backoff
+      260,
+      261,
+      263,
+      267, // 70 s of health reset it
+    ]);
+    assert.deepEqual(gaps(run.restarts), [1, 2, 4, 8, 16, 32, 60, 60, 77, 1, 2, 4]);
+    assert.ok(run.lines.some((l) => l.includes("restart backoff reset")), run.lines.join("\n"));
+    assert.deepEqual(run.proxyCalls, [], "no install-mode file: the system proxy is not ours");
+  } finally {
+    await Deno.remove(home, { recursive: true });
+  }
+});
+
+Deno.test("watchdog leaves the daemon down while graceful-stop exists, and restarts it once it is removed", async () => {
+  const home = await fakeHome({ "graceful-stop": "" });
+  try {
+    const run = await runFake({
+      home,
+      intervalMs: 2000,
+      untilMs: 120_000,
+      daemon: () => "refused",
+      onTick: async (t) => {
+        if (t === 100_000) await Deno.remove(`${home}/graceful-stop`); // what `start` does
+      },
+    });
+    // Nothing while the sentinel exists; then the usual backoff, rounded up to whole ticks.
+    assert.deepEqual(run.restarts.map((t) => t / 1000), [100, 102, 104, 108, 116]);
+    const leftDown = run.lines.filter((l) => l.includes("leaving it down"));
+    assert.equal(leftDown.length, 1, "logged once per transition, not every tick");
+  } finally {
+    await Deno.remove(home, { recursive: true });
+  }
+});
+
+Deno.test("watchdog never has two restarts in flight and survives throwing probes", async () => {
+  const home = await fakeHome();
+  try {
+    let release!: () => void;
+    const pending = new Promise<void>((r) => (release = r));
+    let calls = 0;
+    let probes = 0;
+    const run = await runFake({
+      home,
+      intervalMs: 500,
+      untilMs: 30_000,
+      daemon: () => {
+        probes++;
+        if (probes % 3 === 0) throw new Error("probe exploded");
+        return "refused";
+      },
+      onTick: (t) => {
+        if (t === 30_000) release();
+      },
+      deps: {
+        restartDaemon: async () => {
+          calls++;
+          await pending;
+          return { ok: false, detail: "slow service manager" };
+        },
+      },
+    });
+    assert.equal(calls, 1);
+    assert.ok(run.lines.some((l) => l.includes("probe exploded")), "the error is logged");
+    assert.ok(probes >= 55, `the loop kept probing after errors (${probes} probes)`);
+  } finally {
+    await Deno.remove(home, { recursive: true });
+  }
+});
+
+Deno.test("watchdog in full mode turns the system proxy off while the edge is down, on when it returns", async () => {
+  const home = await fakeHome({ "install-mode": "full\n" });
+  try {
+    const run = await runFake({
+      home,
+      intervalMs: 2000,
+      untilMs: 60_000,
+      daemon: () => "healthy",
+      edge: (t) => (between(t, 10, 30) ? "refused" : "healthy"),
+    });
+    assert.deepEqual(run.proxyCalls.filter((c) => c.startsWith("set")), [
+      "set(false)",
+      "set(true)",
+    ]);
+    assert.equal(run.lines.filter((l) => l.includes("system proxy turned off")).length, 1);
+    assert.equal(run.lines.filter((l) => l.includes("system proxy turned on")).length, 1);
+    assert.deepEqual(run.restarts, []);
+  } finally {
+    await Deno.remove(home, { recursive: true });
+  }
+});
+
+Deno.test("watchdog in full mode leaves a proxy the user turned off alone; other modes never touch it", async () => {
+  for (const [mode, proxyOn] of [["full", false], ["env-only", true], ["apps", true]] as const) {
+    const home = await fakeHome({ "install-mode": `${mode}\n` });
+    try {
+      const run = await runFake({
+        home,
+        intervalMs: 2000,
+        untilMs: 40_000,
+        proxyOn,
+        daemon: () => "healthy",
+        edge: (t) => (between(t, 10, 30) ? "refused" : "healthy"),
+      });
+      const sets = run.proxyCalls.filter((c) => c.startsWith("set"));
+      assert.deepEqual(sets, [], `${mode}: ${run.proxyCalls.join(",")}`);
+      if (mode !== "full") assert.deepEqual(run.proxyCalls, [], mode);
+    } finally {
+      await Deno.remove(home, { recursive: true });
+    }
+  }
+});
+
+// ---- real processes -------------------------------------------------------------------
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function waitFor<T>(what: string, ms: number, f: () => Promise<T | null>): Promise<T> {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    const got = await f();
+    if (got !== null) return got;
+    await sleep(100);
+  }
+  throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+}
+
+function readPid(home: string): number | null {
+  try {
+    const pid = Number(Deno.readTextFileSync(`${home}/run/daemon.pid`).trim());
+    return Number.isInteger(pid) && pid > 0 ? pid : null;
+  } catch {
+    return null;
+  }
+}
+
+/** The pid of a daemon that answers /health on the port in effective-ports.json. */
+async function healthyDaemon(home: string, notPid?: number): Promise<number | null> {
+  const port = readEffectivePorts(`${home}/effective-ports.json`).internal;
+  const pid = readPid(home);
+  if (port === undefined || pid === null || pid === notPid) return null;
+  return (await probeDaemonHealth(port)) === "healthy" ? pid : null;
+}
+
+function readLog(home: string): string {
+  try {
+    return Deno.readTextFileSync(`${home}/logs/watchdog.log`);
+  } catch {
+    return "";
+  }
+}
+
+const count = (text: string, needle: string) => text.split(needle).length - 1;
+
+Deno.test("watchdog restarts a SIGKILLed daemon through the direct backend, and not after graceful-stop", async () => {
+  const home = await Deno.makeTempDir({ prefix: "hm-watchdog-real-" });
+  await Deno.writeTextFile(
+    `${home}/config.json`,
+    JSON.stringify({ ports: { edge: 0, internal: 0, api: 0 } }),
+  );
+  const seen = new Set<number>();
+  const controller = new AbortController();
+  let watchdog: Promise<number> | null = null;
+  try {
+    // The watchdog's first tick finds no daemon and starts one through its default
+    // restarter: a direct spec written from this launch context, a detached `--role daemon`.
+    watchdog = runWatchdog({
+      home,
+      signal: controller.signal,
+      intervalMs: 250,
+      supervisor: "direct",
+      launch: { execPath: Deno.execPath(), mainModule: MAIN, compiled: false },
+    });
+    const first = await waitFor("the first daemon", 20_000, () => healthyDaemon(home));
+    seen.add(first);
+    const restartsBefore = count(readLog(home), "restarting it");
+
+    Deno.kill(first, "SIGKILL");
+    const second = await waitFor("a restarted daemon", 15_000, () => healthyDaemon(home, first));
+    seen.add(second);
+    assert.notEqual(second, first);
+    assert.ok(count(readLog(home), "restarting it") > restartsBefore, readLog(home));
+    assert.ok(Deno.readTextFileSync(`${home}/run/direct-spec.json`).includes("--role"));
+
+    // `stop`: sentinel first, then SIGTERM. The watchdog must leave it down.
+    await Deno.writeTextFile(`${home}/graceful-stop`, "");
+    Deno.kill(second, "SIGTERM");
+    await waitFor(
+      "the watchdog to see the stopped daemon",
+      10_000,
+      () => Promise.resolve(readLog(home).includes("leaving it down") ? true : null),
+    );
+    const restartsAtStop = count(readLog(home), "restarting it");
+    await sleep(5000); // the window the watchdog would have restarted in (20 ticks)
+    const log = readLog(home);
+    assert.equal(count(log, "restarting it"), restartsAtStop, log);
+    const port = readEffectivePorts(`${home}/effective-ports.json`).internal!;
+    assert.notEqual(await probeDaemonHealth(port), "healthy");
+  } finally {
+    controller.abort();
+    if (watchdog !== null) assert.equal(await watchdog, 0);
+    const last = readPid(home);
+    if (last !== null) seen.add(last);
+    for (const pid of seen) {
+      try {
+        Deno.kill(pid, "SIGKILL");
+      } catch { /* already gone */ }
+    }
+    await Deno.remove(home, { recursive: true });
+  }
+});
