@@ -10,5 +10,8 @@ export const BENCHES: Readonly<Record<string, { summary: string; load: BenchLoad
     summary: "raw CONNECT tunnel: throughput and set-up latency vs direct and HAProxy",
     load: async () => (await import("./edge_bench.ts")).edgeBench,
   },
-  // metered: { summary: "...", load: async () => (await import("./metered_bench.ts")).meteredBench },
+  metered: {
+    summary: "HTTPS calls direct vs through Halton Meter vs mitmdump: latency, req/s, SSE, RSS",
+    load: async () => (await import("./metered_bench.ts")).meteredBench,
+  },
 };
