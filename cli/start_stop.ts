@@ -1,0 +1,268 @@
+/**
+ * `halton-meter stop` and `halton-meter start`.
+ *
+ * `stop` writes the graceful-stop sentinel first (so a service manager or watchdog that
+ * restarts the daemon in the next 30 s finds it and stays down), then stops the watchdog
+ * and the daemon. The edge is never touched: apps keep a passthrough proxy. `start` removes
+ * the sentinel, starts whatever of edge/daemon/watchdog is down, and waits for the daemon's
+ * `/health`.
+ */
+import { homePaths, isCompiled, readEffectivePorts } from "../core/mod.ts";
+import {
+  type BackendStep,
+  chooseBackend,
+  createCommandRunner,
+  createFileDeps,
+  createProcessDeps,
+  createServiceSpec,
+  directBackend,
+  type FileDeps,
+  type LaunchContext,
+  launchdBackend,
+  probeSystemdUser,
+  type Role,
+  type ServiceBackend,
+  systemdBackend,
+  taskSchedulerBackend,
+} from "../setup/mod.ts";
+import { type HttpProbe, isPidAlive, probeHttp, serviceLabel } from "./status.ts";
+
+export interface LifecycleDeps {
+  backend: ServiceBackend;
+  isAlive(pid: number): boolean;
+  probeHttp(port: number, path: string): Promise<HttpProbe>;
+  sleep(ms: number): Promise<void>;
+  /** Used to write the direct backend's spec when nothing was installed yet. */
+  launch: LaunchContext;
+}
+
+export interface LifecycleOptions {
+  home: string;
+  deps: LifecycleDeps;
+  print: (line: string) => void;
+  printError: (line: string) => void;
+  /** How long `start` waits for the daemon's `/health` (default 15 s). */
+  readyTimeoutMs?: number;
+}
+
+function readPid(path: string): number | null {
+  try {
+    const pid = Number(Deno.readTextFileSync(path).trim());
+    return Number.isInteger(pid) && pid > 0 ? pid : null;
+  } catch {
+    return null;
+  }
+}
+
+function fileSize(path: string): number {
+  try {
+    return Deno.statSync(path).size;
+  } catch {
+    return 0;
+  }
+}
+
+function readFrom(path: string, offset: number): string {
+  try {
+    return new TextDecoder().decode(Deno.readFileSync(path).subarray(offset));
+  } catch {
+    return "";
+  }
+}
+
+/** True when `GET /health` on the port is answered 200 by the process `pid`. */
+async function answersAs(deps: LifecycleDeps, port: number | undefined, pid: number | null) {
+  if (port === undefined) return false;
+  const probe = await deps.probeHttp(port, "/health");
+  if (probe.kind !== "answered" || probe.status !== 200) return false;
+  const m = /"pid":\s*(\d+)/.exec(probe.text);
+  return pid === null || (m !== null && Number(m[1]) === pid);
+}
+
+function stepLine(step: BackendStep, label: string, verb: string): string {
+  if (step.outcome === "done") return `✓ ${step.role} ${verb}  ${label}  (${step.detail})`;
+  if (step.outcome === "skipped") return `· ${step.role} ${step.detail}`;
+  return `✗ ${step.role}: ${step.detail}`;
+}
+
+/** Daemon and watchdog down, edge up in passthrough; exit 0 unless a stop failed. */
+export async function runStop(opts: LifecycleOptions): Promise<number> {
+  const paths = homePaths(opts.home);
+  const { backend } = opts.deps;
+  // The sentinel goes first: anything restarting the daemon from here on finds it.
+  Deno.mkdirSync(opts.home, { recursive: true, mode: 0o700 });
+  Deno.writeTextFileSync(paths.gracefulStop, `${new Date().toISOString()}\n`);
+  const report = await backend.stop(["watchdog", "daemon"]);
+  for (const role of ["daemon", "watchdog"] as const) {
+    const step = report.steps.find((s) => s.role === role);
+    if (step) opts.print(stepLine(step, serviceLabel(backend, role), "stopped"));
+  }
+  const edgePort = readEffectivePorts(paths.effectivePorts).edge;
+  const edgePid = readPid(`${paths.run}/edge.pid`);
+  if (await answersAs(opts.deps, edgePort, edgePid)) {
+    opts.print(`edge still running 127.0.0.1:${edgePort} (passthrough)`);
+  } else {
+    opts.print(
+      "edge is not running: apps with HTTPS_PROXY set fail until it is back; run halton-meter start",
+    );
+  }
+  if (!report.ok) {
+    opts.printError("halton-meter stop: some roles did not stop; see halton-meter status");
+    return 1;
+  }
+  return 0;
+}
+
+/** The direct backend can only start roles from a stored spec; write one if init never did. */
+function ensureDirectSpec(home: string, launch: LaunchContext): void {
+  const paths = homePaths(home);
+  const specPath = `${paths.run}/direct-spec.json`;
+  try {
+    Deno.statSync(specPath);
+    return;
+  } catch { /* missing: write it */ }
+  const spec = createServiceSpec({ home, launch });
+  Deno.mkdirSync(paths.run, { recursive: true });
+  Deno.mkdirSync(spec.logDir, { recursive: true });
+  Deno.writeTextFileSync(specPath, JSON.stringify(spec, null, 2) + "\n");
+}
+
+/** Starts edge (if down), daemon and watchdog; waits for the daemon's `/health`. */
+export async function runStart(opts: LifecycleOptions): Promise<number> {
+  const paths = homePaths(opts.home);
+  const { backend } = opts.deps;
+  Deno.mkdirSync(opts.home, { recursive: true, mode: 0o700 });
+  try {
+    Deno.removeSync(paths.gracefulStop);
+  } catch { /* no sentinel */ }
+  if (backend.name === "direct") ensureDirectSpec(opts.home, opts.deps.launch);
+
+  const edgeUp = await answersAs(
+    opts.deps,
+    readEffectivePorts(paths.effectivePorts).edge,
+    readPid(`${paths.run}/edge.pid`),
+  );
+  const roles: Role[] = edgeUp ? ["daemon", "watchdog"] : ["edge", "daemon", "watchdog"];
+  const watchdogLog = `${paths.logs}/watchdog.stderr.log`;
+  const watchdogLogStart = fileSize(watchdogLog);
+  const report = await backend.start(roles);
+  const failed = report.steps.filter((s) => s.outcome === "failed");
+  for (const step of failed) opts.printError(stepLine(step, "", ""));
+  if (report.steps.some((s) => s.role === "daemon" && s.outcome === "failed")) return 1;
+
+  // Ready: the pid in run/daemon.pid answers /health on the internal port it recorded.
+  const deadline = Date.now() + (opts.readyTimeoutMs ?? 15_000);
+  let daemonPid: number | null = null;
+  let ready = false;
+  while (Date.now() < deadline) {
+    daemonPid = readPid(`${paths.run}/daemon.pid`);
+    const ports = readEffectivePorts(paths.effectivePorts);
+    if (daemonPid !== null && await answersAs(opts.deps, ports.internal, daemonPid)) {
+      ready = true;
+      break;
+    }
+    if (daemonPid !== null && !opts.deps.isAlive(daemonPid)) break;
+    await opts.deps.sleep(100);
+  }
+  const ports = readEffectivePorts(paths.effectivePorts);
+  if (roles.includes("edge")) {
+    const up = await answersAs(opts.deps, ports.edge, readPid(`${paths.run}/edge.pid`));
+    opts.print(
+      up ? `✓ edge started  127.0.0.1:${ports.edge}` : `✗ edge did not answer; see ${paths.logs}/`,
+    );
+  }
+  if (!ready) {
+    opts.printError(
+      `✗ daemon did not become healthy within ${
+        opts.readyTimeoutMs ?? 15_000
+      } ms; see ${paths.logs}/daemon.log and run halton-meter doctor`,
+    );
+    return 1;
+  }
+  opts.print(
+    `✓ daemon healthy  ${
+      serviceLabel(backend, "daemon")
+    } (PID ${daemonPid})  mitm: 127.0.0.1:${ports.internal}  api: 127.0.0.1:${ports.api}`,
+  );
+
+  // A build without the watchdog role exits at once saying so; that is a note, not a failure.
+  const watchdogPid = readPid(`${paths.run}/watchdog.pid`);
+  let said = "";
+  for (let waited = 0; waited < 1500; waited += 100) {
+    said = readFrom(watchdogLog, watchdogLogStart);
+    if (watchdogPid === null || !opts.deps.isAlive(watchdogPid) || said.includes("not available")) {
+      break;
+    }
+    await opts.deps.sleep(100);
+  }
+  if (said.includes("not available")) {
+    try {
+      Deno.removeSync(`${paths.run}/watchdog.pid`);
+    } catch { /* gone */ }
+    opts.print("· watchdog not available in this build (skipped)");
+  } else if (watchdogPid !== null && opts.deps.isAlive(watchdogPid)) {
+    opts.print(`✓ watchdog started  ${serviceLabel(backend, "watchdog")} (PID ${watchdogPid})`);
+  } else if (backend.name === "direct") {
+    opts.print(`✗ watchdog is not running; see ${watchdogLog}`);
+  } else {
+    const step = report.steps.find((s) => s.role === "watchdog");
+    if (step) opts.print(stepLine(step, serviceLabel(backend, "watchdog"), "started"));
+  }
+  return 0;
+}
+
+export interface ResolveBackendInput {
+  home: string;
+  os: string;
+  env: { get(key: string): string | undefined };
+  files: FileDeps;
+}
+
+/**
+ * The backend the roles run under: direct when its spec exists in `<home>/run`; else the
+ * platform's service manager when it has the daemon installed; else direct (a source
+ * checkout that never ran init can still `start`).
+ */
+export async function resolveBackend(input: ResolveBackendInput): Promise<ServiceBackend> {
+  const proc = { ...createProcessDeps(), isAlive: isPidAlive };
+  const direct = directBackend({ home: input.home, files: input.files, proc });
+  if (await input.files.exists(`${homePaths(input.home).run}/direct-spec.json`)) return direct;
+  const runner = createCommandRunner();
+  const hasSystemdUser = input.os === "linux" ? await probeSystemdUser(runner) : false;
+  const choice = chooseBackend({ os: input.os, hasSystemdUser });
+  if (!choice.ok || choice.name === "direct") return direct;
+  const userHome = input.env.get("HOME") ?? input.env.get("USERPROFILE") ?? input.home;
+  const files = input.files;
+  const native: ServiceBackend = choice.name === "systemd"
+    ? systemdBackend({
+      runner,
+      files,
+      unitDir: `${input.env.get("XDG_CONFIG_HOME") ?? `${userHome}/.config`}/systemd/user`,
+    })
+    : choice.name === "launchd"
+    ? launchdBackend({ runner, files, userHome, uid: Deno.uid() ?? 0 })
+    : taskSchedulerBackend({ runner, files, taskDir: `${input.home}\\service` });
+  const daemon = await native.status("daemon").catch(() => null);
+  return daemon === null || daemon.state === "not_installed" ? direct : native;
+}
+
+/** Real dependencies for the CLI. */
+export async function createLifecycleDeps(home: string): Promise<LifecycleDeps> {
+  const execPath = Deno.execPath();
+  return {
+    backend: await resolveBackend({
+      home,
+      os: Deno.build.os,
+      env: Deno.env,
+      files: createFileDeps(),
+    }),
+    isAlive: isPidAlive,
+    probeHttp: (port, path) => probeHttp(port, path),
+    sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
+    launch: {
+      execPath,
+      mainModule: new URL("../main.ts", import.meta.url).href,
+      compiled: isCompiled(execPath),
+    },
+  };
+}
