@@ -6,8 +6,15 @@
  */
 import type { Bench, BenchContext, BenchOutcome } from "./bench_types.ts";
 import { readMachineInfo } from "./machine_info.ts";
+import { readProcessCpuSeconds } from "./process_cpu.ts";
 import type { MeteredRoute } from "./metered_client.ts";
-import { measureLatency, measureRss, measureSse, measureThroughput } from "./metered_load.ts";
+import {
+  measureLatency,
+  measureRss,
+  measureSse,
+  measureThroughput,
+  readRssKb,
+} from "./metered_load.ts";
 import {
   METERED_PATHS,
   type MeteredPath,
@@ -89,6 +96,18 @@ async function run(ctx: BenchContext): Promise<BenchOutcome> {
     startHalton(ctx.scope, upstream),
     startMitmdump(ctx.scope, upstream),
   ]);
+  const idleRssKb = await readRssKb(halton.daemonPid);
+  // Busy processes per path, for the CPU columns (share of one core during a run).
+  const procs: Record<MeteredPath, Record<string, number>> = {
+    direct: { upstream: upstream.pid, client: Deno.pid },
+    halton: {
+      edge: halton.edgePid,
+      daemon: halton.daemonPid,
+      upstream: upstream.pid,
+      client: Deno.pid,
+    },
+    mitmdump: { mitmdump: mitm.pid, upstream: upstream.pid, client: Deno.pid },
+  };
   // Every path asks for api.anthropic.com (SNI and Host) and so verifies the same name.
   const routes: Record<MeteredPath, MeteredRoute> = {
     direct: { kind: "direct", port: upstream.port, sni: UPSTREAM_HOST, caPem: upstream.ca.caPem },
@@ -121,9 +140,22 @@ async function run(ctx: BenchContext): Promise<BenchOutcome> {
   }
 
   const throughput: Record<MeteredPath, number[]> = { direct: [], halton: [], mitmdump: [] };
+  const cpu: MeteredResult["cpu"] = { direct: [], halton: [], mitmdump: [] };
   for (let r = 0; r < o.runs; r++) {
     for (const p of rotate(METERED_PATHS, r)) {
+      const pids = Object.values(procs[p]);
+      const before = await readProcessCpuSeconds(pids);
+      const w0 = performance.now();
       const rps = await measureThroughput(routes[p], o.connections, o.seconds / o.runs, signal);
+      const after = await readProcessCpuSeconds(pids);
+      const wall = (performance.now() - w0) / 1000;
+      const shares: Record<string, number> = {};
+      for (const [name, pid] of Object.entries(procs[p])) {
+        const a = after.get(pid);
+        const b = before.get(pid);
+        if (a !== undefined && b !== undefined) shares[name] = (a - b) / wall;
+      }
+      cpu[p].push(shares);
       ctx.log(`throughput run ${r + 1}/${o.runs}: ${p} ${rps.toFixed(0)} req/s`);
       throughput[p].push(rps);
     }
@@ -165,6 +197,8 @@ async function run(ctx: BenchContext): Promise<BenchOutcome> {
     },
     latency,
     throughput,
+    cpu,
+    idleRssKb,
     sse,
     rss,
   });

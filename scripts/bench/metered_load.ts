@@ -59,6 +59,8 @@ export interface SseSample {
   ttfb: number[];
   /** ms each event spent between the upstream's send and the client's read. */
   hold: number[];
+  /** The same, by event index (the upstream's own Nagle/flush pattern differs per index). */
+  holdByIndex: number[][];
   /** Events per stream, to check nothing was lost or merged. */
   eventsPerStream: number[];
 }
@@ -69,7 +71,7 @@ export async function measureSse(
   streams: number,
   signal: AbortSignal,
 ): Promise<SseSample> {
-  const out: SseSample = { ttfb: [], hold: [], eventsPerStream: [] };
+  const out: SseSample = { ttfb: [], hold: [], holdByIndex: [], eventsPerStream: [] };
   const client = await MeteredClient.open(route);
   try {
     await client.stream(); // warm-up
@@ -77,7 +79,10 @@ export async function measureSse(
       const t = await client.stream();
       out.eventsPerStream.push(t.events.length);
       if (t.events.length > 0) out.ttfb.push(t.events[0].arrivedAt - t.sentAt);
-      for (const e of t.events) out.hold.push(e.arrivedAt - e.sentAt);
+      t.events.forEach((e, k) => {
+        out.hold.push(e.arrivedAt - e.sentAt);
+        (out.holdByIndex[k] ??= []).push(e.arrivedAt - e.sentAt);
+      });
     }
     return out;
   } finally {

@@ -28,6 +28,10 @@ export interface MeteredResult {
   latency: Record<MeteredPath, number[]>;
   /** requests/s per run. */
   throughput: Record<MeteredPath, number[]>;
+  /** Per run: process name → share of one core (includes the handshakes before the timed window). */
+  cpu: Record<MeteredPath, Record<string, number>[]>;
+  /** The daemon's VmRSS right after start, before any request. */
+  idleRssKb: number;
   sse: Record<MeteredPath, SseSample>;
   rss: RssRun;
 }
@@ -39,7 +43,33 @@ export interface Target {
 }
 
 const ms = (x: number) => x.toFixed(3);
+
+function cpuCol(runs: Record<string, number>[]): string {
+  const names = Object.keys(runs[0] ?? {});
+  return names.map((n) => `${n} ${(median(runs.map((x) => x[n] ?? NaN)) * 100).toFixed(0)}%`)
+    .join(", ");
+}
+
+function addedCols(s: SseSample, direct: SseSample, p: MeteredPath): string {
+  if (p === "direct") return "— | — | —";
+  const a = addedHold(s, direct);
+  return `${signed(percentile(a, 50))} | ${signed(percentile(a, 99))} | ${signed(Math.max(...a))}`;
+}
 const signed = (x: number) => `${x >= 0 ? "+" : ""}${x.toFixed(3)} ms`;
+
+/**
+ * Per event: its hold through the proxy minus direct's median hold for the same
+ * event index, so the upstream's own per-index pattern (Deno.serve holds the 2nd
+ * event ~20 ms, in every path) cancels out.
+ */
+export function addedHold(proxy: SseSample, direct: SseSample): number[] {
+  const out: number[] = [];
+  proxy.holdByIndex.forEach((holds, k) => {
+    const base = median(direct.holdByIndex[k] ?? []);
+    for (const h of holds) out.push(h - base);
+  });
+  return out;
+}
 
 export function evaluateMeteredTargets(r: MeteredResult): Target[] {
   const p50 = (p: MeteredPath) => percentile(r.latency[p], 50);
@@ -50,9 +80,9 @@ export function evaluateMeteredTargets(r: MeteredResult): Target[] {
   const addedM99 = p99("mitmdump") - p99("direct");
   const tp = (p: MeteredPath) => median(r.throughput[p]);
   const ttfbAdded = median(r.sse.halton.ttfb) - median(r.sse.direct.ttfb);
-  const holdBase = median(r.sse.direct.hold);
-  const holdMax = Math.max(...r.sse.halton.hold) - holdBase;
-  const holdP99 = percentile(r.sse.halton.hold, 99) - holdBase;
+  const added = addedHold(r.sse.halton, r.sse.direct);
+  const holdMax = Math.max(...added);
+  const holdP99 = percentile(added, 99);
   return [
     {
       name: "added latency p50 ≤ 1/5 of mitmdump's",
@@ -138,8 +168,8 @@ export function renderMeteredReport(r: MeteredResult): { report: string; allMet:
     "",
     `### Throughput: ${o.connections} concurrent keep-alive connections, ${o.throughputRuns} interleaved runs of ${o.throughputSeconds} s per path`,
     "",
-    "| path | median req/s | min–max req/s | vs direct |",
-    "| --- | ---: | ---: | ---: |",
+    "| path | median req/s | min–max req/s | vs direct | CPU (median share of one core) |",
+    "| --- | ---: | ---: | ---: | --- |",
   );
   const dt = median(r.throughput.direct);
   for (const p of METERED_PATHS) {
@@ -147,15 +177,15 @@ export function renderMeteredReport(r: MeteredResult): { report: string; allMet:
     lines.push(
       `| ${LABEL[p]} | ${median(t).toFixed(0)} | ${Math.min(...t).toFixed(0)}–${
         Math.max(...t).toFixed(0)
-      } | ${(median(t) / dt).toFixed(2)}× |`,
+      } | ${(median(t) / dt).toFixed(2)}× | ${cpuCol(r.cpu[p])} |`,
     );
   }
   lines.push(
     "",
     `### SSE: ${o.sseStreams} streams per path of 20 events 20 ms apart`,
     "",
-    "| path | TTFB p50 ms | added TTFB | event hold p50 ms | p99 ms | max ms | events/stream |",
-    "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+    "| path | TTFB p50 ms | added TTFB | event hold p50 ms | hold max ms | added hold p50 | added p99 | added max | events/stream |",
+    "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
   );
   const dTtfb = median(r.sse.direct.ttfb);
   for (const p of METERED_PATHS) {
@@ -164,23 +194,23 @@ export function renderMeteredReport(r: MeteredResult): { report: string; allMet:
     lines.push(
       `| ${LABEL[p]} | ${ms(median(s.ttfb))} | ${
         p === "direct" ? "—" : signed(median(s.ttfb) - dTtfb)
-      } | ${ms(median(s.hold))} | ${ms(percentile(s.hold, 99))} | ${
-        ms(Math.max(...s.hold))
+      } | ${ms(median(s.hold))} | ${ms(Math.max(...s.hold))} | ${
+        addedCols(s, r.sse.direct, p)
       } | ${counts} |`,
     );
   }
   const rss = r.rss;
   lines.push(
     "",
-    "TTFB: request written → first event read. Hold: the upstream's send time (`bench_t` in each event, wall clock) → read by the client; direct's hold is the baseline (TLS + loopback + the client's own loop).",
+    "TTFB: request written → first event read. Hold: the upstream's send time (`bench_t` in each event, wall clock) → read by the client; direct's hold is the baseline (TLS + loopback + the client's own loop); *added* hold compares each event with direct's median for the same event index.",
     "",
     `### Daemon RSS: ${rss.requests} requests via the edge (${
       rss.stoppedBy === "count" ? "full count" : "stopped by the time limit"
     }, ${rss.seconds.toFixed(0)} s)`,
     "",
-    `VmRSS of the daemon process after warm-up: ${rss.samples[0][1]} kB → ${
-      rss.samples.at(-1)![1]
-    } kB; least-squares slope ${
+    `VmRSS of the daemon process: ${r.idleRssKb} kB idle after start; after the phases above and a 5000-request warm-up: ${
+      rss.samples[0][1]
+    } kB → ${rss.samples.at(-1)![1]} kB; least-squares slope ${
       rss.kbPerRequest.toFixed(4)
     } KB/request over ${rss.samples.length} samples.`,
   );
