@@ -80,7 +80,7 @@ async function answersAs(deps: LifecycleDeps, port: number | undefined, pid: num
 }
 
 function stepLine(step: BackendStep, label: string, verb: string): string {
-  if (step.outcome === "done") return `✓ ${step.role} ${verb}  ${label}  (${step.detail})`;
+  if (step.outcome === "done") return `✓ ${step.role} ${verb}  ${label}  · ${step.detail}`;
   if (step.outcome === "skipped") return `· ${step.role} ${step.detail}`;
   return `✗ ${step.role}: ${step.detail}`;
 }

@@ -1,0 +1,205 @@
+/**
+ * `status`: the JSON contract (docs/status.schema.json) checked against real output of a
+ * running edge and daemon, and the states for the broken cases (listener held by another
+ * process, process alive but silent, nothing running).
+ */
+import assert from "node:assert/strict";
+import { collectStatus, runStatus, type StatusDeps } from "../cli/status.ts";
+import { isPidAlive, probeHttp } from "../cli/status.ts";
+import { readEffectivePorts } from "../core/mod.ts";
+import { createFileDeps, createProcessDeps, directBackend } from "../setup/mod.ts";
+import { freePort } from "./_support/net.ts";
+import { type RoleProcess, startMain } from "./_support/role_process.ts";
+
+const SCHEMA_PATH = new URL("../docs/status.schema.json", import.meta.url);
+
+type Schema = {
+  type?: string | string[];
+  enum?: unknown[];
+  required?: string[];
+  properties?: Record<string, Schema>;
+  minimum?: number;
+  maximum?: number;
+};
+
+function typeOf(v: unknown): string {
+  if (v === null) return "null";
+  if (Array.isArray(v)) return "array";
+  if (typeof v === "number") return Number.isInteger(v) ? "integer" : "number";
+  return typeof v;
+}
+
+/** The JSON Schema subset the schema file uses: type, enum, required, properties, min/max. */
+function validate(schema: Schema, value: unknown, at = "$"): string[] {
+  const errors: string[] = [];
+  if (schema.type !== undefined) {
+    const types = Array.isArray(schema.type) ? schema.type : [schema.type];
+    const t = typeOf(value);
+    if (!types.includes(t) && !(t === "integer" && types.includes("number"))) {
+      return [`${at}: expected ${types.join("|")}, got ${t}`];
+    }
+  }
+  if (schema.enum !== undefined && !schema.enum.includes(value)) {
+    errors.push(`${at}: ${JSON.stringify(value)} not in ${JSON.stringify(schema.enum)}`);
+  }
+  if (typeof value === "number") {
+    if (schema.minimum !== undefined && value < schema.minimum) errors.push(`${at}: < minimum`);
+    if (schema.maximum !== undefined && value > schema.maximum) errors.push(`${at}: > maximum`);
+  }
+  if (typeof value === "object" && value !== null && !Array.isArray(value)) {
+    const rec = value as Record<string, unknown>;
+    for (const key of schema.required ?? []) {
+      if (!(key in rec)) errors.push(`${at}.${key}: required field missing`);
+    }
+    for (const [key, sub] of Object.entries(schema.properties ?? {})) {
+      if (key in rec) errors.push(...validate(sub, rec[key], `${at}.${key}`));
+    }
+  }
+  return errors;
+}
+
+async function loadSchema(): Promise<Schema> {
+  return JSON.parse(await Deno.readTextFile(SCHEMA_PATH)) as Schema;
+}
+
+function realDeps(home: string): StatusDeps {
+  const proc = { ...createProcessDeps(), isAlive: isPidAlive };
+  return {
+    backend: directBackend({ home, files: createFileDeps(), proc }),
+    isAlive: isPidAlive,
+    probeHttp: (port, path) => probeHttp(port, path),
+    os: Deno.build.os,
+  };
+}
+
+async function statusJson(home: string, deps: StatusDeps): Promise<Record<string, unknown>> {
+  const lines: string[] = [];
+  const code = await runStatus({ home, json: true, deps, print: (l) => lines.push(l) });
+  assert.equal(code, 0);
+  return JSON.parse(lines.join("\n"));
+}
+
+Deno.test("the schema requires every field of the documented JSON shape", async () => {
+  const schema = await loadSchema();
+  assert.deepEqual(
+    [...(schema.required ?? [])].sort(),
+    ["daemon", "edge", "install_mode", "ports", "sentinels", "system_proxy", "version", "watchdog"],
+  );
+  const req = (k: string) => [...(schema.properties?.[k]?.required ?? [])].sort();
+  assert.deepEqual(req("daemon"), ["label", "pid", "state"]);
+  assert.deepEqual(req("watchdog"), ["pid", "state"]);
+  assert.deepEqual(req("edge"), ["pid", "port", "state"]);
+  assert.deepEqual(req("ports"), ["api", "edge", "internal"]);
+  assert.deepEqual(req("system_proxy"), ["state"]);
+  assert.deepEqual(req("sentinels"), ["apps_managed", "proxy_managed"]);
+});
+
+Deno.test("status --json of a running edge and daemon is healthy and matches the schema", async () => {
+  const home = await Deno.makeTempDir({ prefix: "hm-status-" });
+  await Deno.writeTextFile(
+    `${home}/config.json`,
+    JSON.stringify({ ports: { edge: 0, internal: 0, api: 0 } }),
+  );
+  await Deno.writeTextFile(`${home}/install-mode`, "apps\n");
+  await Deno.writeTextFile(`${home}/apps-managed`, "");
+  const procs: RoleProcess[] = [];
+  try {
+    procs.push(await startMain(["--role", "edge"], home));
+    procs.push(await startMain(["--role", "daemon"], home));
+    const [edge, daemon] = procs;
+    const out = await statusJson(home, realDeps(home));
+    const schema = await loadSchema();
+    assert.deepEqual(validate(schema, out), []);
+
+    const ports = readEffectivePorts(`${home}/effective-ports.json`);
+    assert.deepEqual(out.ports, { edge: ports.edge, internal: ports.internal, api: ports.api });
+    assert.equal(out.install_mode, "apps");
+    assert.deepEqual(
+      { ...(out.daemon as object), detail: undefined },
+      { state: "healthy", pid: daemon.pid, label: "run/daemon.pid", detail: undefined },
+    );
+    assert.equal((out.edge as { state: string }).state, "healthy");
+    assert.equal((out.edge as { pid: number }).pid, edge.pid);
+    assert.equal((out.edge as { port: number }).port, edge.port);
+    assert.equal((out.api as { state: string }).state, "healthy");
+    assert.equal((out.mitm_listener as { state: string }).state, "healthy");
+    assert.deepEqual((out.system_proxy as { state: string }).state, "off");
+    assert.equal((out.sentinels as { apps_managed: boolean }).apps_managed, true);
+    assert.equal((out.sentinels as { proxy_managed: boolean }).proxy_managed, false);
+
+    // The guard can fail: a removed or renamed field is caught.
+    const removed = structuredClone(out);
+    delete (removed.daemon as Record<string, unknown>).label;
+    assert.match(validate(schema, removed).join("\n"), /\$\.daemon\.label: required/);
+    const renamed = structuredClone(out);
+    renamed.installMode = renamed.install_mode;
+    delete renamed.install_mode;
+    assert.match(validate(schema, renamed).join("\n"), /\$\.install_mode: required/);
+    const badState = structuredClone(out);
+    (badState.edge as Record<string, unknown>).state = "up";
+    assert.match(validate(schema, badState).join("\n"), /\$\.edge\.state/);
+
+    // The table carries the same states.
+    const lines: string[] = [];
+    await runStatus({ home, json: false, deps: realDeps(home), print: (l) => lines.push(l) });
+    assert.equal(lines[0], "halton-meter v0.1.0 · status");
+    assert.match(lines.join("\n"), new RegExp(`daemon +healthy +PID ${daemon.pid}`));
+    assert.match(lines.join("\n"), /api listener +healthy/);
+  } finally {
+    for (const p of procs) await p.stop("SIGKILL");
+    await Deno.remove(home, { recursive: true });
+  }
+});
+
+Deno.test("a port held by another process is inconsistent; nothing running is stopped/unbound", async () => {
+  const home = await Deno.makeTempDir({ prefix: "hm-status-" });
+  const foreign = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen() {} },
+    () => new Response("not halton\n"),
+  );
+  try {
+    const internal = freePort();
+    await Deno.writeTextFile(
+      `${home}/effective-ports.json`,
+      JSON.stringify({ edge: freePort(), internal, api: foreign.addr.port }),
+    );
+    const out = await collectStatus(home, realDeps(home));
+    assert.equal(out.api.state, "inconsistent");
+    assert.match(out.api.detail, /another process/);
+    assert.equal(out.mitm_listener.state, "unbound");
+    assert.equal(out.daemon.state, "stopped");
+    assert.equal(out.daemon.pid, null);
+    assert.equal(out.edge.state, "stopped");
+    assert.equal(out.watchdog.state, "stopped");
+    assert.equal(out.install_mode, "none");
+    assert.deepEqual(validate(await loadSchema(), out), []);
+  } finally {
+    await foreign.shutdown();
+    await Deno.remove(home, { recursive: true });
+  }
+});
+
+Deno.test("a live daemon pid whose ports do not answer is unbound; sentinels off-mode are inconsistent", async () => {
+  const home = await Deno.makeTempDir({ prefix: "hm-status-" });
+  try {
+    await Deno.mkdir(`${home}/run`);
+    await Deno.writeTextFile(`${home}/run/daemon.pid`, "4242\n");
+    await Deno.writeTextFile(`${home}/effective-ports.json`, '{"internal":9,"api":10}');
+    await Deno.writeTextFile(`${home}/proxy-managed`, "");
+    const deps: StatusDeps = {
+      backend: null,
+      isAlive: (pid) => pid === 4242,
+      probeHttp: () => Promise.resolve({ kind: "refused" }),
+      os: "linux",
+    };
+    const out = await collectStatus(home, deps);
+    assert.equal(out.daemon.state, "unbound");
+    assert.equal(out.daemon.pid, 4242);
+    assert.equal(out.mitm_listener.state, "unbound");
+    assert.equal(out.sentinels.state, "inconsistent");
+    assert.equal(out.sentinels.proxy_managed, true);
+    assert.equal(out.edge.port, null);
+  } finally {
+    await Deno.remove(home, { recursive: true });
+  }
+});
