@@ -36,6 +36,35 @@ export interface MeteredResult {
   rss: RssRun;
 }
 
+/** How the numbers above were made; part of the generated section so it never drifts from the code. */
+export const METHOD = `### Method
+
+- **Upstream**: \`scripts/bench/metered_upstream.ts\`, its own Deno process (\`Deno.serve\` over TLS,
+  cert from \`makeTestCa\` valid for \`api.anthropic.com\` and IP 127.0.0.1). \`POST /v1/messages\` answers
+  a 250-byte Anthropic message (content-length), or with \`"stream":true\` 20 SSE events 20 ms apart
+  (chunked), each carrying its wall-clock send time.
+- **Client**: the bench process, the same hand-rolled HTTP/1.1 keep-alive client for every path
+  (\`metered_client.ts\`): one TCP connection, \`CONNECT\` for proxies, one TLS handshake
+  (SNI and Host \`api.anthropic.com\`), then requests back to back. Each path's client trusts that
+  path's CA (test CA / Halton Meter's CA / mitmproxy's CA).
+- **Halton Meter**: \`main.ts up\` (edge + daemon, as users run it) in a temp \`HALTON_METER_HOME\`
+  with \`upstream.resolve\` mapping \`api.anthropic.com:443\` to the fake upstream and \`upstream.ca_file\`
+  = the test CA. Clients go through the **edge** (\`CONNECT api.anthropic.com:443\`), which hands the
+  connection to the daemon, which terminates TLS, meters and forwards: the path users get.
+- **mitmdump**: regular (forward) mode, \`-q\`, \`confdir\` in a temp dir,
+  \`ssl_verify_upstream_trusted_ca\` = the test CA. Clients send \`CONNECT 127.0.0.1:<upstream>\` with
+  SNI \`api.anthropic.com\`; mitmdump forwards that SNI and verifies the upstream cert (which names
+  both), so no \`/etc/hosts\` change is needed. mitmdump 8 buffers whole responses by default, SSE
+  included (no \`stream_large_bodies\` set): its SSE row shows that, it is not a target.
+- **Latency**: per request, write → last body byte read, one connection per path, 50 warm-up
+  requests per round, rounds interleaved (A B C, B C A, ...). *Added* = path − direct.
+- **Throughput**: N connections opened (not timed), then all loop for the run's seconds; runs
+  interleaved. CPU: each process's share of one core over the run, from \`/proc/<pid>/stat\`.
+- **SSE**: sequential streams on one connection after one warm-up stream.
+- **RSS**: after all phases and a 5000-request warm-up, 8 keep-alive connections through the edge;
+  the daemon's \`VmRSS\` (\`cat /proc/<pid>/status\`) is sampled every 1/20 of the run; the slope is a
+  least-squares fit. Stops at the request count or the time limit, whichever comes first.`;
+
 export interface Target {
   name: string;
   measured: string;
@@ -214,5 +243,6 @@ export function renderMeteredReport(r: MeteredResult): { report: string; allMet:
       rss.kbPerRequest.toFixed(4)
     } KB/request over ${rss.samples.length} samples.`,
   );
+  lines.push("", METHOD);
   return { report: lines.join("\n"), allMet: targets.every((t) => t.pass) };
 }
