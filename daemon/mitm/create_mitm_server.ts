@@ -63,7 +63,7 @@ export function createMitmServer(opts: MitmOptions): MitmServer {
   const agent = new https.Agent({
     keepAlive: true,
     maxSockets: opts.maxSocketsPerHost ?? 64,
-    maxFreeSockets: 16,
+    maxFreeSockets: opts.maxSocketsPerHost ?? 64, // fewer than the concurrency means constant reconnects
     scheduling: "lifo",
     // Only idle pooled sockets are closed by this (an active request is never timed out).
     timeout: 30_000,
