@@ -388,3 +388,49 @@ Deno.test("mitm engine: interception, forwarding, tee, tunnels, failures", async
     await Deno.remove(pki.dir, { recursive: true });
   }
 });
+
+Deno.test("mitm engine: request body beyond the cap is forwarded whole, observer told truncated", async () => {
+  const pki = await makeTestPki(["api.anthropic.com"]);
+  const upstream = await startFakeUpstream(pki.certPem, pki.keyPem, bigBody(16));
+  let seen = 0;
+  let endInfo: { bytes: number; truncated: boolean } | null = null;
+  const mitm = createMitmServer({
+    shouldIntercept: () => true,
+    getCertificate: () => Promise.resolve({ certPem: pki.certPem, keyPem: pki.keyPem }),
+    resolve: () => ({ host: "127.0.0.1", port: upstream.port }),
+    upstreamCa: [pki.caPem],
+    health: () => ({ status: "ok" }),
+    maxRequestBodyBytes: 10,
+    onCall: () => ({
+      onRequestBody: (c) => seen += c.length,
+      onRequestEnd: (i) => endInfo = i,
+    }),
+  });
+  const { port } = await mitm.listen(0);
+  try {
+    const body = "0123456789abcdefghij";
+    const out = await new Deno.Command("curl", {
+      args: [
+        "-sS",
+        "--noproxy",
+        "",
+        "-x",
+        `http://127.0.0.1:${port}`,
+        "--cacert",
+        `${pki.dir}/ca.pem`,
+        "https://api.anthropic.com/echo",
+        "-d",
+        body,
+      ],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    assert.equal(new TextDecoder().decode(out.stdout), body);
+    assert.equal(seen, 10);
+    assert.deepEqual(endInfo, { bytes: 20, truncated: true });
+  } finally {
+    await mitm.close(1000);
+    await upstream.close();
+    await Deno.remove(pki.dir, { recursive: true });
+  }
+});
