@@ -1,0 +1,143 @@
+/**
+ * A fake LLM provider for black-box tests: a loopback TLS server (test CA) that replays the
+ * recorded exchanges of adapters/testdata/ with their recorded status and headers.
+ *
+ * Request headers choose what it does (they pass through the proxy unchanged):
+ * - `x-fake-exchange: anthropic/stream_cache_5m_1h` picks the exchange (else a default per path);
+ * - `x-fake-delay-ms: 150` sends an SSE body one event at a time with that delay between events;
+ * - `x-fake-gzip: 1` sends the body gzip-compressed (`content-encoding: gzip`);
+ * - `x-fake-abort: 1` drops the connection after the recorded bytes (no end of body);
+ * - `x-fake-model: name` replaces the recorded response model with `name`;
+ * - `x-fake-id: any` names the request in `sent` (event send times) and `bodies` (bytes sent).
+ */
+import { gzipSync } from "node:zlib";
+
+const TESTDATA = new URL("../../adapters/testdata/", import.meta.url).pathname;
+
+const DEFAULTS: Record<string, (body: string) => string> = {
+  "/v1/messages": (b) =>
+    b.includes('"stream":true') ? "anthropic/stream_cache_5m_1h" : "anthropic/plain",
+  "/v1/chat/completions": (b) =>
+    /"stream"\s*:\s*true/.test(b) ? "openai_chat/stream_include_usage" : "openai_chat/plain",
+};
+
+export interface Exchange {
+  status: number;
+  responseHeaders: Record<string, string>;
+  /** The recorded response body, byte for byte. */
+  body: Uint8Array;
+  expected: Record<string, unknown>;
+}
+
+/** Reads one recorded exchange, e.g. `loadExchange("anthropic/plain")`. */
+export function loadExchange(name: string): Exchange {
+  const meta = JSON.parse(Deno.readTextFileSync(`${TESTDATA}${name}.exchange.json`));
+  const dir = name.slice(0, name.lastIndexOf("/") + 1);
+  return {
+    status: meta.status,
+    responseHeaders: meta.responseHeaders,
+    body: Deno.readFileSync(`${TESTDATA}${dir}${meta.responseFile}`),
+    expected: JSON.parse(Deno.readTextFileSync(`${TESTDATA}${name}.expected.json`)),
+  };
+}
+
+export interface FakeProvider {
+  port: number;
+  /** Per `x-fake-id`: `performance.now()` just before each SSE event was handed to the socket. */
+  sent: Map<string, number[]>;
+  /** Per `x-fake-id`: the exact bytes sent as the body (compressed when gzip). */
+  bodies: Map<string, Uint8Array>;
+  /** Per `x-fake-id`: the request headers as received. */
+  requests: Map<string, Headers>;
+  close(): Promise<void>;
+}
+
+function splitEvents(bytes: Uint8Array): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  let start = 0;
+  for (let i = 0; i + 1 < bytes.length; i++) {
+    if (bytes[i] === 10 && bytes[i + 1] === 10) {
+      out.push(bytes.subarray(start, i + 2));
+      start = i + 2;
+      i++;
+    }
+  }
+  if (start < bytes.length) out.push(bytes.subarray(start));
+  return out;
+}
+
+export function startFakeProvider(tls: { certPem: string; keyPem: string }): FakeProvider {
+  const sent = new Map<string, number[]>();
+  const bodies = new Map<string, Uint8Array>();
+  const requests = new Map<string, Headers>();
+  const timers = new Set<ReturnType<typeof setTimeout>>();
+  const handler = async (req: Request): Promise<Response> => {
+    const reqBody = await req.text();
+    const path = new URL(req.url).pathname;
+    const name = req.headers.get("x-fake-exchange") ?? DEFAULTS[path]?.(reqBody);
+    if (!name) return new Response(`fake provider: no exchange for ${path}\n`, { status: 404 });
+    const ex = loadExchange(name);
+    const id = req.headers.get("x-fake-id") ?? crypto.randomUUID();
+    requests.set(id, req.headers);
+    let body = ex.body;
+    const model = req.headers.get("x-fake-model");
+    if (model) {
+      const recorded = String(ex.expected.responseModel);
+      body = new TextEncoder().encode(new TextDecoder().decode(body).replaceAll(recorded, model));
+    }
+    const headers = new Headers(ex.responseHeaders);
+    // Deno.serve would otherwise compress on its own when the client accepts gzip.
+    if (!headers.has("cache-control")) headers.set("cache-control", "no-transform");
+    else headers.set("cache-control", `${headers.get("cache-control")}, no-transform`);
+    if (req.headers.get("x-fake-gzip") === "1") {
+      body = new Uint8Array(gzipSync(body));
+      headers.set("content-encoding", "gzip");
+    }
+    bodies.set(id, body);
+    const delay = Number(req.headers.get("x-fake-delay-ms") ?? "0");
+    const abort = req.headers.get("x-fake-abort") === "1";
+    const chunks = delay > 0 ? splitEvents(body) : [body];
+    const times: number[] = [];
+    sent.set(id, times);
+    let i = 0;
+    const stream = new ReadableStream<Uint8Array>({
+      async pull(controller) {
+        if (i > 0 && delay > 0) {
+          await new Promise<void>((r) => {
+            const t = setTimeout(() => {
+              timers.delete(t);
+              r();
+            }, delay);
+            timers.add(t);
+          });
+        }
+        if (i < chunks.length) {
+          times.push(performance.now());
+          controller.enqueue(chunks[i++]);
+          return;
+        }
+        if (abort) controller.error(new Error("fake provider: abrupt close"));
+        else controller.close();
+      },
+    });
+    return new Response(stream, { status: ex.status, headers });
+  };
+  const server = Deno.serve({
+    hostname: "127.0.0.1",
+    port: 0,
+    cert: tls.certPem,
+    key: tls.keyPem,
+    onListen() {},
+    onError: () => new Response("fake provider error\n", { status: 500 }),
+  }, handler);
+  return {
+    port: server.addr.port,
+    sent,
+    bodies,
+    requests,
+    async close() {
+      for (const t of timers) clearTimeout(t);
+      await server.shutdown();
+    },
+  };
+}
