@@ -308,6 +308,8 @@ Deno.test("metered chain: curl, SDKs, Python requests, streaming, gzip, errors, 
         ...curlArgs(m, "unknownproj", [
           "-H",
           "x-fake-model: claude-nonexistent-9-20990101",
+          "-H",
+          "x-fake-id: unknown-g",
           "-d",
           requestBody("anthropic/plain").replace(
             "claude-sonnet-4-5-20250929",
@@ -316,7 +318,13 @@ Deno.test("metered chain: curl, SDKs, Python requests, streaming, gzip, errors, 
         ]),
         "https://api.anthropic.com/v1/messages",
       ]);
-      assert.equal(r.code, 0, r.stderr);
+      assert.equal(
+        r.code,
+        0,
+        `${r.stderr}\nfake saw the request: ${m.fake.requests.has("unknown-g")}\ndaemon log:\n${
+          (await Deno.readTextFile(`${m.home}/logs/daemon.log`)).slice(-3000)
+        }`,
+      );
       assert.match(r.stdout, /claude-nonexistent-9-20990101/);
       const [row] = await waitRows(m, "unknownproj");
       assert.equal(row.response_model, "claude-nonexistent-9-20990101");
@@ -389,6 +397,56 @@ Deno.test("metered chain: curl, SDKs, Python requests, streaming, gzip, errors, 
       assert.ok(files >= 3, `only ${files} files under home`);
       assert.deepEqual(hits, []);
     });
+  } finally {
+    await stopMeter(m);
+  }
+});
+
+Deno.test("store locked by another writer: calls still succeed, rows land after release", async () => {
+  const m = await startMeter();
+  try {
+    const { DatabaseSync } = await import("node:sqlite");
+    const db = new DatabaseSync(`${m.home}/db.sqlite`);
+    let locked = false;
+    try {
+      db.exec("PRAGMA busy_timeout = 0");
+      // The store runs in WAL mode: an IMMEDIATE (= EXCLUSIVE in WAL) transaction holds the
+      // write lock, so the daemon's BEGIN IMMEDIATE fails with SQLITE_BUSY; readers still read.
+      db.exec("BEGIN IMMEDIATE");
+      locked = true;
+      const body = new TextDecoder().decode(loadExchange("anthropic/plain").body);
+      for (let i = 0; i < 3; i++) {
+        const r = await run("curl", [
+          ...curlArgs(m, "lockproj", ["-d", requestBody("anthropic/plain")]),
+          "https://api.anthropic.com/v1/messages",
+        ]);
+        assert.equal(r.code, 0, r.stderr);
+        assert.equal(r.stdout, body);
+      }
+      // Rows are flushed in batches: wait until the store has tried and given up.
+      let health: { store?: { state?: string; reason?: string } } = {};
+      const end = Date.now() + 8000;
+      while (Date.now() < end) {
+        const res = await fetch(`http://127.0.0.1:${m.ports.api}/health`);
+        health = await res.json();
+        if (health.store?.state === "degraded") break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      assert.equal(health.store?.state, "degraded", JSON.stringify(health));
+      assert.equal((await api(m, "/v1/calls?project=lockproj")).body.calls.length, 0);
+      db.exec("ROLLBACK");
+      locked = false;
+      const released = performance.now();
+      const rows = await waitRows(m, "lockproj", 3, 10_000);
+      console.log(`rows back ${Math.round(performance.now() - released)} ms after release`);
+      assert.equal(rows.length, 3);
+      for (const row of rows) assertUsage(row, "anthropic/plain");
+    } finally {
+      if (locked) db.exec("ROLLBACK");
+      db.close();
+    }
+    const code = await m.up.stop("SIGTERM");
+    assert.equal(code, 0, m.up.stderr());
   } finally {
     await stopMeter(m);
   }
