@@ -72,6 +72,9 @@ export function startFakeProvider(tls: { certPem: string; keyPem: string }): Fak
   const requests = new Map<string, Headers>();
   const timers = new Set<ReturnType<typeof setTimeout>>();
   const handler = async (req: Request): Promise<Response> => {
+    // Noted before the body is read, so a test can tell "head arrived" from "nothing arrived".
+    const early = req.headers.get("x-fake-id");
+    if (early) requests.set(`${early}:head`, req.headers);
     const reqBody = await req.text();
     const path = new URL(req.url).pathname;
     const name = req.headers.get("x-fake-exchange") ?? DEFAULTS[path]?.(reqBody);
