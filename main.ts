@@ -56,6 +56,16 @@ if (role !== undefined) {
           `${READY}${JSON.stringify({ role: "daemon", port: ports.internal, ...ports })}`,
         ),
     });
+  } else if (role === "watchdog") {
+    const { runWatchdog, currentLaunchContext } = await import("./watchdog/mod.ts");
+    const signal = stopSignal();
+    console.log(`${READY}${JSON.stringify({ role: "watchdog", port: 0, pid: Deno.pid })}`);
+    code = await runWatchdog({
+      home: resolveHome(Deno.env),
+      signal,
+      echoLogs: Deno.stderr.isTerminal(),
+      launch: currentLaunchContext(),
+    });
   } else {
     console.error(`halton-meter: role "${role}" is not available in this build yet`);
     code = 2;

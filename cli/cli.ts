@@ -3,6 +3,8 @@ import { isCompiled, resolveHome, type Role, VERSION } from "../core/mod.ts";
 import { runUp } from "./up.ts";
 import { runUsage } from "./usage.ts";
 import { runCommand } from "./run_command.ts";
+import { runStatus } from "./status.ts";
+import { createLifecycleDeps, runStart, runStop } from "./start_stop.ts";
 
 export interface CliDeps {
   signal: AbortSignal;
@@ -66,6 +68,47 @@ export async function runCli(args: string[], deps: CliDeps): Promise<number> {
         home: resolveHome(Deno.env),
         project: o.project,
         command,
+        printError: (l) => console.error(l),
+      });
+    });
+
+  program
+    .command("status")
+    .description("overview of every component: processes, listeners, system proxy, sentinels")
+    .option("--json", "machine-readable output (shape: docs/status.schema.json)")
+    .action(async (o: { json?: boolean }) => {
+      const home = resolveHome(Deno.env);
+      const deps = await createLifecycleDeps(home);
+      code = await runStatus({
+        home,
+        json: o.json ?? false,
+        deps: { ...deps, os: Deno.build.os },
+        print: (l) => console.log(l),
+      });
+    });
+
+  program
+    .command("stop")
+    .description("stop the daemon and watchdog; the edge stays up in passthrough")
+    .action(async () => {
+      const home = resolveHome(Deno.env);
+      code = await runStop({
+        home,
+        deps: await createLifecycleDeps(home),
+        print: (l) => console.log(l),
+        printError: (l) => console.error(l),
+      });
+    });
+
+  program
+    .command("start")
+    .description("start the daemon and watchdog (and the edge if it is down)")
+    .action(async () => {
+      const home = resolveHome(Deno.env);
+      code = await runStart({
+        home,
+        deps: await createLifecycleDeps(home),
+        print: (l) => console.log(l),
         printError: (l) => console.error(l),
       });
     });
