@@ -98,7 +98,7 @@ Deno.test("stop keeps the edge in passthrough, start brings the daemon back, sta
     assert.equal(r.code, 0, r.stdout + r.stderr);
     assert.match(r.stdout, /✓ edge started {2}127\.0\.0\.1:\d+/);
     assert.match(r.stdout, /✓ daemon healthy .*PID \d+/);
-    assert.match(r.stdout, /watchdog not available in this build \(skipped\)/);
+    assert.match(r.stdout, /✓ watchdog started .*PID \d+/);
 
     let s = await status();
     const effective = JSON.parse(await Deno.readTextFile(`${home}/effective-ports.json`));
@@ -154,7 +154,14 @@ Deno.test("stop keeps the edge in passthrough, start brings the daemon back, sta
     pids.add(secondDaemon);
     assert.notEqual(secondDaemon, firstDaemon);
 
-    // The daemon killed outright: stopped, its listeners unbound.
+    // The daemon killed outright: stopped, its listeners unbound. Stop the watchdog
+    // first, or it would (rightly) bring the daemon back before status looks.
+    const watchdogPid = Number((await Deno.readTextFile(`${home}/run/watchdog.pid`)).trim());
+    pids.add(watchdogPid);
+    Deno.kill(watchdogPid, "SIGTERM");
+    for (let i = 0; i < 100 && alive(watchdogPid); i++) {
+      await new Promise((res) => setTimeout(res, 20));
+    }
     Deno.kill(secondDaemon, "SIGKILL");
     for (let i = 0; i < 50 && alive(secondDaemon); i++) {
       await new Promise((res) => setTimeout(res, 20));
