@@ -7,7 +7,8 @@
  * stops them all and waits for them.
  */
 import { loadConfig } from "../config/mod.ts";
-import { homePaths, type Role, roleCommand } from "../core/mod.ts";
+import { homePaths, type Role } from "../core/mod.ts";
+import { launchCommand } from "../setup/mod.ts";
 
 export interface UpOptions {
   home: string;
@@ -34,7 +35,11 @@ interface Child {
 export const READY_PREFIX = "HALTON_READY ";
 
 function spawnRole(role: Role, opts: UpOptions): Child {
-  const cmd = roleCommand(role, opts);
+  const cmd = launchCommand(role, {
+    execPath: opts.execPath,
+    mainModule: opts.mainPath,
+    compiled: opts.compiled,
+  });
   const process = new Deno.Command(cmd.program, {
     args: cmd.args,
     env: { HALTON_METER_HOME: opts.home, HALTON_METER_STOP_ON_STDIN_EOF: "1" },

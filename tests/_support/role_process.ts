@@ -1,5 +1,5 @@
 /** Starts real Halton Meter processes (`deno run main.ts ...`) for black-box tests. */
-import { RUN_PERMISSIONS } from "../../core/mod.ts";
+import { SOURCE_PERMISSIONS } from "../../setup/mod.ts";
 
 export const MAIN = new URL("../../main.ts", import.meta.url).pathname;
 
@@ -16,7 +16,7 @@ export interface RoleProcess {
 
 export function spawnMain(args: string[], home: string, extraEnv: Record<string, string> = {}) {
   return new Deno.Command(Deno.execPath(), {
-    args: ["run", "--quiet", ...RUN_PERMISSIONS, MAIN, ...args],
+    args: ["run", "--quiet", ...SOURCE_PERMISSIONS, MAIN, ...args],
     env: { HALTON_METER_HOME: home, NO_COLOR: "1", ...extraEnv },
     stdin: "null",
     stdout: "piped",
