@@ -32,3 +32,24 @@ Deno.test("listenWithFallback does not retry on non-AddrInUse errors", () => {
   );
   assert.equal(calls, 1);
 });
+
+Deno.test("bindWithFallback skips ports node:net reports as EADDRINUSE, stops on other errors", async () => {
+  const { bindWithFallback } = await import("./listen_with_fallback.ts");
+  const tried: number[] = [];
+  const got = await bindWithFallback(9000, (p) => {
+    tried.push(p);
+    if (p < 9002) throw Object.assign(new Error("in use"), { code: "EADDRINUSE" });
+    return Promise.resolve(p);
+  });
+  assert.equal(got, 9002);
+  assert.deepEqual(tried, [9000, 9001, 9002]);
+  await assert.rejects(
+    () => bindWithFallback(9000, () => Promise.reject(new Error("EACCES"))),
+    /EACCES/,
+  );
+  await assert.rejects(
+    () =>
+      bindWithFallback(9000, () => Promise.reject(new Deno.errors.AddrInUse("x")), { tries: 2 }),
+    /ports 9000-9001 are all in use/,
+  );
+});

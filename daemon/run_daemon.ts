@@ -1,5 +1,6 @@
 import { loadConfig } from "../config/mod.ts";
 import {
+  bindWithFallback,
   createFileLogger,
   createHostMatcher,
   DEFAULT_PORTS,
@@ -37,32 +38,6 @@ function fail(log: Logger, message: string): number {
   log.log("error", message);
   console.error(`halton-meter daemon: ${message}`);
   return 1;
-}
-
-async function listenFallback<T>(
-  preferred: number,
-  bind: (port: number) => Promise<T> | T,
-): Promise<T> {
-  const tries = preferred === 0 ? 1 : 20;
-  let last: unknown;
-  for (let i = 0; i < tries; i++) {
-    try {
-      return await bind(preferred === 0 ? 0 : preferred + i);
-    } catch (err) {
-      if (
-        !(err instanceof Deno.errors.AddrInUse) && (err as { code?: string }).code !== "EADDRINUSE"
-      ) {
-        throw err;
-      }
-      last = err;
-    }
-  }
-  throw new Error(
-    `ports ${preferred}-${
-      preferred + tries - 1
-    } are all in use; free one or set "ports" in config.json`,
-    { cause: last },
-  );
 }
 
 /** Runs the daemon role until `signal` aborts; resolves with the exit code. */
@@ -166,7 +141,7 @@ export async function runDaemon(opts: RunDaemonOptions): Promise<number> {
 
   let api: Deno.HttpServer<Deno.NetAddr>;
   try {
-    const internal = await listenFallback(
+    const internal = await bindWithFallback(
       config.ports?.internal ?? DEFAULT_PORTS.internal,
       (p) => mitm.listen(p, "127.0.0.1"),
     );
@@ -183,7 +158,7 @@ export async function runDaemon(opts: RunDaemonOptions): Promise<number> {
       }),
       log: (m) => log.log("error", `api: ${m}`),
     });
-    api = await listenFallback(
+    api = await bindWithFallback(
       config.ports?.api ?? DEFAULT_PORTS.api,
       (p) => Deno.serve({ hostname: "127.0.0.1", port: p, onListen() {} }, app.fetch),
     );
