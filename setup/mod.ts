@@ -70,3 +70,17 @@ export {
 export { applyRcBlock, removeRcBlock } from "./rc_block.ts";
 export { renderEnvironmentD } from "./render_environment_d.ts";
 export { appendCertifiBlock, CERTIFI_MARKER, removeCertifiBlock } from "./certifi_block.ts";
+export {
+  type CaTrust,
+  type CertifiPatcher,
+  type CertifiTarget,
+  createSetupReport,
+  type LoginEnvironment,
+  type SetupReport,
+  type SetupStep,
+  type StepOutcome,
+  type SystemProxyControl,
+  type SystemProxySnapshot,
+  type SystemProxyState,
+  type TrustState,
+} from "./machine_interfaces.ts";
