@@ -9,6 +9,7 @@
  */
 import { homePaths, isCompiled, readEffectivePorts } from "../core/mod.ts";
 import {
+  type BackendName,
   type BackendStep,
   chooseBackend,
   createCommandRunner,
@@ -218,32 +219,55 @@ export interface ResolveBackendInput {
   files: FileDeps;
 }
 
+/** The backend called `name`, wired with the real runner and process operations. */
+export function buildBackend(name: BackendName, input: ResolveBackendInput): ServiceBackend {
+  const runner = createCommandRunner();
+  const files = input.files;
+  const userHome = input.env.get("HOME") ?? input.env.get("USERPROFILE") ?? input.home;
+  switch (name) {
+    case "systemd":
+      return systemdBackend({
+        runner,
+        files,
+        unitDir: `${input.env.get("XDG_CONFIG_HOME") ?? `${userHome}/.config`}/systemd/user`,
+      });
+    case "launchd":
+      return launchdBackend({ runner, files, userHome, uid: Deno.uid() ?? 0 });
+    case "schtasks":
+      return taskSchedulerBackend({ runner, files, taskDir: `${input.home}\\service` });
+    case "direct":
+      return directBackend({
+        home: input.home,
+        files,
+        proc: { ...createProcessDeps(), isAlive: isPidAlive },
+      });
+  }
+}
+
 /**
- * The backend the roles run under: direct when its spec exists in `<home>/run`; else the
- * platform's service manager when it has the daemon installed; else direct (a source
- * checkout that never ran init can still `start`).
+ * The backend the roles are installed with: direct when its spec exists in `<home>/run`;
+ * else the platform's service manager when it has the daemon installed; else null.
+ */
+export async function installedBackend(input: ResolveBackendInput): Promise<ServiceBackend | null> {
+  if (await input.files.exists(`${homePaths(input.home).run}/direct-spec.json`)) {
+    return buildBackend("direct", input);
+  }
+  const hasSystemdUser = input.os === "linux"
+    ? await probeSystemdUser(createCommandRunner())
+    : false;
+  const choice = chooseBackend({ os: input.os, hasSystemdUser });
+  if (!choice.ok || choice.name === "direct") return null;
+  const native = buildBackend(choice.name, input);
+  const daemon = await native.status("daemon").catch(() => null);
+  return daemon === null || daemon.state === "not_installed" ? null : native;
+}
+
+/**
+ * The backend the roles run under: the installed one, else direct (a source checkout that
+ * never ran init can still `start`).
  */
 export async function resolveBackend(input: ResolveBackendInput): Promise<ServiceBackend> {
-  const proc = { ...createProcessDeps(), isAlive: isPidAlive };
-  const direct = directBackend({ home: input.home, files: input.files, proc });
-  if (await input.files.exists(`${homePaths(input.home).run}/direct-spec.json`)) return direct;
-  const runner = createCommandRunner();
-  const hasSystemdUser = input.os === "linux" ? await probeSystemdUser(runner) : false;
-  const choice = chooseBackend({ os: input.os, hasSystemdUser });
-  if (!choice.ok || choice.name === "direct") return direct;
-  const userHome = input.env.get("HOME") ?? input.env.get("USERPROFILE") ?? input.home;
-  const files = input.files;
-  const native: ServiceBackend = choice.name === "systemd"
-    ? systemdBackend({
-      runner,
-      files,
-      unitDir: `${input.env.get("XDG_CONFIG_HOME") ?? `${userHome}/.config`}/systemd/user`,
-    })
-    : choice.name === "launchd"
-    ? launchdBackend({ runner, files, userHome, uid: Deno.uid() ?? 0 })
-    : taskSchedulerBackend({ runner, files, taskDir: `${input.home}\\service` });
-  const daemon = await native.status("daemon").catch(() => null);
-  return daemon === null || daemon.state === "not_installed" ? direct : native;
+  return await installedBackend(input) ?? buildBackend("direct", input);
 }
 
 /** Real dependencies for the CLI. */

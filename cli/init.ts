@@ -1,0 +1,334 @@
+/**
+ * `halton-meter init [--apps|--full] [--non-interactive] [--no-shell-rc] [--clean]
+ * [--supervisor NAME] [--python PATH]...` — wires Halton Meter into the machine, in a fixed
+ * order: CA → OS trust → certifi → combined bundle → service entries → login environment →
+ * system proxy → start + self-test. Idempotent, and a reconciler: a run with another mode
+ * removes what the previous mode set up, so switching modes never needs an uninstall.
+ * `system_state.json` is written before the first change and only ever merged.
+ */
+import { homePaths } from "../core/mod.ts";
+import {
+  type CaTrust,
+  type CertifiPatcher,
+  type FileDeps,
+  type LoginEnvironment,
+  proxyEnv,
+  type ServiceBackend,
+  type ServiceSpec,
+  type SystemProxyControl,
+} from "../setup/mod.ts";
+import {
+  emptySystemState,
+  mergeSystemState,
+  readSystemState,
+  type SystemState,
+  type SystemStateChanges,
+  writeSystemState,
+} from "../setup/system_state.ts";
+import type { SelfTestResult } from "../setup/self_test.ts";
+import { contained, createProgress, exitCodeOf, printLeftovers } from "./init_report.ts";
+import { revertChanges, type RevertPlan } from "./init_revert.ts";
+
+export type InstallMode = "env-only" | "apps" | "full";
+export const INSTALL_MODES: readonly InstallMode[] = ["env-only", "apps", "full"];
+
+export interface InitOptions {
+  home: string;
+  mode: InstallMode;
+  /** False with `--no-shell-rc`: apps/full write the login environment but no rc blocks. */
+  shellRc: boolean;
+  /** `--clean`: roll back this run's changes if the self-test fails. */
+  clean: boolean;
+  /** `--supervisor`: launchd, systemd, schtasks or direct. */
+  supervisor?: string;
+  print: (line: string) => void;
+  printError: (line: string) => void;
+}
+
+export interface CaInfo {
+  certPath: string;
+  certPem: string;
+  /** True when this call generated the CA. */
+  created: boolean;
+}
+
+export type BackendPick =
+  | { ok: true; backend: ServiceBackend; reason: string }
+  | { ok: false; error: string };
+
+export interface InitDeps {
+  files: FileDeps;
+  trust: CaTrust;
+  certifi: CertifiPatcher;
+  /** `--python PATH` values, handed to `certifi.discover`. */
+  pythons: readonly string[];
+  loginEnv: LoginEnvironment;
+  systemProxy: SystemProxyControl;
+  /** Creates the CA if missing, tightens permissions every time. */
+  ensureCa(): Promise<CaInfo>;
+  /** Writes the combined bundle (system roots + CA); returns its path and the roots' source. */
+  writeBundle(): Promise<{ path: string; roots: string }>;
+  pickBackend(override: string | undefined): Promise<BackendPick>;
+  serviceSpec(): ServiceSpec;
+  /** Edge port once the edge is up (config or default when it does not answer in time). */
+  edgePort(): Promise<number>;
+  /** Starts whatever role is down and waits for the daemon's health; lines go to `print`. */
+  startRoles(backend: ServiceBackend, print: (line: string) => void): Promise<boolean>;
+  selfTest(): Promise<SelfTestResult>;
+  /** Deletes the CA directory (only `--clean` after a run that created the CA). */
+  removeCa(): Promise<void>;
+  now(): Date;
+}
+
+export const INIT_STEPS = 8;
+
+async function readMode(files: FileDeps, path: string): Promise<InstallMode | null> {
+  const text = (await files.readTextFile(path))?.trim();
+  return INSTALL_MODES.find((m) => m === text) ?? null;
+}
+
+/** Runs init; resolves with the exit code (1 failed, 3 manual steps left, 0 done). */
+export async function runInit(opts: InitOptions, deps: InitDeps): Promise<number> {
+  const paths = homePaths(opts.home);
+  const { files } = deps;
+  const print = opts.print;
+  const iso = () => deps.now().toISOString();
+
+  // Everything that can refuse the run does so before the first change.
+  const picked = await deps.pickBackend(opts.supervisor);
+  if (!picked.ok) {
+    opts.printError(`halton-meter init: ${picked.error}`);
+    return 2;
+  }
+  const backend = picked.backend;
+  const stored = await readSystemState(files, paths.systemState);
+  if (stored.kind === "invalid") {
+    opts.printError(`halton-meter init: ${stored.message}`);
+    return 1;
+  }
+  await files.mkdir(opts.home);
+  const previousMode = await readMode(files, paths.installMode);
+  const wasAppsManaged = await files.exists(paths.appsManaged);
+  const wasProxyManaged = await files.exists(paths.proxyManaged);
+  const daemonBefore = await backend.status("daemon").catch(() => null);
+
+  let state: SystemState = stored.kind === "found" ? stored.state : emptySystemState(iso());
+  if (opts.mode === "full" && state.system_proxy === null && !wasProxyManaged) {
+    state = mergeSystemState(state, { system_proxy: await deps.systemProxy.capture() }, iso());
+  }
+  const record = async (changes: SystemStateChanges) => {
+    state = mergeSystemState(state, changes, iso());
+    await writeSystemState(files, paths.systemState, state);
+  };
+  await record({});
+
+  // What this run changed, for --clean.
+  const undo: RevertPlan = {
+    proxy: false,
+    proxySnapshot: state.system_proxy,
+    loginEnv: null,
+    services: null,
+    certifiBundles: [],
+    trustCaPath: null,
+  };
+  const progress = createProgress(INIT_STEPS, print);
+  if (previousMode !== null && previousMode !== opts.mode) {
+    print(`switching install mode: ${previousMode} → ${opts.mode}`);
+  }
+
+  progress.step("Generating CA certificate…");
+  const ca = await contained(progress, "CA", () => deps.ensureCa());
+  if (ca === undefined) {
+    printLeftovers(progress, "halton-meter init", opts.printError);
+    return 1;
+  }
+  progress.result(ca.created ? "cert written" : "cert exists", ca.certPath);
+  progress.result("permissions", "directory 0700, key 0600");
+
+  progress.step(`Trusting the CA in the OS trust store (${deps.trust.describe()})…`);
+  const trustedBefore = await deps.trust.state(ca.certPath).catch(() => "unknown" as const);
+  await record({ trust: [{ ca_path: ca.certPath, store: deps.trust.describe() }] });
+  const trustReport = await contained(progress, "trust CA", () => deps.trust.install(ca.certPath));
+  if (trustReport) {
+    progress.report(trustReport);
+    if (trustedBefore !== "trusted" && trustReport.steps.some((s) => s.outcome === "done")) {
+      undo.trustCaPath = ca.certPath;
+    }
+  }
+
+  progress.step("Patching certifi bundles so Python clients trust the CA…");
+  const targets = await contained(
+    progress,
+    "find Python interpreters",
+    () => deps.certifi.discover(deps.pythons),
+  ) ?? [];
+  for (const t of targets) {
+    if (t.bundle === null) progress.result(`· ${t.python}`, t.error ?? "no certifi");
+  }
+  const bundles = targets.flatMap((t) => t.bundle === null ? [] : [t.bundle]);
+  if (bundles.length === 0) progress.result("(skipped — no Python interpreter with certifi found)");
+  else {
+    const before = await Promise.all(
+      bundles.map((b) => deps.certifi.state(b, ca.certPem).catch(() => "unpatched" as const)),
+    );
+    await record({ certifi_bundles: bundles });
+    const report = await contained(
+      progress,
+      "patch certifi",
+      () => deps.certifi.patch(bundles, ca.certPem),
+    );
+    if (report) progress.report(report);
+    undo.certifiBundles = bundles.filter((_, i) => before[i] !== "patched");
+  }
+
+  progress.step("Writing the combined CA bundle (system roots + this CA)…");
+  const bundle = await contained(progress, "CA bundle", () => deps.writeBundle());
+  if (bundle) progress.result("bundle written", `${bundle.path}  (roots: ${bundle.roots})`);
+
+  progress.step(`Installing service entries (${backend.name}: ${picked.reason})…`);
+  // A fresh graceful-stop sentinel would keep the daemon we are about to start down.
+  await files.removeFile(paths.gracefulStop);
+  await record({ service_backends: [backend.name] });
+  const installReport = await contained(
+    progress,
+    `install ${backend.name} entries`,
+    () => backend.install(deps.serviceSpec()),
+  );
+  if (installReport) {
+    progress.backend(installReport);
+    if (daemonBefore === null || daemonBefore.state === "not_installed") {
+      undo.services = { backend, graceful: false };
+    }
+  }
+  const edgePort = await deps.edgePort();
+  const env = proxyEnv({
+    edgePort,
+    caPath: ca.certPath,
+    bundlePath: bundle?.path ?? paths.caBundle,
+  });
+
+  progress.step("Writing the login environment (shell rc, environment.d, launchctl)…");
+  if (opts.mode === "env-only") {
+    const present = await deps.loginEnv.present().catch(() => []);
+    if (wasAppsManaged || present.length > 0) {
+      const report = await contained(
+        progress,
+        "remove login env",
+        () => deps.loginEnv.remove(state.files_created),
+      );
+      if (report) progress.report(report);
+    } else progress.result("(skipped — env-only mode: use halton-meter run <cmd>)");
+    await files.removeFile(paths.appsManaged);
+  } else {
+    const presentBefore = await deps.loginEnv.present().catch(() => []);
+    const applied = await contained(
+      progress,
+      "write login env",
+      () => deps.loginEnv.apply(env, { shellRc: opts.shellRc }),
+    );
+    if (applied) {
+      progress.report(applied);
+      await record({ files_created: applied.created });
+      if (presentBefore.length === 0) undo.loginEnv = { created: applied.created };
+      await files.writeFile(paths.appsManaged, `${iso()}\n`);
+    }
+  }
+
+  progress.step("Setting the system proxy…");
+  if (opts.mode === "full") {
+    const before = await deps.systemProxy.state(edgePort).catch(() => "unknown" as const);
+    const report = await contained(
+      progress,
+      "enable system proxy",
+      () => deps.systemProxy.enable(edgePort),
+    );
+    if (report) {
+      progress.report(report);
+      if (before !== "on") {
+        undo.proxy = true;
+        undo.proxySnapshot = state.system_proxy;
+      }
+      await files.writeFile(paths.proxyManaged, `${iso()}\n`);
+    }
+  } else if (wasProxyManaged || previousMode === "full") {
+    const snapshot = state.system_proxy;
+    const report = await contained(
+      progress,
+      "restore system proxy",
+      () => snapshot === null ? deps.systemProxy.disable() : deps.systemProxy.restore(snapshot),
+    );
+    if (report) progress.report(report);
+    await files.removeFile(paths.proxyManaged);
+  } else progress.result(`(skipped — system proxy unchanged in ${opts.mode} mode)`);
+
+  await files.writeFile(paths.installMode, `${opts.mode}\n`);
+
+  progress.step("Starting the daemon and running the self-test (up to 30 s)…");
+  const indent = (line: string) => print(`       ${line}`);
+  let started = await deps.startRoles(backend, indent);
+  let test: SelfTestResult = started
+    ? await deps.selfTest()
+    : { ok: false, stage: "edge", message: "the daemon did not start", ms: 0 };
+  if (!test.ok && !opts.clean) {
+    progress.result("self-test failed", `${test.stage}: ${test.message}`);
+    progress.result("repairing", "restarting the daemon once");
+    await backend.stop(["daemon"]).catch(() => null);
+    started = await deps.startRoles(backend, indent);
+    if (started) test = await deps.selfTest();
+  }
+  if (test.ok) {
+    progress.result("self-test passed", test.detail);
+    if (test.systemTrust === "untrusted") {
+      progress.result(
+        "note",
+        "the OS trust store does not verify the CA yet; tools using it will fail until the trust step is done",
+      );
+    }
+  } else {
+    progress.fail(
+      "self-test",
+      `${test.stage}: ${test.message}`,
+      "halton-meter doctor",
+    );
+    if (opts.clean) {
+      print("--clean: rolling back what this run changed…");
+      const rollback = createProgress(5, print);
+      await revertChanges(undo, deps, rollback);
+      if (ca.created) await contained(rollback, "remove new CA", () => deps.removeCa());
+      await restoreMarkers(files, paths, previousMode, wasAppsManaged, wasProxyManaged, iso());
+      // A first run leaves no record behind; a re-run keeps the pre-init state it merged into.
+      if (stored.kind === "missing") await files.removeFile(paths.systemState);
+      printLeftovers(progress, "halton-meter init", opts.printError);
+      return 1;
+    }
+  }
+
+  progress.result(
+    "init complete",
+    `mode: ${opts.mode}  edge: 127.0.0.1:${edgePort}  supervisor: ${backend.name}`,
+  );
+  progress.result(
+    opts.mode === "env-only"
+      ? "meter a command with: halton-meter run -- <cmd>"
+      : "open a new shell (or log in again) to pick up the environment",
+  );
+  printLeftovers(progress, "halton-meter init", opts.printError);
+  return exitCodeOf(progress);
+}
+
+/** After a `--clean` rollback: mode file and sentinels as they were before this run. */
+async function restoreMarkers(
+  files: FileDeps,
+  paths: ReturnType<typeof homePaths>,
+  mode: InstallMode | null,
+  apps: boolean,
+  proxy: boolean,
+  nowIso: string,
+): Promise<void> {
+  if (mode === null) await files.removeFile(paths.installMode);
+  else await files.writeFile(paths.installMode, `${mode}\n`);
+  if (apps) await files.writeFile(paths.appsManaged, `${nowIso}\n`);
+  else await files.removeFile(paths.appsManaged);
+  if (proxy) await files.writeFile(paths.proxyManaged, `${nowIso}\n`);
+  else await files.removeFile(paths.proxyManaged);
+}

@@ -1,0 +1,118 @@
+/**
+ * Output helpers shared by `init` and `uninstall`: numbered progress lines
+ * (`  1/8  Generating CA certificate…`) with indented result lines under each, and the
+ * bookkeeping of steps that need the user (`manual`) or went wrong (`failed`).
+ */
+import type { BackendReport, SetupReport, SetupStep } from "../setup/mod.ts";
+
+const INDENT = "       ";
+const MARK: Record<SetupStep["outcome"], string> = {
+  done: "✓",
+  skipped: "·",
+  failed: "✗",
+  manual: "!",
+};
+
+export interface Progress {
+  /** Prints `  n/total  title…`. */
+  step(title: string): void;
+  /** Prints an indented result line: `       label       value`. */
+  result(label: string, value?: string): void;
+  /** Prints every step of a report and remembers the manual and failed ones. */
+  report(report: SetupReport): void;
+  /** A backend's report, in the same shape. */
+  backend(report: BackendReport): void;
+  /** Records a step that failed outside a report (an exception, a failed probe). */
+  fail(action: string, detail: string, command?: string): void;
+  readonly manual: SetupStep[];
+  readonly failed: SetupStep[];
+}
+
+export function createProgress(total: number, print: (line: string) => void): Progress {
+  let n = 0;
+  const manual: SetupStep[] = [];
+  const failed: SetupStep[] = [];
+  const line = (step: SetupStep) => {
+    print(`${INDENT}${MARK[step.outcome]} ${step.action}  ${step.detail}`.trimEnd());
+    if (step.command !== undefined && step.outcome !== "done") {
+      print(`${INDENT}    run: ${step.command}`);
+    }
+    if (step.outcome === "manual") manual.push(step);
+    if (step.outcome === "failed") failed.push(step);
+  };
+  return {
+    manual,
+    failed,
+    step(title) {
+      n++;
+      print(`  ${n}/${total}  ${title}`);
+    },
+    result(label, value) {
+      print(value === undefined ? `${INDENT}${label}` : `${INDENT}${label.padEnd(18)}${value}`);
+    },
+    report(report) {
+      for (const step of report.steps) line(step);
+      if (report.steps.length === 0) print(`${INDENT}· nothing to do`);
+    },
+    backend(report) {
+      for (const s of report.steps) {
+        line({
+          action: s.role === null ? s.action : `${s.action} ${s.role}`,
+          outcome: s.outcome,
+          detail: s.detail,
+        });
+      }
+    },
+    fail(action, detail, command) {
+      line(
+        command === undefined
+          ? { action, outcome: "failed", detail }
+          : { action, outcome: "failed", detail, command },
+      );
+    },
+  };
+}
+
+/** The closing list of what the user still has to do, and of what failed. */
+export function printLeftovers(
+  progress: Progress,
+  what: string,
+  printError: (line: string) => void,
+): void {
+  if (progress.manual.length > 0) {
+    printError(
+      `${what}: ${progress.manual.length} step(s) need you; run these, then ${what} again:`,
+    );
+    for (const s of progress.manual) {
+      printError(`  - ${s.action}: ${s.detail}`);
+      if (s.command !== undefined) printError(`      ${s.command}`);
+    }
+  }
+  if (progress.failed.length > 0) {
+    printError(`${what}: ${progress.failed.length} step(s) failed:`);
+    for (const s of progress.failed) {
+      printError(`  - ${s.action}: ${s.detail}`);
+      if (s.command !== undefined) printError(`      ${s.command}`);
+    }
+  }
+}
+
+/** Exit code: 1 when something failed, 3 when only manual steps remain, else 0. */
+export function exitCodeOf(progress: Progress): number {
+  if (progress.failed.length > 0) return 1;
+  return progress.manual.length > 0 ? 3 : 0;
+}
+
+/** Runs `fn`; an exception becomes a failed step instead of aborting the whole run. */
+export async function contained<T>(
+  progress: Progress,
+  action: string,
+  fn: () => Promise<T>,
+): Promise<T | undefined> {
+  try {
+    return await fn();
+  } catch (err) {
+    progress.fail(action, err instanceof Error ? err.message : String(err));
+    return undefined;
+  }
+}

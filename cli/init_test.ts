@@ -1,0 +1,331 @@
+import assert from "node:assert/strict";
+import { type InstallMode, runInit } from "./init.ts";
+import { runUninstall } from "./uninstall.ts";
+import {
+  BASHRC,
+  BUNDLE,
+  CA_PATH,
+  createWorld,
+  ENV_D,
+  HOME,
+  PRE_INIT_PROXY,
+  type World,
+} from "./_init_fakes.ts";
+
+interface Run {
+  code: number;
+  out: string[];
+  err: string[];
+  events: string[];
+}
+
+async function init(
+  w: World,
+  mode: InstallMode,
+  extra: { clean?: boolean; shellRc?: boolean; supervisor?: string } = {},
+): Promise<Run> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const from = w.events.length;
+  const code = await runInit({
+    home: HOME,
+    mode,
+    shellRc: extra.shellRc ?? true,
+    clean: extra.clean ?? false,
+    supervisor: extra.supervisor,
+    print: (l) => out.push(l),
+    printError: (l) => err.push(l),
+  }, w.initDeps());
+  return { code, out, err, events: w.events.slice(from) };
+}
+
+async function uninstall(w: World, flags: { graceful?: boolean; purge?: boolean } = {}) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const from = w.events.length;
+  const code = await runUninstall({
+    home: HOME,
+    graceful: flags.graceful ?? false,
+    purge: flags.purge ?? false,
+    print: (l) => out.push(l),
+    printError: (l) => err.push(l),
+  }, w.uninstallDeps());
+  return { code, out, err, events: w.events.slice(from) };
+}
+
+function text(w: World, path: string): string | undefined {
+  const v = w.files.files.get(path);
+  return typeof v === "string" ? v : undefined;
+}
+
+function state(w: World) {
+  return JSON.parse(text(w, `${HOME}/system_state.json`) ?? "null");
+}
+
+const CORE = [
+  "ca create",
+  `trust install ${CA_PATH}`,
+  `certifi patch ${BUNDLE}`,
+  "bundle write",
+  "service install",
+];
+
+Deno.test("init env-only: fixed order, numbered steps, no environment, summary", async () => {
+  const w = createWorld();
+  const r = await init(w, "env-only");
+  assert.equal(r.code, 0, r.err.join("\n"));
+  assert.deepEqual(r.events, [...CORE, "start roles", "self-test"]);
+  const steps = r.out.filter((l) => /^ {2}\d\/8 {2}/.test(l));
+  assert.deepEqual(steps.map((l) => l.slice(2, 5)), [
+    "1/8",
+    "2/8",
+    "3/8",
+    "4/8",
+    "5/8",
+    "6/8",
+    "7/8",
+    "8/8",
+  ]);
+  assert.equal(steps[0], "  1/8  Generating CA certificate…");
+  assert.ok(r.out.includes(`       cert written      ${CA_PATH}`), r.out.join("\n"));
+  assert.ok(r.out.some((l) => l.includes("(skipped — system proxy unchanged in env-only mode)")));
+  assert.ok(r.out.some((l) => /init complete +mode: env-only {2}edge: 127\.0\.0\.1:18081/.test(l)));
+  assert.equal(text(w, `${HOME}/install-mode`), "env-only\n");
+  assert.equal(w.files.files.has(`${HOME}/apps-managed`), false);
+  const s = state(w);
+  assert.deepEqual(s.certifi_bundles, [BUNDLE]);
+  assert.deepEqual(s.trust, [{ ca_path: CA_PATH, store: "debian: update-ca-certificates" }]);
+  assert.equal(s.system_proxy, null);
+});
+
+Deno.test("init writes system_state.json before the first change", async () => {
+  const w = createWorld();
+  await init(w, "full");
+  const first = w.files.ops.findIndex((op) => op.op === "write");
+  assert.equal(
+    w.files.ops[first].op === "write" && w.files.ops[first].path,
+    `${HOME}/system_state.json`,
+  );
+  // The proxy snapshot was taken before anything changed, and it is in that first write.
+  assert.equal(w.events[0], "proxy capture");
+  assert.deepEqual(state(w).system_proxy, PRE_INIT_PROXY);
+});
+
+Deno.test("mode switches env-only → apps → full → env-only reconcile without uninstall", async () => {
+  const w = createWorld();
+  assert.equal((await init(w, "env-only")).code, 0);
+
+  const apps = await init(w, "apps");
+  assert.equal(apps.code, 0, apps.err.join("\n"));
+  assert.deepEqual(apps.events, [
+    "ca tighten",
+    `trust install ${CA_PATH}`,
+    `certifi patch ${BUNDLE}`,
+    "bundle write",
+    "service install",
+    "env apply HTTPS_PROXY=http://127.0.0.1:18081 shellRc=true",
+    "start roles",
+    "self-test",
+  ]);
+  assert.ok(apps.out.includes("switching install mode: env-only → apps"));
+  assert.equal(text(w, `${HOME}/install-mode`), "apps\n");
+  assert.ok(w.files.files.has(`${HOME}/apps-managed`));
+  assert.deepEqual(state(w).files_created, [ENV_D]);
+
+  const full = await init(w, "full");
+  assert.equal(full.code, 0, full.err.join("\n"));
+  assert.deepEqual(full.events, [
+    "proxy capture",
+    "ca tighten",
+    `trust install ${CA_PATH}`,
+    `certifi patch ${BUNDLE}`,
+    "bundle write",
+    "service install",
+    "env apply HTTPS_PROXY=http://127.0.0.1:18081 shellRc=true",
+    "proxy enable 18081",
+    "start roles",
+    "self-test",
+  ]);
+  assert.ok(w.files.files.has(`${HOME}/proxy-managed`));
+  assert.equal(w.machine.proxy, "on");
+
+  // A second full run does not re-capture: the snapshot is still the pre-init one.
+  const again = await init(w, "full");
+  assert.equal(again.events.includes("proxy capture"), false);
+  assert.deepEqual(state(w).system_proxy, PRE_INIT_PROXY);
+
+  const back = await init(w, "env-only");
+  assert.equal(back.code, 0, back.err.join("\n"));
+  assert.deepEqual(back.events, [
+    "ca tighten",
+    `trust install ${CA_PATH}`,
+    `certifi patch ${BUNDLE}`,
+    "bundle write",
+    "service install",
+    `env remove created=${ENV_D}`,
+    `proxy restore {"mode":"none"}`,
+    "start roles",
+    "self-test",
+  ]);
+  assert.equal(w.files.files.has(`${HOME}/apps-managed`), false);
+  assert.equal(w.files.files.has(`${HOME}/proxy-managed`), false);
+  assert.equal(w.machine.proxy, "off");
+  assert.deepEqual(w.machine.envFiles, []);
+  // Merged, never overwritten: the record still holds everything init ever changed.
+  const s = state(w);
+  assert.deepEqual(s.system_proxy, PRE_INIT_PROXY);
+  assert.deepEqual(s.files_created, [ENV_D]);
+  assert.equal(s.created_at, "2026-01-02T03:04:05.000Z");
+});
+
+Deno.test("full → apps restores the proxy snapshot and keeps the login environment", async () => {
+  const w = createWorld();
+  await init(w, "full");
+  const r = await init(w, "apps");
+  assert.ok(r.events.includes(`proxy restore {"mode":"none"}`));
+  assert.ok(r.events.some((e) => e.startsWith("env apply")));
+  assert.equal(r.events.some((e) => e.startsWith("env remove")), false);
+  assert.deepEqual(w.machine.envFiles, [BASHRC, ENV_D]);
+});
+
+Deno.test("--no-shell-rc is passed to the login environment", async () => {
+  const w = createWorld();
+  const r = await init(w, "apps", { shellRc: false });
+  assert.ok(r.events.includes("env apply HTTPS_PROXY=http://127.0.0.1:18081 shellRc=false"));
+});
+
+Deno.test("an unknown supervisor refuses the run before any change", async () => {
+  const w = createWorld();
+  const r = await init(w, "apps", { supervisor: "bogus" });
+  assert.equal(r.code, 2);
+  assert.match(r.err.join("\n"), /Unknown supervisor "bogus"/);
+  assert.deepEqual(w.files.ops, []);
+  assert.deepEqual(r.events, []);
+});
+
+Deno.test("a manual step ends init with exit 3 and the exact command listed", async () => {
+  const w = createWorld();
+  w.trustManual = true;
+  const r = await init(w, "apps");
+  assert.equal(r.code, 3);
+  const err = r.err.join("\n");
+  assert.match(err, /1 step\(s\) need you/);
+  assert.match(err, /sudo cp .*halton-meter-ca\.pem \/usr\/local\/share\/ca-certificates\//);
+  assert.ok(r.out.some((l) => l.includes("run: sudo cp")));
+});
+
+Deno.test("a failed self-test is repaired in place: the daemon is restarted once", async () => {
+  const w = createWorld();
+  w.selfTests = [{ ok: false, stage: "row", message: "no row", ms: 30000 }];
+  const r = await init(w, "apps");
+  assert.equal(r.code, 0, r.err.join("\n"));
+  assert.deepEqual(r.events.slice(-5), [
+    "start roles",
+    "self-test",
+    "service stop daemon",
+    "start roles",
+    "self-test",
+  ]);
+  assert.ok(r.out.some((l) => l.includes("self-test failed") && l.includes("row: no row")));
+  assert.ok(r.out.some((l) => l.includes("self-test passed")));
+});
+
+Deno.test("a self-test that keeps failing ends init with exit 1 and a doctor hint", async () => {
+  const w = createWorld();
+  const fail = { ok: false as const, stage: "tls" as const, message: "unknown issuer", ms: 5 };
+  w.selfTests = [fail, fail];
+  const r = await init(w, "apps");
+  assert.equal(r.code, 1);
+  assert.match(r.err.join("\n"), /self-test: tls: unknown issuer[\s\S]*halton-meter doctor/);
+  // Without --clean nothing is rolled back.
+  assert.equal(w.machine.trusted, true);
+  assert.equal(text(w, `${HOME}/install-mode`), "apps\n");
+});
+
+Deno.test("--clean rolls back everything a first run did when the self-test fails", async () => {
+  const w = createWorld();
+  w.selfTests = [{ ok: false, stage: "edge", message: "refused", ms: 1 }];
+  const r = await init(w, "full", { clean: true });
+  assert.equal(r.code, 1);
+  assert.deepEqual(r.events.slice(r.events.indexOf("self-test")), [
+    "self-test",
+    `proxy restore {"mode":"none"}`,
+    `env remove created=${ENV_D}`,
+    "service uninstall graceful=false",
+    `certifi unpatch ${BUNDLE}`,
+    `trust remove ${CA_PATH}`,
+    "ca remove",
+  ]);
+  for (const f of ["install-mode", "apps-managed", "proxy-managed", "system_state.json"]) {
+    assert.equal(w.files.files.has(`${HOME}/${f}`), false, f);
+  }
+  assert.deepEqual(w.machine, {
+    trusted: false,
+    patched: false,
+    envFiles: [],
+    proxy: "off",
+    installed: false,
+    caExists: false,
+  });
+});
+
+Deno.test("--clean on a re-run only undoes what that run changed", async () => {
+  const w = createWorld();
+  await init(w, "apps");
+  w.selfTests = [{ ok: false, stage: "row", message: "no row", ms: 1 }];
+  const r = await init(w, "full", { clean: true });
+  assert.equal(r.code, 1);
+  const after = r.events.slice(r.events.indexOf("self-test") + 1);
+  assert.deepEqual(after, [`proxy restore {"mode":"none"}`]);
+  assert.equal(text(w, `${HOME}/install-mode`), "apps\n");
+  assert.ok(w.files.files.has(`${HOME}/apps-managed`));
+  assert.equal(w.files.files.has(`${HOME}/proxy-managed`), false);
+  assert.ok(w.files.files.has(`${HOME}/system_state.json`));
+});
+
+Deno.test("uninstall reverts in order from system_state.json and keeps db, logs and CA", async () => {
+  const w = createWorld();
+  await init(w, "full");
+  w.files.files.set(`${HOME}/db.sqlite`, "db");
+  const r = await uninstall(w);
+  assert.equal(r.code, 0, r.err.join("\n"));
+  assert.deepEqual(r.events, [
+    `proxy restore {"mode":"none"}`,
+    `env remove created=${ENV_D}`,
+    "service uninstall graceful=false",
+    `certifi unpatch ${BUNDLE}`,
+    `trust remove ${CA_PATH}`,
+  ]);
+  assert.equal(r.out[0], "  1/6  Restoring the system proxy…");
+  for (const f of ["install-mode", "apps-managed", "proxy-managed", "system_state.json"]) {
+    assert.equal(w.files.files.has(`${HOME}/${f}`), false, f);
+  }
+  assert.ok(w.files.files.has(`${HOME}/db.sqlite`));
+  assert.ok(r.out.some((l) => l.includes("uninstall complete")));
+  // Nothing left to revert: a second uninstall skips every step.
+  const again = await uninstall(w);
+  assert.equal(again.code, 0);
+  assert.deepEqual(again.events, []);
+});
+
+Deno.test("uninstall --graceful keeps the edge; --purge removes the state directory", async () => {
+  const w = createWorld();
+  await init(w, "apps");
+  w.files.files.set(`${HOME}/db.sqlite`, "db");
+  const r = await uninstall(w, { graceful: true, purge: true });
+  assert.equal(r.code, 0, r.err.join("\n"));
+  assert.ok(r.events.includes("service uninstall graceful=true"));
+  assert.equal(r.events.at(-1), `purge ${HOME}`);
+  assert.equal(w.files.files.has(`${HOME}/db.sqlite`), false);
+  assert.ok(r.out.some((l) => l.includes("the edge keeps running until reboot")));
+});
+
+Deno.test("uninstall without system_state.json still finds a trusted CA", async () => {
+  const w = createWorld();
+  await init(w, "env-only");
+  w.files.files.delete(`${HOME}/system_state.json`);
+  w.files.files.set(CA_PATH, "pem");
+  const r = await uninstall(w);
+  assert.ok(r.events.includes(`trust remove ${CA_PATH}`));
+  assert.ok(r.events.includes("service uninstall graceful=false"));
+});
