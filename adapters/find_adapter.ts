@@ -6,11 +6,14 @@ import { createChatAdapter, createResponsesAdapter } from "./openai_adapters.ts"
 import { match as matchCompatible } from "./openai_compatible.ts";
 import { createOtherAdapter } from "./other_adapter.ts";
 import type { Adapter } from "./types.ts";
+import { SELF_TEST_HOST } from "../core/mod.ts";
 import { match as matchVertex } from "./vertex.ts";
 
 type Matcher = (host: string, path: string) => Adapter | null;
 
 const MATCHERS: readonly Matcher[] = [
+  // init's self-test target, answered by the daemon itself.
+  (host) => host === SELF_TEST_HOST ? createOtherAdapter("halton-meter", "selftest") : null,
   matchAnthropic,
   matchCompatible,
   matchAzure,

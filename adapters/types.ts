@@ -11,6 +11,7 @@ export type EndpointKind =
   | "chat_completions"
   | "responses"
   | "generate_content"
+  | "selftest"
   | "other";
 
 /** Facts taken from the request before it is forwarded. */

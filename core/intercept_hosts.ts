@@ -1,5 +1,12 @@
+/**
+ * `init`'s self-test target: the daemon answers it itself (no upstream; `.invalid` never
+ * resolves), so a request to it through the edge proves interception and a row written.
+ */
+export const SELF_TEST_HOST = "selftest.halton-meter.invalid";
+
 /** Provider hosts metered by default (PROVIDERS.md). `*` stands for one DNS label or label part. */
 export const DEFAULT_INTERCEPT_HOSTS: readonly string[] = [
+  SELF_TEST_HOST,
   "api.anthropic.com",
   "api.openai.com",
   "generativelanguage.googleapis.com",

@@ -7,6 +7,7 @@ import http from "node:http";
 import https from "node:https";
 import net from "node:net";
 import tls from "node:tls";
+import { answerSelfTest } from "./answer_self_test.ts";
 import { classifyTlsFailure } from "./classify_error.ts";
 import { createContextCache } from "./create_context_cache.ts";
 import { type ConnectionInfo, forwardExchange } from "./forward_exchange.ts";
@@ -108,6 +109,7 @@ export function createMitmServer(opts: MitmOptions): MitmServer {
       res.writeHead(400, { connection: "close" }).end();
       return;
     }
+    if (answerSelfTest(req, res, conn, opts.onCall, now, guard)) return;
     res.sendDate = false; // pass the upstream's headers, add none
     stats.activeExchanges++;
     stats.totalExchanges++;
