@@ -91,3 +91,11 @@ export {
   type LoginEnvironmentOptions,
   WINDOWS_ENV_KEY,
 } from "./login_environment.ts";
+export {
+  createSystemProxyControl,
+  noSystemProxy,
+  type SystemProxyBackendName,
+  type SystemProxyControlOptions,
+} from "./system_proxy_control.ts";
+export { networksetupControl } from "./system_proxy_networksetup.ts";
+export { GNOME_PROXY_SCHEMA, gsettingsControl } from "./system_proxy_gsettings.ts";
