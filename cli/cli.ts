@@ -5,6 +5,7 @@ import { runUsage } from "./usage.ts";
 import { runCommand } from "./run_command.ts";
 import { runStatus } from "./status.ts";
 import { createLifecycleDeps, runStart, runStop } from "./start_stop.ts";
+import { registerInitCommands } from "./init_command.ts";
 
 export interface CliDeps {
   signal: AbortSignal;
@@ -112,6 +113,9 @@ export async function runCli(args: string[], deps: CliDeps): Promise<number> {
         printError: (l) => console.error(l),
       });
     });
+
+  // init, onboard, uninstall (cli/init_command.ts)
+  registerInitCommands(program, (c) => code = c);
 
   program
     .command("restart", { hidden: true })

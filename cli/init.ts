@@ -145,7 +145,8 @@ export async function runInit(opts: InitOptions, deps: InitDeps): Promise<number
   progress.result(ca.created ? "cert written" : "cert exists", ca.certPath);
   progress.result("permissions", "directory 0700, key 0600");
 
-  progress.step(`Trusting the CA in the OS trust store (${deps.trust.describe()})…`);
+  progress.step("Trusting the CA in the OS trust store…");
+  progress.result("store", deps.trust.describe());
   const trustedBefore = await deps.trust.state(ca.certPath).catch(() => "unknown" as const);
   await record({ trust: [{ ca_path: ca.certPath, store: deps.trust.describe() }] });
   const trustReport = await contained(progress, "trust CA", () => deps.trust.install(ca.certPath));

@@ -95,7 +95,8 @@ export async function revertChanges(
     if (report) progress.report(report);
   }
 
-  progress.step(`Removing the CA from the OS trust store (${deps.trust.describe()})…`);
+  progress.step("Removing the CA from the OS trust store…");
+  progress.result("store", deps.trust.describe());
   if (plan.trustCaPath === null) progress.result("(skipped — the CA was not added)");
   else {
     const caPath = plan.trustCaPath;

@@ -1,0 +1,125 @@
+/**
+ * The four machine modules `init` and `uninstall` act through (OS trust, certifi, login
+ * environment, system proxy), wired for this machine. Test hooks, read from the
+ * environment, point every target into a sandbox (README: "Test hooks"):
+ * - `HALTON_METER_TRUST_PATHS`: JSON, a partial `CaTrustPaths` (`debianLocalDir`,
+ *   `debianBundle`, `debianArgs`, `fedoraAnchorsDir`, `nssDb`, ...);
+ * - `HALTON_METER_TRUST_FAMILY`: `debian`, `fedora`, `p11kit` or `unsupported` instead of
+ *   detecting it from /etc/os-release;
+ * - `HALTON_METER_SYSTEM_PROXY`: `none`, `gsettings` or `networksetup` instead of the OS default.
+ * certifi follows `PATH` and `PYENV_ROOT`, the login environment `HOME` and `XDG_CONFIG_HOME`.
+ */
+import {
+  type CaTrust,
+  type CertifiPatcher,
+  createCommandRunner,
+  createFileDeps,
+  createLoginEnvironment,
+  createSystemProxyControl,
+  type LoginEnvironment,
+  type SystemProxyBackendName,
+  type SystemProxyControl,
+} from "../setup/mod.ts";
+import {
+  type CaTrustPaths,
+  createCaTrust,
+  detectLinuxTrustFamily,
+  type LinuxTrustFamily,
+} from "../setup/ca_trust.ts";
+import { createCertifiPatcher } from "../setup/certifi_patcher.ts";
+
+export interface MachineOptions {
+  /** `--non-interactive`: no GUI admin prompt (macOS uses sudo, which must not ask). */
+  nonInteractive: boolean;
+  env: { get(key: string): string | undefined };
+}
+
+export interface Machine {
+  trust: CaTrust;
+  certifi: CertifiPatcher;
+  loginEnv: LoginEnvironment;
+  systemProxy: SystemProxyControl;
+}
+
+const FAMILIES: readonly LinuxTrustFamily[] = ["debian", "fedora", "p11kit", "unsupported"];
+const PROXY_BACKENDS: readonly SystemProxyBackendName[] = ["networksetup", "gsettings", "none"];
+
+function trustPaths(raw: string | undefined): Partial<CaTrustPaths> {
+  if (raw === undefined || raw === "") return {};
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch (err) {
+    throw new Error(`HALTON_METER_TRUST_PATHS is not JSON (${String(err)}); unset it`);
+  }
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
+    throw new Error("HALTON_METER_TRUST_PATHS must be a JSON object of paths; unset it");
+  }
+  return parsed as Partial<CaTrustPaths>;
+}
+
+export async function createMachine(opts: MachineOptions): Promise<Machine> {
+  const { env } = opts;
+  const runner = createCommandRunner();
+  const files = createFileDeps();
+  const os = Deno.build.os;
+  const userHome = env.get("HOME") ?? env.get("USERPROFILE") ?? "";
+  if (userHome === "") {
+    throw new Error("Cannot find the user's home directory: set HOME (USERPROFILE on Windows)");
+  }
+  const isRoot = os !== "windows" && Deno.uid() === 0;
+
+  const familyOverride = env.get("HALTON_METER_TRUST_FAMILY");
+  let linuxFamily: LinuxTrustFamily | undefined;
+  if (familyOverride !== undefined && familyOverride !== "") {
+    linuxFamily = FAMILIES.find((f) => f === familyOverride);
+    if (linuxFamily === undefined) {
+      throw new Error(
+        `HALTON_METER_TRUST_FAMILY=${familyOverride} is not one of ${FAMILIES.join(", ")}`,
+      );
+    }
+  } else if (os === "linux") linuxFamily = await detectLinuxTrustFamily({ files });
+
+  const proxyOverride = env.get("HALTON_METER_SYSTEM_PROXY");
+  const proxyBackend = proxyOverride === undefined || proxyOverride === ""
+    ? undefined
+    : PROXY_BACKENDS.find((b) => b === proxyOverride);
+  if (proxyOverride && proxyBackend === undefined) {
+    throw new Error(
+      `HALTON_METER_SYSTEM_PROXY=${proxyOverride} is not one of ${PROXY_BACKENDS.join(", ")}`,
+    );
+  }
+
+  return {
+    trust: createCaTrust({
+      os,
+      runner,
+      files,
+      userHome,
+      isRoot,
+      nonInteractive: opts.nonInteractive,
+      linuxFamily,
+      paths: trustPaths(env.get("HALTON_METER_TRUST_PATHS")),
+    }),
+    certifi: createCertifiPatcher({
+      runner,
+      files,
+      env: {
+        PATH: env.get("PATH") ?? "",
+        HOME: userHome,
+        ...(env.get("PYENV_ROOT") ? { PYENV_ROOT: env.get("PYENV_ROOT") } : {}),
+      },
+      isRoot,
+      os,
+    }),
+    loginEnv: createLoginEnvironment({
+      os,
+      runner,
+      files,
+      userHome,
+      loginShell: env.get("SHELL"),
+      configHome: env.get("XDG_CONFIG_HOME") || undefined,
+    }),
+    systemProxy: createSystemProxyControl({ os, runner, backend: proxyBackend }),
+  };
+}
