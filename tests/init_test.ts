@@ -1,0 +1,273 @@
+/**
+ * `init` / `onboard` / `uninstall` black-box through `main.ts`, in a sandbox: HOME,
+ * HALTON_METER_HOME, the Debian trust store (real `update-ca-certificates`, every directory
+ * redirected with its own flags through HALTON_METER_TRUST_PATHS), a Python whose certifi
+ * bundle is a copy, and the direct backend. Proves the mode switches and that uninstall
+ * leaves rc files, the certifi copy and the trust store byte-identical.
+ */
+import assert from "node:assert/strict";
+import { MAIN } from "./_support/role_process.ts";
+import { SOURCE_PERMISSIONS } from "../setup/mod.ts";
+
+const MOZILLA = "/usr/share/ca-certificates/mozilla";
+const exists = (p: string) => Deno.stat(p).then(() => true, () => false);
+const canRun = Deno.build.os === "linux" && Deno.uid() === 0 &&
+  await exists("/usr/sbin/update-ca-certificates") && await exists(MOZILLA) &&
+  await exists("/usr/bin/python3");
+
+interface Sandbox {
+  root: string;
+  home: string;
+  state: string;
+  env: Record<string, string>;
+  /** sha-256 of every file (and symlink target) under the paths that must come back unchanged. */
+  fingerprint(): Promise<Record<string, string>>;
+}
+
+async function sha(path: string): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-256", await Deno.readFile(path));
+  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+async function walk(dir: string, out: Record<string, string>, skip: string[]): Promise<void> {
+  for await (const e of Deno.readDir(dir)) {
+    const p = `${dir}/${e.name}`;
+    if (skip.some((s) => p === s || p.startsWith(`${s}/`))) continue;
+    if (e.isSymlink) out[p] = `-> ${await Deno.readLink(p)}`;
+    else if (e.isDirectory) {
+      out[p] = "dir";
+      await walk(p, out, skip);
+    } else out[p] = await sha(p);
+  }
+}
+
+async function makeSandbox(): Promise<Sandbox> {
+  const root = await Deno.makeTempDir({ prefix: "hm-init-" });
+  const home = `${root}/home`;
+  const state = `${home}/.halton-meter`;
+  const d = {
+    share: `${root}/share`,
+    local: `${root}/local`,
+    etc: `${root}/etc-certs`,
+    hooks: `${root}/hooks`,
+    conf: `${root}/certs.conf`,
+    site: `${root}/site`,
+    bin: `${root}/bin`,
+  };
+  for (const dir of [`${d.share}/mozilla`, d.local, d.etc, d.hooks, `${d.site}/certifi`, d.bin]) {
+    await Deno.mkdir(dir, { recursive: true });
+  }
+  await Deno.mkdir(state, { recursive: true });
+  const names: string[] = [];
+  for await (const e of Deno.readDir(MOZILLA)) if (e.name.endsWith(".crt")) names.push(e.name);
+  names.sort();
+  for (const n of names.slice(0, 3)) {
+    await Deno.copyFile(`${MOZILLA}/${n}`, `${d.share}/mozilla/${n}`);
+  }
+  await Deno.writeTextFile(d.conf, names.slice(0, 3).map((n) => `mozilla/${n}\n`).join(""));
+  const trustArgs = [
+    "--certsconf",
+    d.conf,
+    "--certsdir",
+    d.share,
+    "--localcertsdir",
+    d.local,
+    "--etccertsdir",
+    d.etc,
+    "--hooksdir",
+    d.hooks,
+  ];
+  const first = await new Deno.Command("update-ca-certificates", { args: trustArgs }).output();
+  assert.equal(first.code, 0, new TextDecoder().decode(first.stderr));
+  // A certifi package of our own whose bundle is a copy: the real one is never reachable.
+  await Deno.writeTextFile(
+    `${d.site}/certifi/__init__.py`,
+    "import os\ndef where():\n    return os.path.join(os.path.dirname(__file__), 'cacert.pem')\n",
+  );
+  await Deno.copyFile(`${d.share}/mozilla/${names[0]}`, `${d.site}/certifi/cacert.pem`);
+  // -S: no site hooks of this machine may touch the copy; no bytecode files beside it either.
+  for (const name of ["python3", "python"]) {
+    await Deno.writeTextFile(
+      `${d.bin}/${name}`,
+      `#!/bin/sh\nPYTHONDONTWRITEBYTECODE=1 PYTHONPATH='${d.site}' exec /usr/bin/python3 -S "$@"\n`,
+      { mode: 0o755 },
+    );
+  }
+  await Deno.writeTextFile(`${home}/.bashrc`, "# the user's own bashrc\nalias ll='ls -l'\n");
+  await Deno.writeTextFile(
+    `${state}/config.json`,
+    JSON.stringify({ ports: { edge: 0, internal: 0, api: 0 } }),
+  );
+  const env: Record<string, string> = {
+    HOME: home,
+    HALTON_METER_HOME: state,
+    PATH: `${d.bin}:/usr/sbin:/usr/bin:/sbin:/bin`,
+    PYENV_ROOT: `${root}/pyenv`,
+    SHELL: "/bin/bash",
+    NO_COLOR: "1",
+    // The module cache stays where it is: a sandboxed HOME must not mean a fresh download.
+    DENO_DIR: Deno.env.get("DENO_DIR") ?? `${Deno.env.get("HOME")}/.cache/deno`,
+    HALTON_METER_TRUST_FAMILY: "debian",
+    HALTON_METER_SYSTEM_PROXY: "none",
+    HALTON_METER_TRUST_PATHS: JSON.stringify({
+      debianLocalDir: d.local,
+      debianBundle: `${d.etc}/ca-certificates.crt`,
+      debianArgs: trustArgs,
+    }),
+  };
+  return {
+    root,
+    home,
+    state,
+    env,
+    async fingerprint() {
+      const out: Record<string, string> = {};
+      await walk(home, out, [state, `${home}/.cache`]);
+      for (const dir of [d.local, d.etc, d.site]) await walk(dir, out, []);
+      return out;
+    },
+  };
+}
+
+async function cli(sb: Sandbox, ...args: string[]) {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "--quiet", ...SOURCE_PERMISSIONS, MAIN, ...args],
+    env: sb.env,
+    clearEnv: true,
+    stdin: "null",
+  }).output();
+  const d = new TextDecoder();
+  return { code: out.code, stdout: d.decode(out.stdout), stderr: d.decode(out.stderr) };
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    return !/^\d+ \(.*\) [ZX]/.test(Deno.readTextFileSync(`/proc/${pid}/stat`));
+  } catch {
+    return false;
+  }
+}
+
+async function rolePids(state: string): Promise<number[]> {
+  const pids: number[] = [];
+  for (const role of ["edge", "daemon", "watchdog", "userenv"]) {
+    try {
+      pids.push(Number((await Deno.readTextFile(`${state}/run/${role}.pid`)).trim()));
+    } catch { /* none */ }
+  }
+  return pids;
+}
+
+async function cleanup(sb: Sandbox, seen: number[]): Promise<void> {
+  for (const pid of [...seen, ...await rolePids(sb.state)]) {
+    if (pid > 0 && pidAlive(pid)) Deno.kill(pid, "SIGKILL");
+  }
+  await Deno.remove(sb.root, { recursive: true }).catch(() => {});
+}
+
+Deno.test({
+  name:
+    "init → init --apps → init (env-only) → uninstall: real trust store and certifi copy, byte-identical after",
+  ignore: !canRun,
+  async fn() {
+    const sb = await makeSandbox();
+    const seen: number[] = [];
+    try {
+      const before = await sb.fingerprint();
+
+      const envOnly = await cli(sb, "init", "--supervisor", "direct");
+      assert.equal(envOnly.code, 0, envOnly.stdout + envOnly.stderr);
+      assert.match(envOnly.stdout, /^ {2}1\/8 {2}Generating CA certificate…$/m);
+      assert.match(envOnly.stdout, /self-test passed/);
+      assert.match(envOnly.stdout, /init complete +mode: env-only/);
+      seen.push(...await rolePids(sb.state));
+      assert.equal(await Deno.readTextFile(`${sb.state}/install-mode`), "env-only\n");
+      assert.equal(await exists(`${sb.home}/.profile`), false, "env-only writes no rc file");
+      const certifi = await Deno.readTextFile(`${sb.root}/site/certifi/cacert.pem`);
+      assert.match(certifi, /# halton-meter CA appended by halton-meter init/);
+      assert.equal(await exists(`${sb.root}/local/halton-meter-ca.crt`), true);
+      const ca = (await Deno.readTextFile(`${sb.state}/ca/halton-meter-ca.pem`)).trim();
+      assert.ok((await Deno.readTextFile(`${sb.root}/etc-certs/ca-certificates.crt`)).includes(ca));
+
+      const apps = await cli(sb, "init", "--apps", "--supervisor", "direct");
+      assert.equal(apps.code, 0, apps.stdout + apps.stderr);
+      assert.match(apps.stdout, /switching install mode: env-only → apps/);
+      const port = JSON.parse(await Deno.readTextFile(`${sb.state}/effective-ports.json`)).edge;
+      const profile = await Deno.readTextFile(`${sb.home}/.profile`);
+      assert.ok(profile.includes(`export HTTPS_PROXY='http://127.0.0.1:${port}'`), profile);
+      assert.ok((await Deno.readTextFile(`${sb.home}/.bashrc`)).includes("# >>> halton-meter"));
+      assert.ok(await exists(`${sb.state}/apps-managed`));
+      const status = JSON.parse((await cli(sb, "status", "--json")).stdout);
+      assert.equal(status.install_mode, "apps");
+      assert.equal(status.daemon.state, "healthy");
+      const state = JSON.parse(await Deno.readTextFile(`${sb.state}/system_state.json`));
+      assert.deepEqual(state.certifi_bundles, [`${sb.root}/site/certifi/cacert.pem`]);
+      assert.ok(state.files_created.includes(`${sb.home}/.profile`));
+
+      // Back to env-only: the login environment goes without an uninstall.
+      const back = await cli(sb, "init", "--supervisor", "direct");
+      assert.equal(back.code, 0, back.stdout + back.stderr);
+      assert.equal(await exists(`${sb.home}/.profile`), false);
+      assert.equal(
+        await Deno.readTextFile(`${sb.home}/.bashrc`),
+        "# the user's own bashrc\nalias ll='ls -l'\n",
+      );
+      assert.equal(await exists(`${sb.state}/apps-managed`), false);
+      seen.push(...await rolePids(sb.state));
+
+      const un = await cli(sb, "uninstall");
+      assert.equal(un.code, 0, un.stdout + un.stderr);
+      assert.match(un.stdout, /^ {2}1\/6 {2}Restoring the system proxy…$/m);
+      assert.match(un.stdout, /uninstall complete/);
+      assert.deepEqual(await sb.fingerprint(), before);
+      for (const pid of seen) assert.equal(pidAlive(pid), false, `pid ${pid} still running`);
+      for (
+        const f of ["install-mode", "system_state.json", "apps-managed", "run/direct-spec.json"]
+      ) {
+        assert.equal(await exists(`${sb.state}/${f}`), false, f);
+      }
+      // Kept without --purge.
+      assert.ok(await exists(`${sb.state}/db.sqlite`));
+      assert.ok(await exists(`${sb.state}/ca/halton-meter-ca.pem`));
+    } finally {
+      await cleanup(sb, seen);
+    }
+  },
+});
+
+Deno.test({
+  name: "onboard = init --apps; --gui warns and means --full; uninstall --graceful --purge",
+  ignore: !canRun,
+  async fn() {
+    const sb = await makeSandbox();
+    const seen: number[] = [];
+    try {
+      const before = await sb.fingerprint();
+      const bad = await cli(sb, "init", "--apps", "--full");
+      assert.equal(bad.code, 2);
+      assert.match(bad.stderr, /--apps and --full exclude each other/);
+
+      const onboard = await cli(sb, "onboard", "--supervisor", "direct", "--no-shell-rc");
+      assert.equal(onboard.code, 0, onboard.stdout + onboard.stderr);
+      assert.match(onboard.stdout, /init complete +mode: apps/);
+      assert.equal(await exists(`${sb.home}/.profile`), false, "--no-shell-rc");
+      assert.ok(await exists(`${sb.home}/.config/environment.d/halton-meter.conf`));
+
+      const gui = await cli(sb, "init", "--gui", "--supervisor", "direct");
+      assert.equal(gui.code, 0, gui.stdout + gui.stderr);
+      assert.match(gui.stderr, /--gui is deprecated; use --full/);
+      assert.equal(await Deno.readTextFile(`${sb.state}/install-mode`), "full\n");
+      seen.push(...await rolePids(sb.state));
+      const edgePid = Number((await Deno.readTextFile(`${sb.state}/run/edge.pid`)).trim());
+
+      const un = await cli(sb, "uninstall", "--graceful", "--purge");
+      assert.equal(un.code, 0, un.stdout + un.stderr);
+      assert.match(un.stdout, /the edge keeps running until reboot/);
+      assert.equal(pidAlive(edgePid), true, "graceful leaves the edge up");
+      assert.equal(await exists(sb.state), false, "--purge removes the state directory");
+      assert.deepEqual(await sb.fingerprint(), before);
+    } finally {
+      await cleanup(sb, seen);
+    }
+  },
+});
