@@ -74,7 +74,10 @@ const rotate = (files: MemoryFiles) => files.files.set(CA, CA2_PEM);
 
 Deno.test("ca_trust debian as root: install, re-install, rotate, remove", async () => {
   const { files, runner, trust } = linux("debian");
-  assert.match(trust.describe(), /^update-ca-certificates: \/usr\/local\/share\/ca-certificates/);
+  assert.equal(
+    trust.describe(),
+    `debian: /usr/local/share/ca-certificates + update-ca-certificates; NSS: certutil -d sql:${NSS}`,
+  );
   assert.equal(await trust.state(CA), "untrusted");
   const report = await trust.install(CA);
   assert.deepEqual(report.steps[0], {
@@ -303,4 +306,20 @@ Deno.test("detectLinuxTrustFamily reads os-release and finds tools in sbin", asy
     "/usr/bin/update-ca-trust": "",
   });
   assert.equal(await detectLinuxTrustFamily({ files: fedora }), "fedora");
+});
+
+Deno.test("ca_trust p11kit: state reads the first extracted bundle that exists (openSUSE)", async () => {
+  const files = createMemoryFiles({ [CA]: CA1_PEM, "/etc/ssl/ca-bundle.pem": ROOTS + CA1_PEM });
+  const trust = createCaTrust({
+    os: "linux",
+    runner: createRecordingRunner(),
+    files,
+    userHome: "/home/ada",
+    isRoot: true,
+    nonInteractive: true,
+    linuxFamily: "p11kit",
+  });
+  assert.equal(await trust.state(CA), "trusted");
+  const report = await trust.install(CA);
+  assert.equal(report.steps[0].detail, "already in /etc/ssl/ca-bundle.pem");
 });
