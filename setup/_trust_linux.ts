@@ -110,8 +110,8 @@ function dropInStore(deps: LinuxStoreDeps, d: DropIn): TrustPart {
         return {
           action,
           outcome: "failed",
-          detail: `${String(err)}`,
-          command: shellLine(fileCommand),
+          detail: `Cannot change ${target}: ${err instanceof Error ? err.message : String(err)}`,
+          command: manualLine([fileCommand, refresh]),
         };
       }
     }
