@@ -19,8 +19,11 @@ export interface LinuxTrustPaths {
   /** Fedora/RHEL: `update-ca-trust extract` reads anchors from here. */
   fedoraAnchorsDir: string;
   fedoraBundle: string;
-  /** p11-kit (`trust anchor`): the extracted bundle that proves the anchor took effect. */
-  p11kitBundle: string;
+  /**
+   * p11-kit (`trust anchor`): where distributions put the extracted bundle that proves
+   * the anchor took effect; the first that exists is read.
+   */
+  p11kitBundles: string[];
 }
 
 export const DEFAULT_LINUX_TRUST_PATHS: LinuxTrustPaths = {
@@ -29,7 +32,11 @@ export const DEFAULT_LINUX_TRUST_PATHS: LinuxTrustPaths = {
   debianArgs: [],
   fedoraAnchorsDir: "/etc/pki/ca-trust/source/anchors",
   fedoraBundle: "/etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem",
-  p11kitBundle: "/etc/ssl/certs/ca-certificates.crt",
+  p11kitBundles: [
+    "/etc/ssl/certs/ca-certificates.crt", // Arch
+    "/etc/ssl/ca-bundle.pem", // openSUSE
+    "/etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem",
+  ],
 };
 
 /** Our file in a drop-in directory; `update-ca-certificates` only reads `.crt` names. */
@@ -43,6 +50,7 @@ export interface LinuxStoreDeps {
 }
 
 interface DropIn {
+  family: string;
   tool: string;
   dir: string;
   file: string;
@@ -102,8 +110,8 @@ function dropInStore(deps: LinuxStoreDeps, d: DropIn): TrustPart {
         return {
           action,
           outcome: "failed",
-          detail: `${String(err)}`,
-          command: shellLine(fileCommand),
+          detail: `Cannot change ${target}: ${err instanceof Error ? err.message : String(err)}`,
+          command: manualLine([fileCommand, refresh]),
         };
       }
     }
@@ -120,7 +128,7 @@ function dropInStore(deps: LinuxStoreDeps, d: DropIn): TrustPart {
   }
 
   return {
-    describe: `${d.tool}: ${d.dir} + ${d.refresh(false).join(" ")}`,
+    describe: `${d.family}: ${d.dir} + ${d.refresh(false).join(" ")}`,
 
     async install(ca: CaInput) {
       const action = `trust CA (${d.tool})`;
@@ -180,6 +188,7 @@ function dropInStore(deps: LinuxStoreDeps, d: DropIn): TrustPart {
 
 export function debianStore(deps: LinuxStoreDeps, paths: LinuxTrustPaths): TrustPart {
   return dropInStore(deps, {
+    family: "debian",
     tool: "update-ca-certificates",
     dir: paths.debianLocalDir,
     file: DEBIAN_CA_FILE,
@@ -194,6 +203,7 @@ export function debianStore(deps: LinuxStoreDeps, paths: LinuxTrustPaths): Trust
 
 export function fedoraStore(deps: LinuxStoreDeps, paths: LinuxTrustPaths): TrustPart {
   return dropInStore(deps, {
+    family: "fedora",
     tool: "update-ca-trust",
     dir: paths.fedoraAnchorsDir,
     file: FEDORA_CA_FILE,
@@ -204,9 +214,15 @@ export function fedoraStore(deps: LinuxStoreDeps, paths: LinuxTrustPaths): Trust
 
 /** p11-kit's `trust anchor`, which stores the anchor and re-extracts the bundles itself. */
 export function p11kitStore(deps: LinuxStoreDeps, paths: LinuxTrustPaths): TrustPart {
+  let bundle = paths.p11kitBundles[0];
   const inBundle = async (body: string) => {
-    const text = await deps.files.readTextFile(paths.p11kitBundle);
-    return text === null ? null : containsCert(text, body);
+    for (const candidate of paths.p11kitBundles) {
+      const text = await deps.files.readTextFile(candidate);
+      if (text === null) continue;
+      bundle = candidate;
+      return containsCert(text, body);
+    }
+    return null;
   };
   async function act(action: string, argv: string[]): Promise<SetupStep> {
     const privilege = await deps.privilege();
@@ -218,18 +234,18 @@ export function p11kitStore(deps: LinuxStoreDeps, paths: LinuxTrustPaths): Trust
     return { action, outcome: "done", detail: shellLine(argv) };
   }
   return {
-    describe: `p11-kit: trust anchor --store (checked in ${paths.p11kitBundle})`,
+    describe: `p11kit: trust anchor --store (checked in ${paths.p11kitBundles.join(" or ")})`,
     async install(ca) {
       const action = "trust CA (trust anchor)";
       if (await inBundle(ca.body) === true) {
-        return [{ action, outcome: "skipped", detail: `already in ${paths.p11kitBundle}` }];
+        return [{ action, outcome: "skipped", detail: `already in ${bundle}` }];
       }
       const step = await act(action, ["trust", "anchor", "--store", ca.path]);
       if (step.outcome === "done" && await inBundle(ca.body) !== true) {
         return [{
           ...step,
           outcome: "failed",
-          detail: `trust anchor --store ran but ${paths.p11kitBundle} does not contain the CA`,
+          detail: `trust anchor --store ran but ${bundle} does not contain the CA`,
         }];
       }
       return [step];
@@ -237,7 +253,7 @@ export function p11kitStore(deps: LinuxStoreDeps, paths: LinuxTrustPaths): Trust
     async remove(ca) {
       const action = "untrust CA (trust anchor)";
       if (await inBundle(ca.body) === false) {
-        return [{ action, outcome: "skipped", detail: `not in ${paths.p11kitBundle}` }];
+        return [{ action, outcome: "skipped", detail: `not in ${bundle}` }];
       }
       return [await act(action, ["trust", "anchor", "--remove", ca.path])];
     },

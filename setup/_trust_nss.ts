@@ -72,24 +72,18 @@ export function nssStore(
       if (bodies.length === 1 && bodies[0] === ca.body) {
         return [{ action, outcome: "skipped", detail: `already trusted as "${NSS_NICKNAME}"` }];
       }
-      const steps: SetupStep[] = [];
       // A rotated CA: drop the old one first, or both would sit under one nickname.
-      const failed = await deleteAll(`untrust old CA (NSS ${dbDir})`);
-      if (failed) return [failed];
+      if (bodies.length > 0) {
+        const failed = await deleteAll(`untrust old CA (NSS ${dbDir})`);
+        if (failed) return [failed];
+      }
       const args = ["-A", "-t", "C,,", "-n", NSS_NICKNAME, "-i", ca.path];
       const line = shellLine(["certutil", "-d", db, ...args]);
       const result = await certutil(args);
       if (result.code !== 0) {
-        steps.push({
-          action,
-          outcome: "failed",
-          detail: describeResult(line, result),
-          command: line,
-        });
-      } else {
-        steps.push({ action, outcome: "done", detail: line });
+        return [{ action, outcome: "failed", detail: describeResult(line, result), command: line }];
       }
-      return steps;
+      return [{ action, outcome: "done", detail: line }];
     },
 
     async remove() {

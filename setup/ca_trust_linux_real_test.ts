@@ -32,9 +32,10 @@ async function snapshot(dir: string): Promise<Record<string, string>> {
   return out;
 }
 
-const canRun = await has("/usr/sbin/update-ca-certificates") && await has(MOZILLA) &&
-  Deno.uid() === 0;
-const canNss = (await run("sh", ["-c", "command -v certutil"])).code === 0;
+const onPath = async (tool: string) => (await run("sh", ["-c", `command -v ${tool}`])).code === 0;
+// Every path is sandboxed, so this needs no root: only the tool and some real roots.
+const canRun = await onPath("update-ca-certificates") && await has(MOZILLA);
+const canNss = await onPath("certutil");
 
 Deno.test({
   name: "ca_trust: real update-ca-certificates and certutil in a sandbox",

@@ -99,3 +99,20 @@ export {
 } from "./system_proxy_control.ts";
 export { networksetupControl } from "./system_proxy_networksetup.ts";
 export { GNOME_PROXY_SCHEMA, gsettingsControl } from "./system_proxy_gsettings.ts";
+// OS trust store and certifi (init steps 2 and 3).
+export {
+  type CaTrustOptions,
+  type CaTrustPaths,
+  createCaTrust,
+  DEBIAN_CA_FILE,
+  detectLinuxTrustFamily,
+  FEDORA_CA_FILE,
+  type LinuxTrustFamily,
+  NSS_NICKNAME,
+  parseLinuxTrustFamily,
+} from "./ca_trust.ts";
+export {
+  CERTIFI_PROBE,
+  type CertifiPatcherOptions,
+  createCertifiPatcher,
+} from "./certifi_patcher.ts";
