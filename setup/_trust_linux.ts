@@ -57,6 +57,8 @@ interface DropIn {
   bundle: string;
   /** The refresh command; `fresh` after a removal or rotation, so stale links go too. */
   refresh(fresh: boolean): string[];
+  /** Run after a removal's refresh, when it applies (see `debianHooksRemoval`). */
+  afterRemove?(): Promise<string[] | null>;
 }
 
 function stepFor(action: string, commands: string[][]): SetupStep {
@@ -98,11 +100,12 @@ function dropInStore(deps: LinuxStoreDeps, d: DropIn): TrustPart {
     fileCommand: string[],
     fresh: boolean,
     writeAsRoot: () => Promise<void>,
+    after: string[][] = [],
   ): Promise<SetupStep> {
     const privilege = await deps.privilege();
     const refresh = d.refresh(fresh);
-    if (privilege === "manual") return stepFor(action, [fileCommand, refresh]);
-    const commands = privilege === "root" ? [refresh] : [fileCommand, refresh];
+    if (privilege === "manual") return stepFor(action, [fileCommand, refresh, ...after]);
+    const commands = privilege === "root" ? [refresh, ...after] : [fileCommand, refresh, ...after];
     if (privilege === "root") {
       try {
         await writeAsRoot();
@@ -160,11 +163,13 @@ function dropInStore(deps: LinuxStoreDeps, d: DropIn): TrustPart {
       if (!await deps.files.exists(target)) {
         return [{ action, outcome: "skipped", detail: `${target} absent` }];
       }
+      const after = await d.afterRemove?.() ?? null;
       const step = await change(
         action,
         ["rm", "-f", target],
         true,
         () => deps.files.removeFile(target),
+        after === null ? [] : [after],
       );
       if (step.outcome === "done" && await inBundle(ca.body) === true) {
         return [{
@@ -198,7 +203,38 @@ export function debianStore(deps: LinuxStoreDeps, paths: LinuxTrustPaths): Trust
       ...(fresh ? ["--fresh"] : []),
       ...paths.debianArgs,
     ],
+    afterRemove: () => debianHooksRemoval(deps.files, paths.debianArgs),
   });
+}
+
+/** The value of `--flag X` in `args`, else `fallback`. */
+function flagValue(args: readonly string[], flag: string, fallback: string): string {
+  const i = args.indexOf(flag);
+  return i >= 0 && i + 1 < args.length ? args[i + 1] : fallback;
+}
+
+/**
+ * `update-ca-certificates --fresh` (the only way it drops a removed local CA) re-adds every
+ * certificate for its hooks but never tells them what went: the Java keystore hook
+ * (ca-certificates-java) kept our CA after uninstall. This feeds the hooks the removal line
+ * update-ca-certificates would have sent; null where there is no hooks directory.
+ */
+async function debianHooksRemoval(
+  files: FileDeps,
+  args: readonly string[],
+): Promise<string[] | null> {
+  const hooks = flagValue(args, "--hooksdir", "/etc/ca-certificates/update.d");
+  if (!await files.exists(hooks)) return null;
+  const etc = flagValue(args, "--etccertsdir", "/etc/ssl/certs");
+  const pem = joinPath(etc, DEBIAN_CA_FILE.replace(/\.crt$/, ".pem"));
+  return [
+    "sh",
+    "-c",
+    'for h in $(run-parts --test -- "$1"); do printf \'%s\\n\' "-$2" | "$h"; done',
+    "sh",
+    hooks,
+    pem,
+  ];
 }
 
 export function fedoraStore(deps: LinuxStoreDeps, paths: LinuxTrustPaths): TrustPart {
