@@ -11,22 +11,20 @@
  */
 import {
   type CaTrust,
+  type CaTrustPaths,
   type CertifiPatcher,
+  createCaTrust,
+  createCertifiPatcher,
   createCommandRunner,
   createFileDeps,
   createLoginEnvironment,
   createSystemProxyControl,
+  detectLinuxTrustFamily,
+  type LinuxTrustFamily,
   type LoginEnvironment,
   type SystemProxyBackendName,
   type SystemProxyControl,
 } from "../setup/mod.ts";
-import {
-  type CaTrustPaths,
-  createCaTrust,
-  detectLinuxTrustFamily,
-  type LinuxTrustFamily,
-} from "../setup/ca_trust.ts";
-import { createCertifiPatcher } from "../setup/certifi_patcher.ts";
 
 export interface MachineOptions {
   /** `--non-interactive`: no GUI admin prompt (macOS uses sudo, which must not ask). */
