@@ -99,3 +99,9 @@ export {
 } from "./system_proxy_control.ts";
 export { networksetupControl } from "./system_proxy_networksetup.ts";
 export { GNOME_PROXY_SCHEMA, gsettingsControl } from "./system_proxy_gsettings.ts";
+export {
+  NODE_PRELOAD_SOURCE,
+  nodeHasNativeEnvProxy,
+  nodePreloadPath,
+  writeNodePreload,
+} from "./node_preload.ts";
