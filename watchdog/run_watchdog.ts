@@ -7,8 +7,8 @@ import {
 } from "../core/mod.ts";
 import { probeDaemonHealth } from "../edge/mod.ts";
 import { createRestartDaemon, type RestartResult } from "./restart_daemon.ts";
-import { createLoggingSystemProxy, type SystemProxy } from "./system_proxy.ts";
-import type { LaunchContext } from "../setup/mod.ts";
+import { createControlSystemProxy, type SystemProxy } from "./system_proxy.ts";
+import { createCommandRunner, createSystemProxyControl, type LaunchContext } from "../setup/mod.ts";
 
 /** What a raw `/health` probe saw (the same classification the edge uses). */
 export type ProbeResult = Awaited<ReturnType<typeof probeDaemonHealth>>;
@@ -34,6 +34,12 @@ export interface RunWatchdogOptions {
   launch?: LaunchContext;
   /** A `--supervisor` value for the default `restartDaemon`. */
   supervisor?: string;
+  /**
+   * Who brings a dead daemon back. `service` (default): the watchdog, through the service
+   * manager. `up`: `halton-meter up` restarts its own children, so the watchdog only
+   * watches; a daemon it started would be detached and outlive `up`.
+   */
+  daemonRestartBy?: "service" | "up";
   echoLogs?: boolean;
   deps?: Partial<WatchdogDeps>;
 }
@@ -92,13 +98,18 @@ export async function runWatchdog(opts: RunWatchdogOptions): Promise<number> {
       launch: opts.launch,
       supervisor: opts.supervisor,
     }),
-    systemProxy: createLoggingSystemProxy(log),
+    systemProxy: createControlSystemProxy(
+      createSystemProxyControl({ os: Deno.build.os, runner: createCommandRunner() }),
+      () => readEffectivePorts(paths.effectivePorts).edge,
+      log,
+    ),
     now: Date.now,
     sleep: realSleep,
     ...opts.deps,
     log,
   };
   const intervalMs = opts.intervalMs ?? DEFAULT_INTERVAL_MS;
+  const restartByUp = opts.daemonRestartBy === "up";
 
   let backoffMs = BACKOFF_INITIAL_MS;
   /** No restart before this time (the previous attempt plus the backoff then current). */
@@ -152,14 +163,21 @@ export async function runWatchdog(opts: RunWatchdogOptions): Promise<number> {
       lastDaemon = "stopped";
       return;
     }
-    if (lastDaemon !== "down") log.log("warn", "daemon is down", { probe, port: port ?? 0 });
+    if (lastDaemon !== "down") {
+      log.log(
+        "warn",
+        restartByUp ? "daemon is down: halton-meter up restarts it" : "daemon is down",
+        { probe, port: port ?? 0 },
+      );
+    }
     lastDaemon = "down";
-    if (inFlight !== null || now < nextRestartAt) return;
+    if (restartByUp || inFlight !== null || now < nextRestartAt) return;
     startRestart(now);
   }
 
   async function checkEdge(): Promise<void> {
-    if (readInstallMode(paths.installMode) !== "full") {
+    // Full mode, and init really set the system proxy (it writes proxy-managed after).
+    if (readInstallMode(paths.installMode) !== "full" || !exists(paths.proxyManaged)) {
       lastEdge = null;
       return;
     }
@@ -182,7 +200,19 @@ export async function runWatchdog(opts: RunWatchdogOptions): Promise<number> {
     }
   }
 
-  log.log("info", "watchdog started", { pid: Deno.pid, version: VERSION, interval_ms: intervalMs });
+  const pidFile = `${paths.run}/watchdog.pid`;
+  try {
+    Deno.mkdirSync(paths.run, { recursive: true });
+    Deno.writeTextFileSync(pidFile, `${Deno.pid}\n`);
+  } catch (err) {
+    log.log("warn", "cannot write the watchdog pid file", { path: pidFile, error: String(err) });
+  }
+  log.log("info", "watchdog started", {
+    pid: Deno.pid,
+    version: VERSION,
+    interval_ms: intervalMs,
+    daemon_restart_by: restartByUp ? "up" : "service",
+  });
   while (!opts.signal.aborted) {
     for (const [what, check] of [["daemon", checkDaemon], ["edge", checkEdge]] as const) {
       if (opts.signal.aborted) break;
@@ -201,6 +231,9 @@ export async function runWatchdog(opts: RunWatchdogOptions): Promise<number> {
   }
   // A restart already under way finishes, so no half-spawned process is left unrecorded.
   if (inFlight !== null) await inFlight;
+  try {
+    if (Deno.readTextFileSync(pidFile).trim() === String(Deno.pid)) Deno.removeSync(pidFile);
+  } catch { /* already gone */ }
   log.log("info", "watchdog stopped");
   return 0;
 }
