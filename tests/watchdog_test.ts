@@ -263,6 +263,47 @@ Deno.test("watchdog retries a system proxy change the backend refused, on the ne
   }
 });
 
+Deno.test("a watchdog started after another turned the proxy off turns it back on; leaving full mode forgets it", async () => {
+  const home = await fakeHome({ "install-mode": "full\n", "proxy-managed": "" });
+  await Deno.mkdir(`${home}/run`);
+  try {
+    const first = await runFake({
+      home,
+      intervalMs: 2000,
+      untilMs: 10_000,
+      daemon: () => "healthy",
+      edge: () => "refused", // stopped while the edge is still down
+    });
+    assert.deepEqual(first.proxyCalls, ["isOn", "set(false)"]);
+    const second = await runFake({
+      home,
+      intervalMs: 2000,
+      untilMs: 10_000,
+      proxyOn: false,
+      daemon: () => "healthy",
+      edge: () => "healthy",
+    });
+    assert.deepEqual(second.proxyCalls, ["set(true)"]);
+    assert.ok(second.lines.some((l) => l.includes("system proxy turned on again")));
+
+    // Off again, then init switches to apps mode: the marker is dropped, nothing flips later.
+    await runFake({
+      home,
+      intervalMs: 2000,
+      untilMs: 4000,
+      daemon: () => "healthy",
+      edge: () => "refused",
+    });
+    await Deno.writeTextFile(`${home}/install-mode`, "apps\n");
+    await runFake({ home, intervalMs: 2000, untilMs: 4000, daemon: () => "healthy" });
+    await Deno.writeTextFile(`${home}/install-mode`, "full\n");
+    const third = await runFake({ home, intervalMs: 2000, untilMs: 4000, daemon: () => "healthy" });
+    assert.deepEqual(third.proxyCalls, []);
+  } finally {
+    await Deno.remove(home, { recursive: true });
+  }
+});
+
 Deno.test("watchdog under up never restarts the daemon itself, and says so once", async () => {
   const home = await fakeHome();
   try {

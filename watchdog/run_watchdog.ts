@@ -117,7 +117,10 @@ export async function runWatchdog(opts: RunWatchdogOptions): Promise<number> {
   let healthySince: number | null = null;
   let inFlight: Promise<void> | null = null;
   let lastDaemon: "healthy" | "down" | "stopped" | null = null;
-  let proxyOffByUs = false;
+  // Remembered on disk: a watchdog restarted while the edge was down (reboot, `up` run
+  // again, launchd) must still turn the proxy back on that an earlier one turned off.
+  const proxyOffMarker = `${paths.run}/system-proxy-off-by-watchdog`;
+  let proxyOffByUs = exists(proxyOffMarker);
   let lastEdge: "up" | "down" | null = null;
 
   function startRestart(now: number): void {
@@ -179,6 +182,13 @@ export async function runWatchdog(opts: RunWatchdogOptions): Promise<number> {
     // Full mode, and init really set the system proxy (it writes proxy-managed after).
     if (readInstallMode(paths.installMode) !== "full" || !exists(paths.proxyManaged)) {
       lastEdge = null;
+      if (proxyOffByUs) {
+        // init or uninstall took the system proxy over: nothing of ours to turn back on.
+        proxyOffByUs = false;
+        try {
+          Deno.removeSync(proxyOffMarker);
+        } catch { /* already gone */ }
+      }
       return;
     }
     const port = readEffectivePorts(paths.effectivePorts).edge;
@@ -191,11 +201,19 @@ export async function runWatchdog(opts: RunWatchdogOptions): Promise<number> {
       if (await deps.systemProxy.isOn()) {
         await deps.systemProxy.set(false);
         proxyOffByUs = true;
+        try {
+          Deno.writeTextFileSync(proxyOffMarker, `${new Date(deps.now()).toISOString()}\n`);
+        } catch (err) {
+          log.log("warn", "cannot record that the system proxy is off", { error: String(err) });
+        }
         log.log("warn", "edge is down: system proxy turned off so traffic keeps flowing");
       }
     } else if (state === "up" && proxyOffByUs) {
       await deps.systemProxy.set(true);
       proxyOffByUs = false;
+      try {
+        Deno.removeSync(proxyOffMarker);
+      } catch { /* already gone */ }
       log.log("info", "edge is back: system proxy turned on again");
     }
   }
