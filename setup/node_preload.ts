@@ -127,6 +127,8 @@ export const NODE_PRELOAD_SOURCE: string = String.raw`"use strict";
           return;
         }
         settled = true;
+        sock.setTimeout(0);
+        sock.removeListener("timeout", onTimeout);
         sock.removeListener("error", fail);
         sock.removeListener("close", onClose);
         var rest = buf.subarray(end + 4);
@@ -136,6 +138,11 @@ export const NODE_PRELOAD_SOURCE: string = String.raw`"use strict";
       function onClose() {
         fail(new Error("proxy " + proxy.text + " closed the connection before answering CONNECT " + target));
       }
+      function onTimeout() {
+        fail(new Error("proxy " + proxy.text + " did not answer CONNECT " + target + " within 30 s"));
+      }
+      sock.setTimeout(30000);
+      sock.on("timeout", onTimeout);
       sock.on("error", fail);
       sock.on("close", onClose);
       sock.on("data", onData);
