@@ -116,3 +116,9 @@ export {
   type CertifiPatcherOptions,
   createCertifiPatcher,
 } from "./certifi_patcher.ts";
+export {
+  NODE_PRELOAD_SOURCE,
+  nodeHasNativeEnvProxy,
+  nodePreloadPath,
+  writeNodePreload,
+} from "./node_preload.ts";
