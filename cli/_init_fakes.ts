@@ -48,6 +48,8 @@ export interface World {
   selfTests: SelfTestResult[];
   /** Make the trust step need the user (no root, no sudo). */
   trustManual: boolean;
+  /** The environment the last `loginEnv.apply` got. */
+  lastEnv: Record<string, string> | null;
   initDeps(): InitDeps;
   uninstallDeps(): UninstallDeps;
 }
@@ -69,6 +71,7 @@ export function createWorld(): World {
     machine,
     selfTests: [],
     trustManual: false,
+    lastEnv: null,
     initDeps: () => initDeps(world),
     uninstallDeps: () => ({ files, ...machineDeps(world), installedBackend, removeHome }),
   };
@@ -174,6 +177,7 @@ function machineDeps(w: World) {
   const loginEnv: LoginEnvironment = {
     apply(env, opts) {
       events.push(`env apply HTTPS_PROXY=${env.HTTPS_PROXY} shellRc=${opts.shellRc}`);
+      w.lastEnv = env;
       const created = machine.envFiles.includes(ENV_D) ? [] : [ENV_D];
       machine.envFiles = opts.shellRc ? [BASHRC, ENV_D] : [ENV_D];
       return Promise.resolve({ ...done("write env", machine.envFiles.join(",")), created });

@@ -12,10 +12,12 @@ import {
   type CertifiPatcher,
   type FileDeps,
   type LoginEnvironment,
+  nodePreloadPath,
   proxyEnv,
   type ServiceBackend,
   type ServiceSpec,
   type SystemProxyControl,
+  writeNodePreload,
 } from "../setup/mod.ts";
 import {
   emptySystemState,
@@ -202,11 +204,6 @@ export async function runInit(opts: InitOptions, deps: InitDeps): Promise<number
     }
   }
   const edgePort = await deps.edgePort();
-  const env = proxyEnv({
-    edgePort,
-    caPath: ca.certPath,
-    bundlePath: bundle?.path ?? paths.caBundle,
-  });
 
   progress.step("Writing the login environment (shell rc, environment.d, launchctl)…");
   if (opts.mode === "env-only") {
@@ -222,6 +219,15 @@ export async function runInit(opts: InitOptions, deps: InitDeps): Promise<number
     await files.removeFile(paths.appsManaged);
   } else {
     const presentBefore = await deps.loginEnv.present().catch(() => []);
+    // Node versions without native env-proxy support route through the edge via this preload.
+    const preload = await writeNodePreload(files, opts.home);
+    progress.report({ ok: preload.outcome !== "failed", steps: [preload] });
+    const env = proxyEnv({
+      edgePort,
+      caPath: ca.certPath,
+      bundlePath: bundle?.path ?? paths.caBundle,
+      ...(preload.outcome === "done" ? { nodePreloadPath: nodePreloadPath(opts.home) } : {}),
+    });
     const applied = await contained(
       progress,
       "write login env",

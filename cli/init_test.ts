@@ -188,6 +188,16 @@ Deno.test("full → apps restores the proxy snapshot and keeps the login environ
   assert.deepEqual(w.machine.envFiles, [BASHRC, ENV_D]);
 });
 
+Deno.test("apps mode writes the Node preload and routes NODE_OPTIONS to it", async () => {
+  const w = createWorld();
+  await init(w, "apps");
+  const preload = `${HOME}/node/proxy-preload.cjs`;
+  assert.match(text(w, preload) ?? "", /use strict/);
+  assert.equal(w.lastEnv?.NODE_OPTIONS, `--require ${preload}`);
+  assert.equal(w.lastEnv?.CURL_CA_BUNDLE, `${HOME}/ca/ca-bundle.pem`);
+  assert.equal(w.lastEnv?.NODE_EXTRA_CA_CERTS, CA_PATH);
+});
+
 Deno.test("--no-shell-rc is passed to the login environment", async () => {
   const w = createWorld();
   const r = await init(w, "apps", { shellRc: false });
