@@ -1,0 +1,190 @@
+/**
+ * init and uninstall on macOS, Linux and Windows with the real machine modules (trust store,
+ * certifi, login environment, system proxy) and the real service backends, acting through a
+ * recording runner and in-memory files. The transcript of every command and every file
+ * changed outside the state directory, across env-only → apps → full → env-only →
+ * uninstall, is compared with a golden file per OS (`UPDATE_GOLDEN=1` rewrites them;
+ * review the diff).
+ */
+import assert from "node:assert/strict";
+import {
+  createCaTrust,
+  createCertifiPatcher,
+  createLoginEnvironment,
+  createMemoryFiles,
+  createRecordingRunner,
+  createServiceSpec,
+  launchdBackend,
+  type MemoryFiles,
+  type RecordingRunner,
+  type ServiceBackend,
+  systemdBackend,
+  taskSchedulerBackend,
+} from "../setup/mod.ts";
+import { createSystemProxyControl } from "../setup/mod.ts";
+import { type InitDeps, type InstallMode, runInit } from "./init.ts";
+import { runUninstall, type UninstallDeps } from "./uninstall.ts";
+import { respond } from "./_init_recorded_machine.ts";
+
+type Os = "darwin" | "linux" | "windows";
+
+const CA_PEM = await Deno.readTextFile(
+  new URL("../setup/_trust_fixtures.ts", import.meta.url),
+).then((t) => /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/.exec(t)![0] + "\n");
+
+const THUMBPRINT = Array.from(
+  new Uint8Array(
+    await crypto.subtle.digest(
+      "SHA-1",
+      Uint8Array.from(atob(CA_PEM.replace(/-----[A-Z ]+-----|\s+/g, "")), (ch) => ch.charCodeAt(0)),
+    ),
+  ),
+  (b) => b.toString(16).padStart(2, "0").toUpperCase(),
+).join("");
+
+function layout(os: Os) {
+  if (os === "windows") {
+    const user = "C:\\Users\\ada";
+    return { user, home: `${user}\\.halton-meter`, sep: "\\" };
+  }
+  const user = os === "darwin" ? "/Users/ada" : "/home/ada";
+  return { user, home: `${user}/.halton-meter`, sep: "/" };
+}
+
+function world(os: Os) {
+  const { user, home, sep } = layout(os);
+  const caPath = `${home}${sep}ca${sep}halton-meter-ca.pem`;
+  const bundle = os === "windows"
+    ? "C:\\Python312\\Lib\\site-packages\\certifi\\cacert.pem"
+    : `${user}/.venv/lib/python3.12/site-packages/certifi/cacert.pem`;
+  const files = createMemoryFiles({
+    [bundle]: "# certifi roots\n",
+    [`${user}${sep}.zshrc`]: "export EDITOR=vim\n",
+  });
+  // What a real machine already has (MemoryFiles.mkdir does not create parents).
+  if (os === "linux") {
+    for (const d of [`${user}/.config`, "/etc/ca-certificates/update.d"]) files.dirs.add(d);
+  }
+  const python = os === "windows" ? "C:\\Python312\\python.exe" : "/usr/bin/python3";
+  files.files.set(python, "");
+  const runner = createRecordingRunner(respond(os, files, { bundle, thumbprint: THUMBPRINT }));
+  const backend: ServiceBackend = os === "darwin"
+    ? launchdBackend({ runner, files, userHome: user, uid: 501 })
+    : os === "linux"
+    ? systemdBackend({ runner, files, unitDir: `${user}/.config/systemd/user` })
+    : taskSchedulerBackend({ runner, files, taskDir: `${home}\\service` });
+  const machine = {
+    trust: createCaTrust({
+      os,
+      runner,
+      files,
+      userHome: user,
+      isRoot: false,
+      nonInteractive: false,
+      linuxFamily: "debian",
+    }),
+    certifi: createCertifiPatcher({
+      runner,
+      files,
+      env: { PATH: os === "windows" ? "C:\\Python312" : "/usr/bin", HOME: user },
+      isRoot: false,
+      os,
+      listDir: () => Promise.resolve(null),
+    }),
+    loginEnv: createLoginEnvironment({ os, runner, files, userHome: user, loginShell: "zsh" }),
+    systemProxy: createSystemProxyControl({ os, runner }),
+  };
+  const execPath = os === "windows"
+    ? "C:\\Program Files\\Halton Meter\\halton-meter.exe"
+    : "/usr/local/bin/halton-meter";
+  const initDeps: InitDeps = {
+    files,
+    ...machine,
+    pythons: [],
+    ensureCa: async () => {
+      const created = !files.files.has(caPath);
+      await files.writeFile(caPath, CA_PEM);
+      return { certPath: caPath, certPem: CA_PEM, created };
+    },
+    writeBundle: () =>
+      Promise.resolve({ path: `${home}${sep}ca${sep}ca-bundle.pem`, roots: "system" }),
+    pickBackend: () => Promise.resolve({ ok: true, backend, reason: `${os} default` }),
+    serviceSpec: () =>
+      createServiceSpec({
+        home,
+        launch: { execPath, mainModule: "", compiled: true },
+        ...(os === "windows" ? { user: "HOST\\ada" } : {}),
+      }),
+    edgePort: () => Promise.resolve(8081),
+    startRoles: async (b) => (await b.start(["daemon", "watchdog"])).ok,
+    selfTest: () => Promise.resolve({ ok: true, ms: 5, systemTrust: "trusted", detail: "ok" }),
+    removeCa: () => Promise.resolve(),
+    now: () => new Date("2026-01-02T03:04:05Z"),
+  };
+  const uninstallDeps: UninstallDeps = {
+    files,
+    ...machine,
+    installedBackend: () => Promise.resolve(backend),
+    removeHome: () => Promise.resolve(),
+  };
+  return { files, runner, initDeps, uninstallDeps, home };
+}
+
+/** Commands since `from`, and file changes outside the state directory. */
+function transcript(
+  runner: RecordingRunner,
+  files: MemoryFiles,
+  home: string,
+  from: { calls: number; ops: number },
+): string[] {
+  const lines = runner.lines().slice(from.calls).map((l) => `$ ${l}`);
+  for (const op of files.ops.slice(from.ops)) {
+    if (op.path.startsWith(home)) continue;
+    lines.push(`${op.op} ${op.path}`);
+  }
+  return lines;
+}
+
+async function scenario(os: Os): Promise<string> {
+  const w = world(os);
+  const out: string[] = [];
+  const phase = async (title: string, fn: () => Promise<number>) => {
+    const from = { calls: w.runner.calls.length, ops: w.files.ops.length };
+    const printed: string[] = [];
+    if (Deno.env.get("DEBUG_RECORDED")) console.error(`=== ${title}`);
+    const code = await fn();
+    out.push(`## ${title}: exit ${code}`, ...transcript(w.runner, w.files, w.home, from), "");
+    return { code, printed };
+  };
+  const print = (l: string) => {
+    if (Deno.env.get("DEBUG_RECORDED")) console.error(l);
+  };
+  for (const mode of ["env-only", "apps", "full", "env-only"] as InstallMode[]) {
+    await phase(`init ${mode}`, () =>
+      runInit(
+        { home: w.home, mode, shellRc: true, clean: false, print, printError: print },
+        w.initDeps,
+      ));
+  }
+  await phase("uninstall", () =>
+    runUninstall(
+      { home: w.home, graceful: false, purge: false, print, printError: print },
+      w.uninstallDeps,
+    ));
+  const rc = await w.files.readTextFile(`${layout(os).user}${layout(os).sep}.zshrc`);
+  out.push(`## ~/.zshrc after uninstall: ${JSON.stringify(rc)}`, "");
+  return out.join("\n");
+}
+
+for (const os of ["darwin", "linux", "windows"] as Os[]) {
+  Deno.test(`init/uninstall recorded on ${os}: env-only → apps → full → env-only → uninstall`, async () => {
+    const actual = await scenario(os);
+    const url = new URL(`./testdata/init_recorded_${os}.txt`, import.meta.url);
+    if (Deno.env.get("UPDATE_GOLDEN") === "1") {
+      await Deno.mkdir(new URL(".", url), { recursive: true });
+      await Deno.writeTextFile(url, actual);
+    }
+    assert.equal(actual, await Deno.readTextFile(url));
+    assert.match(actual, /## ~\/\.zshrc after uninstall: "export EDITOR=vim\\n"/);
+  });
+}
