@@ -47,8 +47,10 @@ PROVIDER_PID=""
 # The real certifi bundles of this machine's interpreters: guarded, never touched.
 REAL_CERTIFI=()
 for py in python3 "$PY" "${HOME:-/root}"/.pyenv/versions/*/bin/python; do
-  b="$("$py" -c 'import certifi; print(certifi.where())' 2>/dev/null || true)"
-  [[ -n "$b" && -f "$b" ]] && REAL_CERTIFI+=("$b")
+  b="$("$py" -c 'import certifi, os; print(os.path.realpath(certifi.where()))' 2>/dev/null || true)"
+  # A distribution's certifi that is the system bundle is covered by the trust store checks.
+  case "$b" in /etc/ssl/* | /usr/local/share/ca-certificates/* | "") continue ;; esac
+  [[ -f "$b" && " ${REAL_CERTIFI[*]:-} " != *" $b "* ]] && REAL_CERTIFI+=("$b")
 done
 
 TRUST_DIRS=(/usr/local/share/ca-certificates /etc/ssl/certs)
@@ -63,9 +65,10 @@ java_entries() {
     grep -v '^Creation date' | LC_ALL=C sort | sha256sum | cut -d' ' -f1
 }
 
-# Everything uninstall must leave as it was: trust store (symlinks, modes, bytes), the real
-# certifi bundles, the certifi copy, and the sandboxed HOME (rc files) minus the state dir.
-# `fingerprint raw` hashes every byte; `fingerprint` compares the Java keystore by entries.
+# Everything uninstall must leave as it was: trust store (symlinks, modes, bytes), the
+# certifi copy, and the sandboxed HOME (rc files) minus the state dir. `fingerprint raw` is the
+# trust store alone, every byte (what the backup restores); `fingerprint` compares the Java
+# keystore by entries.
 fingerprint() {
   {
     for d in "${TRUST_DIRS[@]}" /var/lib/ca-certificates-java; do
@@ -79,10 +82,23 @@ fingerprint() {
       fi
     done
     sha256sum /etc/ca-certificates.conf
-    for f in "${REAL_CERTIFI[@]}" "$COPY"; do sha256sum "$f"; done
-    find "$H" -path "$HMH" -prune -o -printf '%p %y %m %l\n'
-    find "$H" -path "$HMH" -prune -o -type f -exec sha256sum {} +
+    if [[ "${1:-}" != raw ]]; then
+      sha256sum "$COPY"
+      find "$H" -path "$HMH" -prune -o -printf '%p %y %m %l\n'
+      find "$H" -path "$HMH" -prune -o -type f -exec sha256sum {} +
+    fi
   } | LC_ALL=C sort -u
+}
+
+# The real certifi bundles are not ours to snapshot (other tools on this machine may update
+# them while this runs): they must simply never carry our block or our CA.
+untouched_real_certifi() {
+  local body
+  body="$(sed -n 2p "$HMH/ca/halton-meter-ca.pem")"
+  for b in "${REAL_CERTIFI[@]}"; do
+    ! grep -q 'halton-meter' "$b" || die "the real certifi bundle $b was patched"
+    ! grep -qF "$body" "$b" || die "the real certifi bundle $b holds our CA"
+  done
 }
 
 restore_trust() {
@@ -188,7 +204,7 @@ grep -q 'self-test passed' "$SBX/init.out" || die "init's self-test did not pass
 CA="$HMH/ca/halton-meter-ca.pem"
 grep -qF "$(sed -n 2p "$CA")" /etc/ssl/certs/ca-certificates.crt || die "the CA is not in /etc/ssl/certs/ca-certificates.crt"
 grep -q '^# halton-meter CA appended by halton-meter init$' "$COPY" || die "the certifi copy was not patched"
-for b in "${REAL_CERTIFI[@]}"; do ! grep -q 'halton-meter' "$b" || die "the real certifi bundle $b was touched"; done
+untouched_real_certifi
 EDGE="$(port_of edge)"
 
 step "fake provider for api.anthropic.com with a leaf minted from Halton Meter's CA"
@@ -263,6 +279,7 @@ hm uninstall | tee "$SBX/uninstall.out"
 for role in edge daemon watchdog; do
   [[ ! -f "$HMH/run/$role.pid" ]] || die "$role pid file left behind"
 done
+untouched_real_certifi
 if ! diff -u "$SBX/before.txt" <(fingerprint) >"$SBX/diff.out"; then
   head -40 "$SBX/diff.out"
   die "the machine differs from before init (diff above)"
