@@ -22,7 +22,7 @@ STEP=0
 say() { printf 'e2e-linux: %s\n' "$*"; }
 step() {
   STEP=$((STEP + 1))
-  printf '\ne2e-linux [%d] %s\n' "$STEP" "$*"
+  printf '\ne2e-linux [%d] (%ds) %s\n' "$STEP" "$SECONDS" "$*"
 }
 die() {
   printf 'e2e-linux: FAILED: %s\n' "$*" >&2
@@ -199,7 +199,9 @@ fingerprint >"$SBX/before.txt"
 say "$(wc -l <"$SBX/before.txt") entries fingerprinted; real certifi bundles guarded: ${REAL_CERTIFI[*]:-none}"
 
 step "init --apps --supervisor direct (real update-ca-certificates)"
+t0=$SECONDS
 hm init --apps --supervisor direct | tee "$SBX/init.out"
+say "init took $((SECONDS - t0)) s"
 grep -q 'self-test passed' "$SBX/init.out" || die "init's self-test did not pass"
 CA="$HMH/ca/halton-meter-ca.pem"
 grep -qF "$(sed -n 2p "$CA")" /etc/ssl/certs/ca-certificates.crt || die "the CA is not in /etc/ssl/certs/ca-certificates.crt"
@@ -285,4 +287,4 @@ if ! diff -u "$SBX/before.txt" <(fingerprint) >"$SBX/diff.out"; then
   die "the machine differs from before init (diff above)"
 fi
 
-say "PASSED: metered, passthrough after stop, metered after start, identical after uninstall (Java keystore by entries)"
+say "PASSED in ${SECONDS}s: metered, passthrough after stop, metered after start, identical after uninstall (Java keystore by entries)"
