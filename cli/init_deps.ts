@@ -106,7 +106,11 @@ export async function createInitDeps(input: InitDepsInput): Promise<InitDeps> {
       const ports = readEffectivePorts(paths.effectivePorts);
       const token = (await files.readTextFile(paths.apiToken))?.trim() ?? "";
       const bundlePem = await files.readTextFile(paths.caBundle) ?? "";
-      const roots = await readSystemRoots();
+      // Only Linux keeps its trust store as a PEM bundle; macOS' /etc/ssl/cert.pem is not the
+      // keychain, so checking it there would report a trusted CA as untrusted.
+      const roots = Deno.build.os === "linux"
+        ? await readSystemRoots()
+        : { kind: "not-found" as const };
       return await runSelfTest({
         edgePort: ports.edge ?? configuredEdgePort(home),
         apiPort: ports.api ?? DEFAULT_PORTS.api,
