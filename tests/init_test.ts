@@ -271,3 +271,37 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name:
+    "init --apps --clean: a daemon that cannot start fails the self-test and the run is rolled back",
+  ignore: !canRun,
+  async fn() {
+    const sb = await makeSandbox();
+    const seen: number[] = [];
+    try {
+      const before = await sb.fingerprint();
+      // The daemon refuses to start without its upstream.ca_file; the edge still comes up.
+      await Deno.writeTextFile(
+        `${sb.state}/config.json`,
+        JSON.stringify({
+          ports: { edge: 0, internal: 0, api: 0 },
+          upstream: { ca_file: `${sb.root}/missing.pem` },
+        }),
+      );
+      const r = await cli(sb, "init", "--apps", "--clean", "--supervisor", "direct");
+      for (const m of r.stdout.matchAll(/✓ spawn \w+ {2}pid (\d+)/g)) seen.push(Number(m[1]));
+      assert.ok(seen.length >= 3, r.stdout);
+      assert.equal(r.code, 1, r.stdout + r.stderr);
+      assert.match(r.stdout, /--clean: rolling back what this run changed/);
+      assert.match(r.stderr, /self-test/);
+      assert.deepEqual(await sb.fingerprint(), before);
+      for (const f of ["install-mode", "system_state.json", "apps-managed", "ca"]) {
+        assert.equal(await exists(`${sb.state}/${f}`), false, f);
+      }
+      for (const pid of seen) assert.equal(pidAlive(pid), false, `pid ${pid} still running`);
+    } finally {
+      await cleanup(sb, seen);
+    }
+  },
+});
