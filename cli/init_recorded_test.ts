@@ -16,7 +16,6 @@ import {
   createServiceSpec,
   launchdBackend,
   type MemoryFiles,
-  type RecordingRunner,
   type ServiceBackend,
   systemdBackend,
   taskSchedulerBackend,
@@ -57,17 +56,32 @@ function world(os: Os) {
   const bundle = os === "windows"
     ? "C:\\Python312\\Lib\\site-packages\\certifi\\cacert.pem"
     : `${user}/.venv/lib/python3.12/site-packages/certifi/cacert.pem`;
-  const files = createMemoryFiles({
+  const memory = createMemoryFiles({
     [bundle]: "# certifi roots\n",
     [`${user}${sep}.zshrc`]: "export EDITOR=vim\n",
   });
   // What a real machine already has (MemoryFiles.mkdir does not create parents).
   if (os === "linux") {
-    for (const d of [`${user}/.config`, "/etc/ca-certificates/update.d"]) files.dirs.add(d);
+    for (const d of [`${user}/.config`, "/etc/ca-certificates/update.d"]) memory.dirs.add(d);
   }
   const python = os === "windows" ? "C:\\Python312\\python.exe" : "/usr/bin/python3";
-  files.files.set(python, "");
-  const runner = createRecordingRunner(respond(os, files, { bundle, thumbprint: THUMBPRINT }));
+  memory.files.set(python, "");
+  // One log, in the order things happened: commands and file changes outside the state dir.
+  const log: string[] = [];
+  const note = (op: string, path: string) => {
+    if (!path.startsWith(home)) log.push(`${op} ${path}`);
+  };
+  const files: MemoryFiles = {
+    ...memory,
+    writeFile: (path, data, o) => (note("write", path), memory.writeFile(path, data, o)),
+    removeFile: (path) => (note("remove", path), memory.removeFile(path)),
+    mkdir: (path) => (note("mkdir", path), memory.mkdir(path)),
+  };
+  const answer = respond(os, memory, { bundle, thumbprint: THUMBPRINT });
+  const runner = createRecordingRunner((cmd, args) => {
+    log.push(`$ ${[cmd, ...args].join(" ")}`);
+    return answer(cmd, args);
+  });
   const backend: ServiceBackend = os === "darwin"
     ? launchdBackend({ runner, files, userHome: user, uid: 501 })
     : os === "linux"
@@ -127,34 +141,18 @@ function world(os: Os) {
     installedBackend: () => Promise.resolve(backend),
     removeHome: () => Promise.resolve(),
   };
-  return { files, runner, initDeps, uninstallDeps, home };
-}
-
-/** Commands since `from`, and file changes outside the state directory. */
-function transcript(
-  runner: RecordingRunner,
-  files: MemoryFiles,
-  home: string,
-  from: { calls: number; ops: number },
-): string[] {
-  const lines = runner.lines().slice(from.calls).map((l) => `$ ${l}`);
-  for (const op of files.ops.slice(from.ops)) {
-    if (op.path.startsWith(home)) continue;
-    lines.push(`${op.op} ${op.path}`);
-  }
-  return lines;
+  return { files, log, initDeps, uninstallDeps };
 }
 
 async function scenario(os: Os): Promise<string> {
   const w = world(os);
+  const { home } = layout(os);
   const out: string[] = [];
   const phase = async (title: string, fn: () => Promise<number>) => {
-    const from = { calls: w.runner.calls.length, ops: w.files.ops.length };
-    const printed: string[] = [];
     if (Deno.env.get("DEBUG_RECORDED")) console.error(`=== ${title}`);
+    const from = w.log.length;
     const code = await fn();
-    out.push(`## ${title}: exit ${code}`, ...transcript(w.runner, w.files, w.home, from), "");
-    return { code, printed };
+    out.push(`## ${title}: exit ${code}`, ...w.log.slice(from), "");
   };
   const print = (l: string) => {
     if (Deno.env.get("DEBUG_RECORDED")) console.error(l);
@@ -162,13 +160,13 @@ async function scenario(os: Os): Promise<string> {
   for (const mode of ["env-only", "apps", "full", "env-only"] as InstallMode[]) {
     await phase(`init ${mode}`, () =>
       runInit(
-        { home: w.home, mode, shellRc: true, clean: false, print, printError: print },
+        { home, mode, shellRc: true, clean: false, print, printError: print },
         w.initDeps,
       ));
   }
   await phase("uninstall", () =>
     runUninstall(
-      { home: w.home, graceful: false, purge: false, print, printError: print },
+      { home, graceful: false, purge: false, print, printError: print },
       w.uninstallDeps,
     ));
   const rc = await w.files.readTextFile(`${layout(os).user}${layout(os).sep}.zshrc`);
