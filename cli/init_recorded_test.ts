@@ -144,7 +144,11 @@ function world(os: Os) {
   return { files, log, initDeps, uninstallDeps };
 }
 
-async function scenario(os: Os): Promise<string> {
+async function scenario(
+  os: Os,
+  modes: InstallMode[],
+  uninstall: { graceful: boolean },
+): Promise<string> {
   const w = world(os);
   const { home } = layout(os);
   const out: string[] = [];
@@ -157,16 +161,16 @@ async function scenario(os: Os): Promise<string> {
   const print = (l: string) => {
     if (Deno.env.get("DEBUG_RECORDED")) console.error(l);
   };
-  for (const mode of ["env-only", "apps", "full", "env-only"] as InstallMode[]) {
+  for (const mode of modes) {
     await phase(`init ${mode}`, () =>
       runInit(
         { home, mode, shellRc: true, clean: false, print, printError: print },
         w.initDeps,
       ));
   }
-  await phase("uninstall", () =>
+  await phase(`uninstall${uninstall.graceful ? " --graceful" : ""}`, () =>
     runUninstall(
-      { home, graceful: false, purge: false, print, printError: print },
+      { home, graceful: uninstall.graceful, purge: false, print, printError: print },
       w.uninstallDeps,
     ));
   const rc = await w.files.readTextFile(`${layout(os).user}${layout(os).sep}.zshrc`);
@@ -174,15 +178,33 @@ async function scenario(os: Os): Promise<string> {
   return out.join("\n");
 }
 
+async function assertTranscript(name: string, actual: string): Promise<void> {
+  const url = new URL(`./testdata/${name}`, import.meta.url);
+  if (Deno.env.get("UPDATE_GOLDEN") === "1") {
+    await Deno.mkdir(new URL(".", url), { recursive: true });
+    await Deno.writeTextFile(url, actual);
+  }
+  assert.equal(
+    actual,
+    await Deno.readTextFile(url),
+    `${name} differs (UPDATE_GOLDEN=1 rewrites it)`,
+  );
+  assert.match(actual, /## ~\/\.zshrc after uninstall: "export EDITOR=vim\\n"/);
+  assert.doesNotMatch(actual, /: exit [12]/, "no step failed");
+}
+
 for (const os of ["darwin", "linux", "windows"] as Os[]) {
   Deno.test(`init/uninstall recorded on ${os}: env-only → apps → full → env-only → uninstall`, async () => {
-    const actual = await scenario(os);
-    const url = new URL(`./testdata/init_recorded_${os}.txt`, import.meta.url);
-    if (Deno.env.get("UPDATE_GOLDEN") === "1") {
-      await Deno.mkdir(new URL(".", url), { recursive: true });
-      await Deno.writeTextFile(url, actual);
-    }
-    assert.equal(actual, await Deno.readTextFile(url));
-    assert.match(actual, /## ~\/\.zshrc after uninstall: "export EDITOR=vim\\n"/);
+    const modes: InstallMode[] = ["env-only", "apps", "full", "env-only"];
+    await assertTranscript(
+      `init_recorded_${os}.txt`,
+      await scenario(os, modes, { graceful: false }),
+    );
+  });
+  Deno.test(`init/uninstall recorded on ${os}: full → uninstall --graceful`, async () => {
+    await assertTranscript(
+      `init_recorded_${os}_full_graceful.txt`,
+      await scenario(os, ["full"], { graceful: true }),
+    );
   });
 }
