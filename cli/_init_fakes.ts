@@ -48,6 +48,8 @@ export interface World {
   selfTests: SelfTestResult[];
   /** Make the trust step need the user (no root, no sudo). */
   trustManual: boolean;
+  /** What the user answers when init asks (restart a running daemon). */
+  confirmAnswer: boolean;
   /** The environment the last `loginEnv.apply` got. */
   lastEnv: Record<string, string> | null;
   initDeps(): InitDeps;
@@ -72,6 +74,7 @@ export function createWorld(): World {
     selfTests: [],
     trustManual: false,
     lastEnv: null,
+    confirmAnswer: true,
     initDeps: () => initDeps(world),
     uninstallDeps: () => ({ files, ...machineDeps(world), installedBackend, removeHome }),
   };
@@ -120,6 +123,10 @@ export function createWorld(): World {
           w.selfTests.shift() ??
             { ok: true, ms: 12, systemTrust: "trusted", detail: "TLS intercepted, row written" },
         );
+      },
+      confirm(question) {
+        events.push(`confirm ${question.split(":")[0]}`);
+        return Promise.resolve(w.confirmAnswer);
       },
       removeCa() {
         machine.caExists = false;

@@ -43,6 +43,8 @@ export interface InitOptions {
   clean: boolean;
   /** `--supervisor`: launchd, systemd, schtasks or direct. */
   supervisor?: string;
+  /** `--non-interactive`: never ask; a running daemon is restarted without asking. */
+  nonInteractive?: boolean;
   print: (line: string) => void;
   printError: (line: string) => void;
 }
@@ -77,6 +79,8 @@ export interface InitDeps {
   /** Starts whatever role is down and waits for the daemon's health; lines go to `print`. */
   startRoles(backend: ServiceBackend, print: (line: string) => void): Promise<boolean>;
   selfTest(): Promise<SelfTestResult>;
+  /** Asks the user a yes/no question; answers yes where nobody can be asked (no terminal). */
+  confirm(question: string): Promise<boolean>;
   /** Deletes the CA directory (only `--clean` after a run that created the CA). */
   removeCa(): Promise<void>;
   now(): Date;
@@ -272,6 +276,16 @@ export async function runInit(opts: InitOptions, deps: InitDeps): Promise<number
 
   progress.step("Starting the daemon and running the self-test (up to 30 s)…");
   const indent = (line: string) => print(`       ${line}`);
+  // A daemon that was already running keeps the code and CA it started with: restart it so
+  // this run's changes take effect (asked first, unless --non-interactive).
+  if (daemonBefore?.state === "running") {
+    const restart = opts.nonInteractive ||
+      await deps.confirm("A Halton Meter daemon is running: restart it to apply this init?");
+    if (restart) {
+      const stopped = await backend.stop(["daemon"]).catch(() => null);
+      progress.result("daemon restarted", stopped?.ok ? "stopped, starting again" : "stop failed");
+    } else progress.result("daemon kept", "still running the code it started with");
+  }
   let started = await deps.startRoles(backend, indent);
   let test: SelfTestResult = started
     ? await deps.selfTest()

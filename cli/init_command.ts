@@ -55,6 +55,7 @@ async function init(flags: InitFlags, defaultMode: InstallMode): Promise<number>
     shellRc: flags.shellRc,
     clean: flags.clean ?? false,
     supervisor: flags.supervisor,
+    nonInteractive: flags.nonInteractive ?? false,
     print,
     printError,
   }, deps);

@@ -119,6 +119,8 @@ export async function createInitDeps(input: InitDepsInput): Promise<InitDeps> {
         systemRootsPem: roots.kind === "found" ? roots.pem : undefined,
       });
     },
+    confirm: (question) =>
+      Promise.resolve(Deno.stdin.isTerminal() ? confirm(`halton-meter init: ${question}`) : true),
     async removeCa() {
       await Deno.remove(paths.caDir, { recursive: true });
     },

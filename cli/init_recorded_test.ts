@@ -132,6 +132,7 @@ function world(os: Os) {
     edgePort: () => Promise.resolve(8081),
     startRoles: async (b) => (await b.start(["daemon", "watchdog"])).ok,
     selfTest: () => Promise.resolve({ ok: true, ms: 5, systemTrust: "trusted", detail: "ok" }),
+    confirm: () => Promise.resolve(true),
     removeCa: () => Promise.resolve(),
     now: () => new Date("2026-01-02T03:04:05Z"),
   };

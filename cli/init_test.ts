@@ -124,6 +124,8 @@ Deno.test("mode switches env-only → apps → full → env-only reconcile witho
     "bundle write",
     "service install",
     "env apply HTTPS_PROXY=http://127.0.0.1:18081 shellRc=true",
+    "confirm A Halton Meter daemon is running",
+    "service stop daemon",
     "start roles",
     "self-test",
   ]);
@@ -143,6 +145,8 @@ Deno.test("mode switches env-only → apps → full → env-only reconcile witho
     "service install",
     "env apply HTTPS_PROXY=http://127.0.0.1:18081 shellRc=true",
     "proxy enable 18081",
+    "confirm A Halton Meter daemon is running",
+    "service stop daemon",
     "start roles",
     "self-test",
   ]);
@@ -164,6 +168,8 @@ Deno.test("mode switches env-only → apps → full → env-only reconcile witho
     "service install",
     `env remove created=${ENV_D}`,
     `proxy restore {"mode":"none"}`,
+    "confirm A Halton Meter daemon is running",
+    "service stop daemon",
     "start roles",
     "self-test",
   ]);
@@ -196,6 +202,35 @@ Deno.test("apps mode writes the Node preload and routes NODE_OPTIONS to it", asy
   assert.equal(w.lastEnv?.NODE_OPTIONS, `--require ${preload}`);
   assert.equal(w.lastEnv?.CURL_CA_BUNDLE, `${HOME}/ca/ca-bundle.pem`);
   assert.equal(w.lastEnv?.NODE_EXTRA_CA_CERTS, CA_PATH);
+});
+
+Deno.test("a running daemon is restarted after asking; --non-interactive does not ask", async () => {
+  const w = createWorld();
+  await init(w, "apps");
+  w.confirmAnswer = false;
+  const kept = await init(w, "apps");
+  assert.deepEqual(kept.events.slice(-3), [
+    "confirm A Halton Meter daemon is running",
+    "start roles",
+    "self-test",
+  ]);
+  assert.ok(kept.out.some((l) => l.includes("daemon kept")));
+  const out: string[] = [];
+  const from = w.events.length;
+  await runInit({
+    home: HOME,
+    mode: "apps",
+    shellRc: true,
+    clean: false,
+    nonInteractive: true,
+    print: (l) => out.push(l),
+    printError: (l) => out.push(l),
+  }, w.initDeps());
+  assert.deepEqual(w.events.slice(from).slice(-3), [
+    "service stop daemon",
+    "start roles",
+    "self-test",
+  ]);
 });
 
 Deno.test("--no-shell-rc is passed to the login environment", async () => {
