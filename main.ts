@@ -65,6 +65,9 @@ if (role !== undefined) {
       signal,
       echoLogs: Deno.stderr.isTerminal(),
       launch: currentLaunchContext(),
+      daemonRestartBy: Deno.env.get("HALTON_METER_SUPERVISOR") === "up" ? "up" : "service",
+      // Test hook: a short interval makes the watchdog see a daemon that is down briefly.
+      intervalMs: Number(Deno.env.get("HALTON_METER_WATCHDOG_INTERVAL_MS")) || undefined,
     });
   } else {
     console.error(`halton-meter: role "${role}" is not available in this build yet`);
@@ -72,6 +75,9 @@ if (role !== undefined) {
   }
 } else {
   const { runCli } = await import("./cli/mod.ts");
-  code = await runCli(Deno.args, { signal: stopSignal(), availableRoles: ["edge", "daemon"] });
+  code = await runCli(Deno.args, {
+    signal: stopSignal(),
+    availableRoles: ["edge", "daemon", "watchdog"],
+  });
 }
 Deno.exit(code);

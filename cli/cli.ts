@@ -25,7 +25,7 @@ export async function runCli(args: string[], deps: CliDeps): Promise<number> {
 
   program
     .command("up")
-    .description("run the edge and daemon in the foreground (Ctrl-C stops them)")
+    .description("run the edge, daemon and watchdog in the foreground (Ctrl-C stops them)")
     .action(async () => {
       const home = resolveHome(Deno.env);
       code = await runUp({

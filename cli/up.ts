@@ -1,10 +1,11 @@
 /**
  * `halton-meter up` — run the proxy in the foreground, no service manager needed.
  *
- * Starts each available role as its own process (a crash of one never takes the
- * others down), waits until each reports it is listening, prints the ports and
- * the environment to use, restarts a role that dies, and on Ctrl-C / SIGTERM
- * stops them all and waits for them.
+ * Starts each available role (edge, daemon, watchdog) as its own process (a crash
+ * of one never takes the others down), waits until each reports it is listening,
+ * prints the ports and the environment to use, restarts a role that dies, and on
+ * Ctrl-C / SIGTERM stops them all and waits for them. `up` is the daemon's only
+ * supervisor here: the watchdog is told so and never starts a daemon of its own.
  */
 import { loadConfig } from "../config/mod.ts";
 import { homePaths, type Role } from "../core/mod.ts";
@@ -42,7 +43,13 @@ function spawnRole(role: Role, opts: UpOptions): Child {
   });
   const process = new Deno.Command(cmd.program, {
     args: cmd.args,
-    env: { HALTON_METER_HOME: opts.home, HALTON_METER_STOP_ON_STDIN_EOF: "1" },
+    env: {
+      HALTON_METER_HOME: opts.home,
+      HALTON_METER_STOP_ON_STDIN_EOF: "1",
+      // The watchdog leaves daemon restarts to us: one it started would be detached from
+      // `up` and outlive it.
+      HALTON_METER_SUPERVISOR: "up",
+    },
     // Never written to: its closing tells the role that `up` is gone (see main.ts).
     stdin: "piped",
     stdout: "piped",
@@ -138,6 +145,13 @@ export async function runUp(opts: UpOptions): Promise<number> {
     );
   } else {
     opts.print("  daemon  not available in this build: traffic is tunnelled, not metered");
+  }
+  if (children.has("watchdog")) {
+    opts.print(
+      `  watchdog pid ${
+        children.get("watchdog")?.info.pid
+      }   (daemon restarts stay with up; full mode: system proxy follows the edge)`,
+    );
   }
   opts.print(`  state   ${opts.home}`);
   opts.print("Use it from another shell:");

@@ -22,6 +22,16 @@ if [ ${#need[@]} -gt 0 ]; then
   fi
 fi
 
+# Optional: the login-environment tests start a fresh zsh and fish when they exist and skip
+# (saying so) when they do not; install them where we can, never fail for them.
+optional=()
+for tool in zsh fish; do command -v "$tool" >/dev/null 2>&1 || optional+=("$tool"); done
+if [ ${#optional[@]} -gt 0 ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+  echo "test: installing ${optional[*]} with apt-get (optional)" >&2
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${optional[@]}" >/dev/null 2>&1 ||
+    echo "test: could not install ${optional[*]}; those shell tests will be skipped" >&2
+fi
+
 log="$(mktemp)"
 trap 'rm -f "$log"' EXIT
 # -A: black-box tests read /proc/<pid> of the processes they start, which needs all access.

@@ -101,3 +101,24 @@ export {
   type CertifiPatcherOptions,
   createCertifiPatcher,
 } from "./certifi_patcher.ts";
+// Apps and full mode: login environment, system proxy, Node preload (h-envmode).
+export { nodePreloadOption, PROXY_ENV_NAMES } from "./proxy_env.ts";
+export {
+  createLoginEnvironment,
+  type LoginEnvironmentOptions,
+  WINDOWS_ENV_KEY,
+} from "./login_environment.ts";
+export {
+  createSystemProxyControl,
+  noSystemProxy,
+  type SystemProxyBackendName,
+  type SystemProxyControlOptions,
+} from "./system_proxy_control.ts";
+export { networksetupControl } from "./system_proxy_networksetup.ts";
+export { GNOME_PROXY_SCHEMA, gsettingsControl } from "./system_proxy_gsettings.ts";
+export {
+  NODE_PRELOAD_SOURCE,
+  nodeHasNativeEnvProxy,
+  nodePreloadPath,
+  writeNodePreload,
+} from "./node_preload.ts";

@@ -6,9 +6,51 @@ export interface ProxyEnvInput {
   bundlePath: string;
   /** Project name; travels as the proxy user name and lands on the recorded rows. */
   project?: string;
+  /**
+   * The Node preload (`<home>/node/proxy-preload.cjs`, see `node_preload.ts`): when set,
+   * `NODE_OPTIONS=--require <path>` is added so Node versions without native env-proxy
+   * support still route through the edge. Absent: no `NODE_OPTIONS` key at all.
+   */
+  nodePreloadPath?: string;
 }
 
 export const NO_PROXY_VALUE = "localhost,127.0.0.1,::1";
+
+/** Every name `proxyEnv` can produce: what a login environment removes again. */
+export const PROXY_ENV_NAMES: readonly string[] = [
+  "HTTPS_PROXY",
+  "https_proxy",
+  "HTTP_PROXY",
+  "http_proxy",
+  "NO_PROXY",
+  "no_proxy",
+  "NODE_EXTRA_CA_CERTS",
+  "NODE_USE_ENV_PROXY",
+  "NODE_OPTIONS",
+  "SSL_CERT_FILE",
+  "REQUESTS_CA_BUNDLE",
+  "CURL_CA_BUNDLE",
+  "GIT_SSL_CAINFO",
+  "AWS_CA_BUNDLE",
+  "CARGO_HTTP_CAINFO",
+  "DENO_CERT",
+];
+
+/**
+ * `NODE_OPTIONS` value that preloads `path`. Node splits `NODE_OPTIONS` on spaces but
+ * honours double quotes (inside which a backslash escapes the next character), so a path with a
+ * space is quoted with its backslashes doubled; a quote or newline is refused.
+ */
+export function nodePreloadOption(path: string): string {
+  if (path.includes('"') || /[\r\n\0]/.test(path)) {
+    throw new Error(
+      `Cannot preload ${
+        JSON.stringify(path)
+      } through NODE_OPTIONS: the path contains a quote or a newline; set HALTON_METER_HOME to a plainer path`,
+    );
+  }
+  return /\s/.test(path) ? `--require "${path.replaceAll("\\", "\\\\")}"` : `--require ${path}`;
+}
 
 /**
  * The environment that routes a tool through the edge. Tools that replace their trust
@@ -41,5 +83,8 @@ export function proxyEnv(input: ProxyEnvInput): Record<string, string> {
     AWS_CA_BUNDLE: bundle,
     CARGO_HTTP_CAINFO: bundle,
     DENO_CERT: bundle,
+    ...(input.nodePreloadPath === undefined
+      ? {}
+      : { NODE_OPTIONS: nodePreloadOption(input.nodePreloadPath) }),
   };
 }

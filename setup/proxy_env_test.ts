@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { proxyEnv } from "./proxy_env.ts";
+import { nodePreloadOption, PROXY_ENV_NAMES, proxyEnv } from "./proxy_env.ts";
 
 const input = {
   edgePort: 8081,
@@ -47,4 +47,24 @@ Deno.test("proxyEnv refuses an invalid port", () => {
   for (const edgePort of [0, 65536, 80.5, NaN]) {
     assert.throws(() => proxyEnv({ ...input, edgePort }), /is not 1-65535/);
   }
+});
+
+Deno.test("proxyEnv adds NODE_OPTIONS only when a Node preload is given, leaving every other key as is", () => {
+  const plain = proxyEnv(input);
+  assert.equal("NODE_OPTIONS" in plain, false);
+  const withPreload = proxyEnv({ ...input, nodePreloadPath: "/hm/node/proxy-preload.cjs" });
+  assert.equal(withPreload.NODE_OPTIONS, "--require /hm/node/proxy-preload.cjs");
+  const { NODE_OPTIONS: _, ...rest } = withPreload;
+  assert.deepEqual(rest, plain);
+  for (const name of Object.keys(withPreload)) assert.ok(PROXY_ENV_NAMES.includes(name), name);
+});
+
+Deno.test("nodePreloadOption quotes paths with spaces the way Node parses NODE_OPTIONS", () => {
+  assert.equal(nodePreloadOption("/a b/p.cjs"), '--require "/a b/p.cjs"');
+  assert.equal(
+    nodePreloadOption("C:\\Users\\Ada Lovelace\\p.cjs"),
+    '--require "C:\\\\Users\\\\Ada Lovelace\\\\p.cjs"',
+  );
+  assert.equal(nodePreloadOption("C:\\Users\\ada\\p.cjs"), "--require C:\\Users\\ada\\p.cjs");
+  assert.throws(() => nodePreloadOption('/a"b/p.cjs'), /contains a quote/);
 });

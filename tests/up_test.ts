@@ -55,11 +55,12 @@ Deno.test("up starts the roles, answers, and exits cleanly on SIGTERM leaving no
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stdout, "through up\n");
     const pids = await Promise.all(
-      ["edge", "daemon"].map(async (r) =>
+      ["edge", "daemon", "watchdog"].map(async (r) =>
         Number((await Deno.readTextFile(`${home}/run/${r}.pid`)).trim())
       ),
     );
     for (const pid of pids) assert.ok(alive(pid));
+    assert.match(up.stdout(), new RegExp(`watchdog pid ${pids[2]}\\b`));
     const code = await up.stop("SIGTERM");
     assert.equal(code, 0, up.stderr());
     assert.match(up.stdout(), /Stopped\./);
@@ -93,7 +94,7 @@ Deno.test("roles started by up stop by themselves when up is killed outright", a
     );
     const up = await startMain(["up"], home, { ready: /NODE_EXTRA_CA_CERTS/ });
     const pids = await Promise.all(
-      ["edge", "daemon"].map(async (r) =>
+      ["edge", "daemon", "watchdog"].map(async (r) =>
         Number((await Deno.readTextFile(`${home}/run/${r}.pid`)).trim())
       ),
     );
@@ -109,3 +110,82 @@ Deno.test("roles started by up stop by themselves when up is killed outright", a
     await Deno.remove(home, { recursive: true });
   }
 });
+
+/** Live processes running a role for `home` (from /proc: command line and environment). */
+function roleProcesses(home: string, role: string): number[] {
+  const found: number[] = [];
+  for (const e of Deno.readDirSync("/proc")) {
+    if (!/^\d+$/.test(e.name)) continue;
+    try {
+      const cmd = Deno.readTextFileSync(`/proc/${e.name}/cmdline`);
+      if (!cmd.includes(`--role\0${role}`)) continue;
+      const env = Deno.readTextFileSync(`/proc/${e.name}/environ`).split("\0");
+      if (env.includes(`HALTON_METER_HOME=${home}`) && alive(Number(e.name))) {
+        found.push(Number(e.name));
+      }
+    } catch { /* gone meanwhile */ }
+  }
+  return found;
+}
+
+async function until<T>(what: string, ms: number, f: () => T | null): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const got = f();
+    if (got !== null) return got;
+    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+for (const signal of ["SIGTERM", "SIGKILL"] as const) {
+  Deno.test(`a daemon killed under up is restarted by up alone, and nothing outlives up (${signal})`, async () => {
+    const home = await Deno.makeTempDir({ prefix: "hm-up-wd-" });
+    try {
+      await Deno.writeTextFile(
+        `${home}/config.json`,
+        JSON.stringify({ ports: { edge: 0, internal: 0, api: 0 } }),
+      );
+      const up = await startMain(["up"], home, {
+        ready: /NODE_EXTRA_CA_CERTS/,
+        // The watchdog checks every 100 ms: it surely sees the daemon down before up's
+        // restart (500 ms later), so a watchdog that restarted daemons itself would.
+        env: { HALTON_METER_WATCHDOG_INTERVAL_MS: "100" },
+      });
+      try {
+        const first = roleProcesses(home, "daemon");
+        assert.equal(first.length, 1, `one daemon: ${first}`);
+        Deno.kill(first[0], "SIGKILL");
+        const second = await until("up to restart the daemon", 20_000, () => {
+          const now = roleProcesses(home, "daemon");
+          return now.length === 1 && now[0] !== first[0] ? now[0] : null;
+        });
+        const log = await until("the watchdog to notice", 10_000, () => {
+          try {
+            const text = Deno.readTextFileSync(`${home}/logs/watchdog.log`);
+            return text.includes("halton-meter up restarts it") ? text : null;
+          } catch {
+            return null;
+          }
+        });
+        await new Promise((r) => setTimeout(r, 1000)); // ten more watchdog ticks
+        assert.deepEqual(roleProcesses(home, "daemon"), [second], "exactly up's daemon");
+        assert.doesNotMatch(log, /restarting it/);
+        await assert.rejects(() => Deno.stat(`${home}/run/direct-spec.json`));
+        assert.match(up.stderr(), /daemon exited .*restarting/);
+      } finally {
+        await up.stop(signal);
+      }
+      await until(
+        "every role of this up to end",
+        10_000,
+        () =>
+          ["edge", "daemon", "watchdog"].every((r) => roleProcesses(home, r).length === 0)
+            ? true
+            : null,
+      );
+    } finally {
+      await Deno.remove(home, { recursive: true });
+    }
+  });
+}

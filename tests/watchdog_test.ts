@@ -176,7 +176,7 @@ Deno.test("watchdog never has two restarts in flight and survives throwing probe
 });
 
 Deno.test("watchdog in full mode turns the system proxy off while the edge is down, on when it returns", async () => {
-  const home = await fakeHome({ "install-mode": "full\n" });
+  const home = await fakeHome({ "install-mode": "full\n", "proxy-managed": "" });
   try {
     const run = await runFake({
       home,
@@ -199,7 +199,7 @@ Deno.test("watchdog in full mode turns the system proxy off while the edge is do
 
 Deno.test("watchdog in full mode leaves a proxy the user turned off alone; other modes never touch it", async () => {
   for (const [mode, proxyOn] of [["full", false], ["env-only", true], ["apps", true]] as const) {
-    const home = await fakeHome({ "install-mode": `${mode}\n` });
+    const home = await fakeHome({ "install-mode": `${mode}\n`, "proxy-managed": "" });
     try {
       const run = await runFake({
         home,
@@ -215,6 +215,127 @@ Deno.test("watchdog in full mode leaves a proxy the user turned off alone; other
     } finally {
       await Deno.remove(home, { recursive: true });
     }
+  }
+});
+
+Deno.test("watchdog leaves the system proxy alone in full mode without the proxy-managed sentinel", async () => {
+  const home = await fakeHome({ "install-mode": "full\n" });
+  try {
+    const run = await runFake({
+      home,
+      intervalMs: 2000,
+      untilMs: 40_000,
+      daemon: () => "healthy",
+      edge: (t) => (between(t, 10, 30) ? "refused" : "healthy"),
+    });
+    assert.deepEqual(run.proxyCalls, [], "init did not set the system proxy: not ours to flip");
+  } finally {
+    await Deno.remove(home, { recursive: true });
+  }
+});
+
+Deno.test("watchdog retries a system proxy change the backend refused, on the next tick", async () => {
+  const home = await fakeHome({ "install-mode": "full\n", "proxy-managed": "" });
+  try {
+    let refusals = 2;
+    const sets: string[] = [];
+    const run = await runFake({
+      home,
+      intervalMs: 2000,
+      untilMs: 30_000,
+      daemon: () => "healthy",
+      edge: (t) => (between(t, 4, 20) ? "refused" : "healthy"),
+      deps: {
+        systemProxy: {
+          isOn: () => Promise.resolve(sets.at(-1) !== "off"),
+          set: (on) => {
+            if (!on && refusals-- > 0) return Promise.reject(new Error("networksetup exit 14"));
+            sets.push(on ? "on" : "off");
+            return Promise.resolve();
+          },
+        },
+      },
+    });
+    assert.deepEqual(sets, ["off", "on"]);
+    assert.equal(run.lines.filter((l) => l.includes("networksetup exit 14")).length, 2);
+  } finally {
+    await Deno.remove(home, { recursive: true });
+  }
+});
+
+Deno.test("a watchdog started after another turned the proxy off turns it back on; leaving full mode forgets it", async () => {
+  const home = await fakeHome({ "install-mode": "full\n", "proxy-managed": "" });
+  await Deno.mkdir(`${home}/run`);
+  try {
+    const first = await runFake({
+      home,
+      intervalMs: 2000,
+      untilMs: 10_000,
+      daemon: () => "healthy",
+      edge: () => "refused", // stopped while the edge is still down
+    });
+    assert.deepEqual(first.proxyCalls, ["isOn", "set(false)"]);
+    const second = await runFake({
+      home,
+      intervalMs: 2000,
+      untilMs: 10_000,
+      proxyOn: false,
+      daemon: () => "healthy",
+      edge: () => "healthy",
+    });
+    assert.deepEqual(second.proxyCalls, ["set(true)"]);
+    assert.ok(second.lines.some((l) => l.includes("system proxy turned on again")));
+
+    // Off again, then init switches to apps mode: the marker is dropped, nothing flips later.
+    await runFake({
+      home,
+      intervalMs: 2000,
+      untilMs: 4000,
+      daemon: () => "healthy",
+      edge: () => "refused",
+    });
+    await Deno.writeTextFile(`${home}/install-mode`, "apps\n");
+    await runFake({ home, intervalMs: 2000, untilMs: 4000, daemon: () => "healthy" });
+    await Deno.writeTextFile(`${home}/install-mode`, "full\n");
+    const third = await runFake({ home, intervalMs: 2000, untilMs: 4000, daemon: () => "healthy" });
+    assert.deepEqual(third.proxyCalls, []);
+  } finally {
+    await Deno.remove(home, { recursive: true });
+  }
+});
+
+Deno.test("watchdog under up never restarts the daemon itself, and says so once", async () => {
+  const home = await fakeHome();
+  try {
+    const controller = new AbortController();
+    const lines: string[] = [];
+    let restarts = 0;
+    let ticks = 0;
+    await runWatchdog({
+      home,
+      signal: controller.signal,
+      intervalMs: 500,
+      daemonRestartBy: "up",
+      deps: {
+        now: () => 1_700_000_000_000 + ticks * 500,
+        sleep: async () => {
+          await new Promise((r) => setTimeout(r, 0));
+          if (++ticks >= 40) controller.abort();
+        },
+        probeDaemon: () => Promise.resolve("refused"),
+        probeEdge: () => Promise.resolve("healthy"),
+        restartDaemon: () => {
+          restarts++;
+          return Promise.resolve({ ok: true, detail: "fake" });
+        },
+        log: { log: (level, message) => lines.push(`${level} ${message}`) },
+      },
+    });
+    assert.equal(restarts, 0);
+    assert.equal(lines.filter((l) => l.includes("halton-meter up restarts it")).length, 1);
+    assert.ok(lines.some((l) => l.includes("watchdog started")));
+  } finally {
+    await Deno.remove(home, { recursive: true });
   }
 });
 

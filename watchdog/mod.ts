@@ -15,4 +15,4 @@ export {
   type RestartDaemonOptions,
   type RestartResult,
 } from "./restart_daemon.ts";
-export { createLoggingSystemProxy, type SystemProxy } from "./system_proxy.ts";
+export { createControlSystemProxy, type SystemProxy } from "./system_proxy.ts";

@@ -7,8 +7,8 @@ import {
 } from "../core/mod.ts";
 import { probeDaemonHealth } from "../edge/mod.ts";
 import { createRestartDaemon, type RestartResult } from "./restart_daemon.ts";
-import { createLoggingSystemProxy, type SystemProxy } from "./system_proxy.ts";
-import type { LaunchContext } from "../setup/mod.ts";
+import { createControlSystemProxy, type SystemProxy } from "./system_proxy.ts";
+import { createCommandRunner, createSystemProxyControl, type LaunchContext } from "../setup/mod.ts";
 
 /** What a raw `/health` probe saw (the same classification the edge uses). */
 export type ProbeResult = Awaited<ReturnType<typeof probeDaemonHealth>>;
@@ -34,6 +34,12 @@ export interface RunWatchdogOptions {
   launch?: LaunchContext;
   /** A `--supervisor` value for the default `restartDaemon`. */
   supervisor?: string;
+  /**
+   * Who brings a dead daemon back. `service` (default): the watchdog, through the service
+   * manager. `up`: `halton-meter up` restarts its own children, so the watchdog only
+   * watches; a daemon it started would be detached and outlive `up`.
+   */
+  daemonRestartBy?: "service" | "up";
   echoLogs?: boolean;
   deps?: Partial<WatchdogDeps>;
 }
@@ -92,13 +98,18 @@ export async function runWatchdog(opts: RunWatchdogOptions): Promise<number> {
       launch: opts.launch,
       supervisor: opts.supervisor,
     }),
-    systemProxy: createLoggingSystemProxy(log),
+    systemProxy: createControlSystemProxy(
+      createSystemProxyControl({ os: Deno.build.os, runner: createCommandRunner() }),
+      () => readEffectivePorts(paths.effectivePorts).edge,
+      log,
+    ),
     now: Date.now,
     sleep: realSleep,
     ...opts.deps,
     log,
   };
   const intervalMs = opts.intervalMs ?? DEFAULT_INTERVAL_MS;
+  const restartByUp = opts.daemonRestartBy === "up";
 
   let backoffMs = BACKOFF_INITIAL_MS;
   /** No restart before this time (the previous attempt plus the backoff then current). */
@@ -106,7 +117,10 @@ export async function runWatchdog(opts: RunWatchdogOptions): Promise<number> {
   let healthySince: number | null = null;
   let inFlight: Promise<void> | null = null;
   let lastDaemon: "healthy" | "down" | "stopped" | null = null;
-  let proxyOffByUs = false;
+  // Remembered on disk: a watchdog restarted while the edge was down (reboot, `up` run
+  // again, launchd) must still turn the proxy back on that an earlier one turned off.
+  const proxyOffMarker = `${paths.run}/system-proxy-off-by-watchdog`;
+  let proxyOffByUs = exists(proxyOffMarker);
   let lastEdge: "up" | "down" | null = null;
 
   function startRestart(now: number): void {
@@ -152,15 +166,29 @@ export async function runWatchdog(opts: RunWatchdogOptions): Promise<number> {
       lastDaemon = "stopped";
       return;
     }
-    if (lastDaemon !== "down") log.log("warn", "daemon is down", { probe, port: port ?? 0 });
+    if (lastDaemon !== "down") {
+      log.log(
+        "warn",
+        restartByUp ? "daemon is down: halton-meter up restarts it" : "daemon is down",
+        { probe, port: port ?? 0 },
+      );
+    }
     lastDaemon = "down";
-    if (inFlight !== null || now < nextRestartAt) return;
+    if (restartByUp || inFlight !== null || now < nextRestartAt) return;
     startRestart(now);
   }
 
   async function checkEdge(): Promise<void> {
-    if (readInstallMode(paths.installMode) !== "full") {
+    // Full mode, and init really set the system proxy (it writes proxy-managed after).
+    if (readInstallMode(paths.installMode) !== "full" || !exists(paths.proxyManaged)) {
       lastEdge = null;
+      if (proxyOffByUs) {
+        // init or uninstall took the system proxy over: nothing of ours to turn back on.
+        proxyOffByUs = false;
+        try {
+          Deno.removeSync(proxyOffMarker);
+        } catch { /* already gone */ }
+      }
       return;
     }
     const port = readEffectivePorts(paths.effectivePorts).edge;
@@ -173,16 +201,36 @@ export async function runWatchdog(opts: RunWatchdogOptions): Promise<number> {
       if (await deps.systemProxy.isOn()) {
         await deps.systemProxy.set(false);
         proxyOffByUs = true;
+        try {
+          Deno.writeTextFileSync(proxyOffMarker, `${new Date(deps.now()).toISOString()}\n`);
+        } catch (err) {
+          log.log("warn", "cannot record that the system proxy is off", { error: String(err) });
+        }
         log.log("warn", "edge is down: system proxy turned off so traffic keeps flowing");
       }
     } else if (state === "up" && proxyOffByUs) {
       await deps.systemProxy.set(true);
       proxyOffByUs = false;
+      try {
+        Deno.removeSync(proxyOffMarker);
+      } catch { /* already gone */ }
       log.log("info", "edge is back: system proxy turned on again");
     }
   }
 
-  log.log("info", "watchdog started", { pid: Deno.pid, version: VERSION, interval_ms: intervalMs });
+  const pidFile = `${paths.run}/watchdog.pid`;
+  try {
+    Deno.mkdirSync(paths.run, { recursive: true });
+    Deno.writeTextFileSync(pidFile, `${Deno.pid}\n`);
+  } catch (err) {
+    log.log("warn", "cannot write the watchdog pid file", { path: pidFile, error: String(err) });
+  }
+  log.log("info", "watchdog started", {
+    pid: Deno.pid,
+    version: VERSION,
+    interval_ms: intervalMs,
+    daemon_restart_by: restartByUp ? "up" : "service",
+  });
   while (!opts.signal.aborted) {
     for (const [what, check] of [["daemon", checkDaemon], ["edge", checkEdge]] as const) {
       if (opts.signal.aborted) break;
@@ -201,6 +249,9 @@ export async function runWatchdog(opts: RunWatchdogOptions): Promise<number> {
   }
   // A restart already under way finishes, so no half-spawned process is left unrecorded.
   if (inFlight !== null) await inFlight;
+  try {
+    if (Deno.readTextFileSync(pidFile).trim() === String(Deno.pid)) Deno.removeSync(pidFile);
+  } catch { /* already gone */ }
   log.log("info", "watchdog stopped");
   return 0;
 }

@@ -1,24 +1,56 @@
 import type { Logger } from "../core/mod.ts";
+import type { SetupReport, SystemProxyControl } from "../setup/mod.ts";
 
 /** The OS-wide proxy setting the watchdog flips in full mode. */
 export interface SystemProxy {
+  /** True when the OS proxy points at our edge. */
   isOn(): Promise<boolean>;
+  /** Off: `disable()`; on: `enable(edge port)`. Throws when the backend refused. */
   set(on: boolean): Promise<void>;
 }
 
+function summary(report: SetupReport): string {
+  return report.steps.map((s) => `${s.action} ${s.outcome}: ${s.detail}`).join("; ");
+}
+
 /**
- * Placeholder until the real backends (networksetup, gsettings) land in setup/: it
- * remembers the requested state and logs it, so the watchdog's decisions are visible in
- * `logs/watchdog.log` without touching the machine.
+ * The watchdog's view of a `SystemProxyControl` (networksetup, gsettings): "on" means
+ * pointing at the edge port in `effective-ports.json` at the time of the call, so a
+ * restarted edge on a fallback port is followed. A refused change throws, so the
+ * watchdog logs it and tries again on the next tick instead of believing it happened.
  */
-export function createLoggingSystemProxy(log: Logger, initiallyOn = true): SystemProxy {
-  let on = initiallyOn;
+export function createControlSystemProxy(
+  control: SystemProxyControl,
+  edgePort: () => number | undefined,
+  log: Logger,
+): SystemProxy {
+  const port = (): number => {
+    const p = edgePort();
+    if (p === undefined) {
+      throw new Error(
+        "Cannot point the system proxy at the edge: effective-ports.json has no edge port; run halton-meter start",
+      );
+    }
+    return p;
+  };
   return {
-    isOn: () => Promise.resolve(on),
-    set(next) {
-      on = next;
-      log.log("info", "system proxy (no-op backend): would set", { on: next });
-      return Promise.resolve();
+    async isOn() {
+      const p = edgePort();
+      return p !== undefined && (await control.state(p)) === "on";
+    },
+    async set(on) {
+      const report = on ? await control.enable(port()) : await control.disable();
+      log.log(
+        report.ok ? "info" : "error",
+        `system proxy (${control.backend}) ${on ? "on" : "off"}`,
+        {
+          ok: report.ok,
+          detail: summary(report),
+        },
+      );
+      if (!report.ok) {
+        throw new Error(`Cannot turn the system proxy ${on ? "on" : "off"}: ${summary(report)}`);
+      }
     },
   };
 }

@@ -1,0 +1,55 @@
+import type { CommandRunner } from "./command_runner.ts";
+import {
+  createSetupReport,
+  type SystemProxyControl,
+  type SystemProxyState,
+} from "./machine_interfaces.ts";
+import { gsettingsControl } from "./system_proxy_gsettings.ts";
+import { networksetupControl } from "./system_proxy_networksetup.ts";
+
+export type SystemProxyBackendName = "networksetup" | "gsettings" | "none";
+
+export interface SystemProxyControlOptions {
+  /** `Deno.build.os`. */
+  os: string;
+  runner: CommandRunner;
+  /** Forces a backend (tests, `doctor`); default: networksetup on macOS, gsettings on Linux. */
+  backend?: SystemProxyBackendName;
+}
+
+/** Where no OS-wide proxy is managed: every action is a `skipped` step saying why. */
+export function noSystemProxy(detail: string): SystemProxyControl {
+  const skipped = (action: string) => {
+    const report = createSetupReport();
+    report.add({ action, outcome: "skipped", detail });
+    return Promise.resolve(report.done());
+  };
+  return {
+    backend: "none",
+    capture: () => Promise.resolve({ backend: "none", data: { detail } }),
+    enable: () => skipped("system proxy on"),
+    disable: () => skipped("system proxy off"),
+    restore: () => skipped("system proxy restore"),
+    // Nothing OS-wide points anywhere: for `status`, that is off.
+    state: (): Promise<SystemProxyState> => Promise.resolve("off"),
+  };
+}
+
+/**
+ * The OS-wide proxy control for full mode: `networksetup` on macOS, GNOME `gsettings` on
+ * Linux (which turns itself into `none` where the schema is missing), `none` elsewhere.
+ */
+export function createSystemProxyControl(opts: SystemProxyControlOptions): SystemProxyControl {
+  const backend = opts.backend ??
+    (opts.os === "darwin" ? "networksetup" : opts.os === "linux" ? "gsettings" : "none");
+  switch (backend) {
+    case "networksetup":
+      return networksetupControl(opts.runner);
+    case "gsettings":
+      return gsettingsControl(opts.runner);
+    case "none":
+      return noSystemProxy(
+        `no system proxy is managed on ${opts.os}: full mode covers tools that read HTTPS_PROXY`,
+      );
+  }
+}
