@@ -1,4 +1,5 @@
 import type { CommandResult, CommandRunner } from "./command_runner.ts";
+import type { FileDeps } from "./file_deps.ts";
 import { orderRoles, type Role, STOP_ORDER } from "./roles.ts";
 import {
   type BackendReport,
@@ -64,4 +65,19 @@ export async function stepEachRole(
  */
 export function uninstallStopRoles(graceful: boolean): readonly Role[] {
   return graceful ? STOP_ORDER.filter((role) => role !== "edge") : STOP_ORDER;
+}
+
+/**
+ * Removes a role's entry file (plist, unit) and says so; one that is not there is a
+ * `skipped` step. `present` is passed in because systemd must know it before `disable`.
+ */
+export async function removeEntryFile(
+  files: FileDeps,
+  role: Role,
+  path: string,
+  present: boolean,
+): Promise<BackendStep> {
+  if (!present) return { role, action: "remove", outcome: "skipped", detail: `${path} absent` };
+  await files.removeFile(path);
+  return { role, action: "remove", outcome: "done", detail: path };
 }

@@ -1,10 +1,12 @@
 import assert from "node:assert/strict";
 import {
+  removeEntryFile,
   runCommandStep,
   skipIfAbsent,
   stepEachRole,
   uninstallStopRoles,
 } from "./_backend_steps.ts";
+import { createMemoryFiles } from "./memory_files.ts";
 import { createRecordingRunner } from "./recording_runner.ts";
 import type { Role } from "./roles.ts";
 
@@ -75,4 +77,22 @@ Deno.test("stepEachRole: roles deduplicated, one at a time in the given order, o
 Deno.test("uninstallStopRoles: stop order; graceful leaves the edge out", () => {
   assert.deepEqual(uninstallStopRoles(false), ["watchdog", "daemon", "userenv", "edge"]);
   assert.deepEqual(uninstallStopRoles(true), ["watchdog", "daemon", "userenv"]);
+});
+
+Deno.test("removeEntryFile: removes a present file, skips an absent one without touching files", async () => {
+  const files = createMemoryFiles({ "/u/a.service": "x" });
+  assert.deepEqual(await removeEntryFile(files, "edge", "/u/a.service", true), {
+    role: "edge",
+    action: "remove",
+    outcome: "done",
+    detail: "/u/a.service",
+  });
+  assert.deepEqual(await removeEntryFile(files, "daemon", "/u/b.service", false), {
+    role: "daemon",
+    action: "remove",
+    outcome: "skipped",
+    detail: "/u/b.service absent",
+  });
+  assert.deepEqual(files.ops, [{ op: "remove", path: "/u/a.service" }]);
+  assert.equal(files.files.size, 0);
 });

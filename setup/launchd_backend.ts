@@ -1,4 +1,9 @@
-import { runCommandStep, stepEachRole, uninstallStopRoles } from "./_backend_steps.ts";
+import {
+  removeEntryFile,
+  runCommandStep,
+  stepEachRole,
+  uninstallStopRoles,
+} from "./_backend_steps.ts";
 import { joinPath } from "./_path.ts";
 import type { CommandResult, CommandRunner } from "./command_runner.ts";
 import type { FileDeps } from "./file_deps.ts";
@@ -102,12 +107,7 @@ export function launchdBackend(opts: LaunchdBackendOptions): ServiceBackend {
       for (const role of uninstallStopRoles(graceful)) report.add(await bootout(role));
       for (const role of STOP_ORDER) {
         const path = plistPath(role);
-        if (await files.exists(path)) {
-          await files.removeFile(path);
-          report.add({ role, action: "remove", outcome: "done", detail: path });
-        } else {
-          report.add({ role, action: "remove", outcome: "skipped", detail: `${path} absent` });
-        }
+        report.add(await removeEntryFile(files, role, path, await files.exists(path)));
       }
       return report.done();
     },

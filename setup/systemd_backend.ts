@@ -1,4 +1,9 @@
-import { runCommandStep, skipIfAbsent, uninstallStopRoles } from "./_backend_steps.ts";
+import {
+  removeEntryFile,
+  runCommandStep,
+  skipIfAbsent,
+  uninstallStopRoles,
+} from "./_backend_steps.ts";
 import { joinPath } from "./_path.ts";
 import type { CommandResult, CommandRunner } from "./command_runner.ts";
 import type { FileDeps } from "./file_deps.ts";
@@ -104,13 +109,7 @@ export function systemdBackend(opts: SystemdBackendOptions): ServiceBackend {
         report.add((await systemctl(null, "disable", ["disable", ...units(present)])).step);
       }
       for (const role of STOP_ORDER) {
-        const path = unitPath(role);
-        if (present.includes(role)) {
-          await files.removeFile(path);
-          report.add({ role, action: "remove", outcome: "done", detail: path });
-        } else {
-          report.add({ role, action: "remove", outcome: "skipped", detail: `${path} absent` });
-        }
+        report.add(await removeEntryFile(files, role, unitPath(role), present.includes(role)));
       }
       report.add((await systemctl(null, "daemon-reload", ["daemon-reload"])).step);
       return report.done();
