@@ -18,6 +18,8 @@ import { check, type DoctorCheck } from "./doctor_check.ts";
 export interface ServiceCheckDeps {
   backend: ServiceBackend | null;
   launch: LaunchContext;
+  /** The account a Task Scheduler entry is for (`DOMAIN\\user`); other backends ignore it. */
+  serviceUser?: string;
 }
 
 function readEntry(path: string): string | null {
@@ -48,11 +50,20 @@ export function serviceChecks(home: string, deps: ServiceCheckDeps): DoctorCheck
     return [check("service.entries", "SKIP", "no service manager could be determined")];
   }
   if (backend.name === "direct") return directChecks(home, deps.launch);
-  const spec = createServiceSpec({ home, launch: deps.launch });
+  const spec = createServiceSpec({ home, launch: deps.launch, user: deps.serviceUser });
   const ours = thisBinary(deps.launch);
   return ROLES.map((role) => {
     const id = `service.${role}`;
-    const entry = backend.entryFile(spec, role);
+    let entry;
+    try {
+      entry = backend.entryFile(spec, role);
+    } catch (err) {
+      return check(
+        id,
+        "SKIP",
+        `cannot render the ${backend.name} entry: ${(err as Error).message}`,
+      );
+    }
     if (entry === null) return check(id, "SKIP", `${backend.name} has no entry file`);
     const onDisk = readEntry(entry.path);
     if (onDisk === null) {

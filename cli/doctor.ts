@@ -56,6 +56,8 @@ export interface DoctorDeps {
   certifi?: CertifiPatcher;
   systemProxy?: SystemProxyControl;
   pythons?: readonly string[];
+  /** Windows: the account Task Scheduler entries are for (`DOMAIN\\user`). */
+  serviceUser?: string;
 }
 
 export interface DoctorReport {
@@ -161,6 +163,9 @@ export async function createDoctorDeps(
       mainModule: new URL("../main.ts", import.meta.url).href,
       compiled: isCompiled(execPath),
     },
+    serviceUser: os === "windows"
+      ? `${Deno.env.get("USERDOMAIN") ?? ""}\\${Deno.env.get("USERNAME") ?? ""}`
+      : undefined,
     portOwner: (port, likely) => findPortOwner(port, likely, { os, runner }),
     trustHandshake: (ca) => trustHandshake(ca, { runner, os }),
     ...extra,
