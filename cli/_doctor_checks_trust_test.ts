@@ -157,3 +157,26 @@ Deno.test("trust checks: handshake verdicts, optional CaTrust and CertifiPatcher
     ]);
     assert.equal(out[4].next, "halton-meter init --python /x/bin/python");
   }));
+
+Deno.test("macOS: when curl's own store rejects, the keychain's verdict on the served leaf decides", () =>
+  withCa(async (ca) => {
+    let keychainCode = 0;
+    const runner = createRecordingRunner((cmd) =>
+      cmd === "security" ? { code: keychainCode } : { code: 60, stderr: "curl: (60) SSL\n" }
+    );
+    const ok = await trustHandshake(ca, { runner, os: "darwin" });
+    assert.deepEqual([ok.kind, ok.kind !== "unavailable" && ok.tool], ["verified", "security"]);
+    const call = runner.calls[1];
+    assert.deepEqual([call.cmd, ...call.args.filter((a) => !a.endsWith(".pem"))], [
+      "security",
+      "verify-cert",
+      "-c",
+      "-p",
+      "ssl",
+      "-s",
+      HANDSHAKE_NAME,
+    ]);
+    assert.ok(!call.args.includes("-r"), "-r would trust any self-signed certificate");
+    keychainCode = 1;
+    assert.equal((await trustHandshake(ca, { runner, os: "darwin" })).kind, "rejected");
+  }));

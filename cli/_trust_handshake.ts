@@ -50,6 +50,47 @@ export interface TrustHandshakeDeps {
   os: string;
 }
 
+/**
+ * macOS: `/usr/bin/curl` may read a PEM file instead of the keychain, where init trusts the
+ * CA. The keychain's own verdict on the very leaf served (`security verify-cert -p ssl`,
+ * without `-r`, which would trust anything) is what Safari, Chrome and URLSession use.
+ */
+async function keychainVerdict(
+  leafPem: string,
+  runner: CommandRunner,
+): Promise<HandshakeResult | null> {
+  const file = await Deno.makeTempFile({ prefix: "halton-meter-doctor-", suffix: ".pem" });
+  try {
+    await Deno.writeTextFile(file, leafPem);
+    const r = await runner.run("security", [
+      "verify-cert",
+      "-c",
+      file,
+      "-p",
+      "ssl",
+      "-s",
+      HANDSHAKE_NAME,
+    ]);
+    if (r.code === COMMAND_NOT_FOUND) return null;
+    return r.code === 0
+      ? {
+        kind: "verified",
+        tool: "security",
+        detail:
+          `the keychain verifies a leaf for ${HANDSHAKE_NAME} from our CA (curl's own store does not)`,
+      }
+      : {
+        kind: "rejected",
+        tool: "security",
+        detail: `curl and the keychain (security verify-cert exit ${r.code}: ${
+          why(r.stderr || r.stdout)
+        }) reject a leaf from our CA`,
+      };
+  } finally {
+    await Deno.remove(file).catch(() => {});
+  }
+}
+
 export async function trustHandshake(
   ca: CaMaterial,
   deps: TrustHandshakeDeps,
@@ -95,6 +136,10 @@ export async function trustHandshake(
         };
       }
       // 60: peer certificate cannot be authenticated; 35: handshake failed; 77: no CA store.
+      if (deps.os === "darwin") {
+        const keychain = await keychainVerdict(leaf.certPem, deps.runner);
+        if (keychain) return keychain;
+      }
       return {
         kind: "rejected",
         tool: "curl",

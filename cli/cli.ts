@@ -94,12 +94,18 @@ export async function runCli(args: string[], deps: CliDeps): Promise<number> {
       "check every layer (CA, trust, services, ports, daemon, database, disk); exit 1 on FAIL",
     )
     .option("--json", "machine-readable output (shape: docs/doctor.schema.json)")
-    .action(async (o: { json?: boolean }) => {
+    .option(
+      "--python <path>",
+      "also check this interpreter's certifi bundle (repeatable)",
+      (v: string, acc: string[]) => [...acc, v],
+      [] as string[],
+    )
+    .action(async (o: { json?: boolean; python: string[] }) => {
       const home = resolveHome(Deno.env);
       code = await runDoctor({
         home,
         json: o.json ?? false,
-        deps: await createDoctorDeps(home),
+        deps: await createDoctorDeps(home, { pythons: o.python }),
         print: (l) => console.log(l),
       });
     });
