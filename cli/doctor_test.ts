@@ -147,3 +147,35 @@ Deno.test("warnings alone keep exit 0", async () => {
     await Deno.remove(home, { recursive: true });
   }
 });
+
+Deno.test("status and doctor read the system proxy and the sentinels the same way", async () => {
+  const home = await healthyHome();
+  try {
+    const { collectStatus } = await import("./status.ts");
+    const left = {
+      backend: "gsettings",
+      capture: () => Promise.reject(new Error("read only")),
+      enable: () => Promise.reject(new Error("read only")),
+      disable: () => Promise.reject(new Error("read only")),
+      restore: () => Promise.reject(new Error("read only")),
+      state: (port: number) =>
+        Promise.resolve(port === PORTS.edge ? "on" as const : "off" as const),
+    };
+    const deps = { ...fakeDeps(), systemProxy: left };
+    const st = await collectStatus(home, deps);
+    assert.equal(st.system_proxy.state, "on");
+    assert.match(st.system_proxy.detail, /gsettings, apps mode/);
+    const doc = await collectDoctor(home, deps);
+    const proxy = doc.checks.find((c) => c.id === "system-proxy.mode")!;
+    assert.equal(proxy.status, "FAIL");
+    assert.equal(doc.ok, false);
+
+    await Deno.writeTextFile(`${home}/proxy-managed`, "");
+    const st2 = await collectStatus(home, deps);
+    const doc2 = await collectDoctor(home, deps);
+    assert.equal(st2.sentinels.state, "inconsistent");
+    assert.equal(doc2.checks.find((c) => c.id === "install.sentinels")!.status, "FAIL");
+  } finally {
+    await Deno.remove(home, { recursive: true });
+  }
+});
