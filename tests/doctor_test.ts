@@ -9,7 +9,7 @@ import { createDoctorDeps, runDoctor } from "../cli/doctor.ts";
 import type { CommandRunner } from "../setup/mod.ts";
 import { createCommandRunner } from "../setup/mod.ts";
 import { run } from "./_support/net.ts";
-import { MAIN } from "./_support/role_process.ts";
+import { MAIN, startMain } from "./_support/role_process.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 const SCHEMA_PATH = new URL("../docs/doctor.schema.json", import.meta.url);
@@ -323,5 +323,26 @@ Deno.test("doctor through healthy, stopped and broken states of a real install",
       } catch { /* gone */ }
     }
     await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("doctor on roles run by halton-meter up: no service entries or watchdog, the rest passes", async () => {
+  const home = await Deno.makeTempDir({ prefix: "hm-doctor-up-" });
+  await Deno.writeTextFile(
+    `${home}/config.json`,
+    JSON.stringify({ ports: { edge: 0, internal: 0, api: 0 } }),
+  );
+  const up = await startMain(["up"], home, { ready: /NODE_EXTRA_CA_CERTS/ });
+  try {
+    const d = await doctor(home);
+    assert.deepEqual(failing(d.report), ["trust.handshake"]);
+    assert.equal(d.byId["service.entries"].status, "WARN");
+    assert.equal(d.byId["install.mode"].status, "WARN");
+    for (const id of ["process.edge", "process.daemon", "port.edge", "port.internal", "api.auth"]) {
+      assert.equal(d.byId[id].status, "PASS", `${id}: ${d.byId[id].detail}`);
+    }
+  } finally {
+    await up.stop();
+    await Deno.remove(home, { recursive: true });
   }
 });
