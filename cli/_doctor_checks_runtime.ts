@@ -29,7 +29,7 @@ export function processChecks(st: StatusReport, install: InstallState, logs: str
     out.push(check(
       "process.edge",
       "FAIL",
-      `${edge.state}: ${edge.detail}`,
+      edge.state === "stopped" ? edge.detail : `${edge.state}: ${edge.detail}`,
       edge.state === "stopped" ? START : `${RESTART}  # see ${logs}/edge.log`,
     ));
   }
@@ -168,6 +168,56 @@ function parseJson(text: string): unknown {
   }
 }
 
+/** The token file: present and owner-only; returns the token for the API probe. */
+function tokenCheck(
+  path: string,
+  apiUp: boolean,
+  os: string,
+): { token: string | null; result: DoctorCheck } {
+  let stat: Deno.FileInfo;
+  try {
+    stat = Deno.statSync(path);
+  } catch {
+    // Without a running daemon a missing token is expected to appear at its next start.
+    return {
+      token: null,
+      result: check(
+        "api.token",
+        apiUp ? "FAIL" : "WARN",
+        `${path} is missing (the daemon creates it at start)`,
+        RESTART,
+      ),
+    };
+  }
+  let token: string;
+  try {
+    token = Deno.readTextFileSync(path).trim();
+  } catch (err) {
+    return {
+      token: null,
+      result: check(
+        "api.token",
+        "FAIL",
+        `cannot read ${path}: ${(err as Error).message}`,
+        `ls -l ${shq(path)}`,
+      ),
+    };
+  }
+  const mode = (stat.mode ?? 0) & 0o777;
+  if (os !== "windows" && (mode & 0o077) !== 0) {
+    return {
+      token,
+      result: check(
+        "api.token",
+        "FAIL",
+        `${path} is mode ${mode.toString(8).padStart(4, "0")}: other users can read your usage`,
+        `chmod 600 ${shq(path)}`,
+      ),
+    };
+  }
+  return { token, result: check("api.token", "PASS", `${path} present, owner-only`) };
+}
+
 /** The daemon's `/health` on the API port (it carries the store's state) and the token. */
 export async function daemonChecks(
   home: string,
@@ -205,37 +255,8 @@ export async function daemonChecks(
     }
   }
 
-  // The token file: present, private, and accepted by the API that is running.
-  let token: string | null = null;
-  let stat: Deno.FileInfo | null = null;
-  try {
-    stat = Deno.statSync(paths.apiToken);
-    token = Deno.readTextFileSync(paths.apiToken).trim();
-  } catch (err) {
-    out.push(check(
-      "api.token",
-      stat === null ? (apiUp ? "FAIL" : "WARN") : "FAIL",
-      stat === null
-        ? `${paths.apiToken} is missing (the daemon creates it at start)`
-        : `cannot read ${paths.apiToken}: ${(err as Error).message}`,
-      stat === null ? RESTART : `ls -l ${shq(paths.apiToken)}`,
-    ));
-  }
-  if (stat !== null && token !== null) {
-    const mode = (stat.mode ?? 0) & 0o777;
-    if (deps.os !== "windows" && (mode & 0o077) !== 0) {
-      out.push(check(
-        "api.token",
-        "FAIL",
-        `${paths.apiToken} is mode ${
-          mode.toString(8).padStart(4, "0")
-        }: other users can read your usage`,
-        `chmod 600 ${shq(paths.apiToken)}`,
-      ));
-    } else {
-      out.push(check("api.token", "PASS", `${paths.apiToken} present, owner-only`));
-    }
-  }
+  const { token, result } = tokenCheck(paths.apiToken, apiUp, deps.os);
+  out.push(result);
   if (!apiUp || token === null) {
     out.push(check("api.auth", "SKIP", apiUp ? "no token to try" : "the API is not running"));
   } else {
