@@ -7,8 +7,11 @@ cd "$root"
 # shellcheck source=ensure_deno.sh
 . "$root/scripts/ensure_deno.sh"
 
+# tool:Debian package — the tests use each for real (certutil: the NSS trust-store test).
 need=()
-for tool in curl openssl; do command -v "$tool" >/dev/null 2>&1 || need+=("$tool"); done
+for pair in curl:curl openssl:openssl update-ca-certificates:ca-certificates certutil:libnss3-tools; do
+  command -v "${pair%%:*}" >/dev/null 2>&1 || need+=("${pair#*:}")
+done
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "test: installing ${need[*]} with apt-get" >&2

@@ -84,3 +84,20 @@ export {
   type SystemProxyState,
   type TrustState,
 } from "./machine_interfaces.ts";
+// OS trust store and certifi (init steps 2 and 3).
+export {
+  type CaTrustOptions,
+  type CaTrustPaths,
+  createCaTrust,
+  DEBIAN_CA_FILE,
+  detectLinuxTrustFamily,
+  FEDORA_CA_FILE,
+  type LinuxTrustFamily,
+  NSS_NICKNAME,
+  parseLinuxTrustFamily,
+} from "./ca_trust.ts";
+export {
+  CERTIFI_PROBE,
+  type CertifiPatcherOptions,
+  createCertifiPatcher,
+} from "./certifi_patcher.ts";
