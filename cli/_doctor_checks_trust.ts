@@ -89,7 +89,8 @@ async function certifiChecks(ca: UsableCa | null, deps: TrustCheckDeps): Promise
   for (const t of targets) {
     const id = `certifi.${t.python}`;
     if (t.bundle === null) {
-      out.push(check(id, "SKIP", `${t.python}: no certifi (${t.error ?? "not installed"})`));
+      const why = t.error?.split(": ").at(-1) ?? "not installed";
+      out.push(check(id, "SKIP", `no certifi module (${why})`));
       continue;
     }
     let state;

@@ -12,8 +12,11 @@ import {
   type CaTrust,
   type CertifiPatcher,
   type CommandRunner,
+  createCaTrust,
+  createCertifiPatcher,
   createCommandRunner,
   createFileDeps,
+  detectLinuxTrustFamily,
   type LaunchContext,
   type ServiceBackend,
   type SystemProxyControl,
@@ -112,13 +115,14 @@ export async function collectDoctor(home: string, deps: DoctorDeps): Promise<Doc
 
 /** The report as text: one line per check, its next action under WARN/FAIL, a tally. */
 export function renderDoctor(r: DoctorReport): string[] {
-  const w = Math.max(...r.checks.map((c) => c.id.length)) + 2;
+  // Long ids (certifi.<interpreter path>) push only their own line, not the whole column.
+  const w = Math.min(20, Math.max(...r.checks.map((c) => c.id.length))) + 2;
   const out = [`halton-meter v${r.version} · doctor`, ""];
   let layer = "";
   for (const c of r.checks) {
     if (c.layer !== layer && layer !== "") out.push("");
     layer = c.layer;
-    out.push(`${c.status}  ${c.id.padEnd(w)}${c.detail}`);
+    out.push(`${c.status}  ${c.id.padEnd(w)}${c.id.length >= w ? "  " : ""}${c.detail}`);
     if (c.next) out.push(`${" ".repeat(6 + w)}→ ${c.next}`);
   }
   const n = (s: string) => r.checks.filter((c) => c.status === s).length;
@@ -139,18 +143,46 @@ export async function runDoctor(opts: DoctorOptions): Promise<number> {
   return report.ok ? 0 : 1;
 }
 
-/** Real dependencies; the optional setup modules are passed in when this build has them. */
+/**
+ * Real dependencies. The trust store and certifi modules are the ones `init` uses (only
+ * their read-only `state`/`discover` are called); `extra` replaces them or adds the system
+ * proxy control.
+ */
 export async function createDoctorDeps(
   home: string,
   extra: Pick<DoctorDeps, "caTrust" | "certifi" | "systemProxy" | "pythons"> = {},
 ): Promise<DoctorDeps> {
   const runner = createCommandRunner();
+  const files = createFileDeps();
   const os = Deno.build.os;
   const execPath = Deno.execPath();
   let backend: ServiceBackend | null = null;
   try {
-    backend = await resolveBackend({ home, os, env: Deno.env, files: createFileDeps() });
+    backend = await resolveBackend({ home, os, env: Deno.env, files });
   } catch { /* reported as service.entries SKIP */ }
+  const userHome = Deno.env.get("HOME") ?? Deno.env.get("USERPROFILE") ?? "";
+  const isRoot = os !== "windows" && Deno.uid() === 0;
+  const caTrust = extra.caTrust ?? (userHome === "" ? undefined : createCaTrust({
+    os,
+    runner,
+    files,
+    userHome,
+    isRoot,
+    nonInteractive: true,
+    linuxFamily: os === "linux" ? await detectLinuxTrustFamily({ files }) : undefined,
+  }));
+  const pyenvRoot = Deno.env.get("PYENV_ROOT");
+  const certifi = extra.certifi ?? (userHome === "" ? undefined : createCertifiPatcher({
+    runner,
+    files,
+    env: {
+      PATH: Deno.env.get("PATH") ?? "",
+      HOME: userHome,
+      ...(pyenvRoot ? { PYENV_ROOT: pyenvRoot } : {}),
+    },
+    isRoot,
+    os,
+  }));
   return {
     backend,
     isAlive: isPidAlive,
@@ -169,5 +201,7 @@ export async function createDoctorDeps(
     portOwner: (port, likely) => findPortOwner(port, likely, { os, runner }),
     trustHandshake: (ca) => trustHandshake(ca, { runner, os }),
     ...extra,
+    caTrust,
+    certifi,
   };
 }

@@ -6,8 +6,16 @@
  */
 import assert from "node:assert/strict";
 import { createDoctorDeps, runDoctor } from "../cli/doctor.ts";
-import type { CommandRunner } from "../setup/mod.ts";
-import { createCommandRunner } from "../setup/mod.ts";
+import { trustHandshake } from "../cli/_trust_handshake.ts";
+import {
+  appendCertifiBlock,
+  type CommandRunner,
+  createCaTrust,
+  createCertifiPatcher,
+  createCommandRunner,
+  createFileDeps,
+  DEBIAN_CA_FILE,
+} from "../setup/mod.ts";
 import { run } from "./_support/net.ts";
 import { MAIN, startMain } from "./_support/role_process.ts";
 
@@ -98,6 +106,17 @@ async function doctor(
 
 const failing = (rep: Report) => rep.checks.filter((c) => c.status === "FAIL").map((c) => c.id);
 
+/**
+ * Tests never touch the machine's trust store or Python installs, so a sandbox CA is untrusted
+ * there: the handshake fails, and so do the trust-store and certifi checks where this machine
+ * has them. Everything else must not fail.
+ */
+function assertOnlyMachineTrustFails(rep: Report): void {
+  const f = failing(rep);
+  assert.ok(f.includes("trust.handshake"), f.join(", "));
+  assert.deepEqual(f.filter((id) => !/^(trust|certifi)\./.test(id)), [], f.join(", "));
+}
+
 function alive(pid: number): boolean {
   try {
     return !/^\d+ \(.*\) [ZX]/.test(Deno.readTextFileSync(`/proc/${pid}/stat`));
@@ -173,7 +192,7 @@ Deno.test("doctor through healthy, stopped and broken states of a real install",
     // Healthy. The sandbox CA is not in this machine's trust store (tests never touch it),
     // so the real handshake is the one FAIL, and it says so.
     let d = await doctor(home);
-    assert.deepEqual(failing(d.report), ["trust.handshake"]);
+    assertOnlyMachineTrustFails(d.report);
     assert.match(d.byId["trust.handshake"].detail, /curl \(exit 60\)/);
     for (
       const id of [
@@ -205,10 +224,42 @@ Deno.test("doctor through healthy, stopped and broken states of a real install",
       new RegExp(`held by the daemon \\(pid ${daemonPid}\\)`),
     );
 
-    // The same install on a machine that trusts the CA: exit 0. The client is handed the CA
-    // explicitly here, which is what the OS store does after `init`.
-    const deps = await createDoctorDeps(home);
+    // The same install on a machine that trusts the CA: exit 0. Real modules, sandboxed
+    // targets: curl is handed the CA (what the OS store does after init), the trust store is
+    // a Debian layout in the sandbox, certifi is a bundle with our block behind a python3.
+    const caPem = await Deno.readTextFile(`${home}/ca/halton-meter-ca.pem`);
+    const store = `${dir}/trust`;
+    await Deno.mkdir(`${store}/local`, { recursive: true });
+    await Deno.writeTextFile(`${store}/local/${DEBIAN_CA_FILE}`, caPem);
+    await Deno.writeTextFile(`${store}/ca-certificates.crt`, caPem);
+    await Deno.mkdir(`${dir}/py`);
+    await Deno.writeTextFile(`${dir}/py/cacert.pem`, appendCertifiBlock("# roots\n", caPem));
+    await Deno.writeTextFile(`${dir}/py/python3`, `#!/bin/sh\necho ${dir}/py/cacert.pem\n`);
+    await Deno.chmod(`${dir}/py/python3`, 0o755);
     const real = createCommandRunner();
+    const files = createFileDeps();
+    const caTrust = createCaTrust({
+      os: "linux",
+      runner: real,
+      files,
+      userHome: dir,
+      isRoot: false,
+      nonInteractive: true,
+      linuxFamily: "debian",
+      paths: {
+        debianLocalDir: `${store}/local`,
+        debianBundle: `${store}/ca-certificates.crt`,
+        nssDb: `${store}/no-nssdb`,
+      },
+    });
+    const certifi = createCertifiPatcher({
+      runner: real,
+      files,
+      env: { PATH: `${dir}/py`, HOME: dir },
+      isRoot: false,
+      os: "linux",
+    });
+    const deps = await createDoctorDeps(home, { caTrust, certifi });
     const trusting: CommandRunner = {
       run: (cmd, args, opts) =>
         real.run(
@@ -219,7 +270,6 @@ Deno.test("doctor through healthy, stopped and broken states of a real install",
           opts,
         ),
     };
-    const { trustHandshake } = await import("../cli/_trust_handshake.ts");
     const lines: string[] = [];
     const code = await runDoctor({
       home,
@@ -230,8 +280,11 @@ Deno.test("doctor through healthy, stopped and broken states of a real install",
       },
       print: (l) => lines.push(l),
     });
-    assert.equal(code, 0, lines.join("\n"));
-    assert.match(lines.join("\n"), /PASS {2}trust\.handshake +curl verified a leaf/);
+    const text = lines.join("\n");
+    assert.equal(code, 0, text);
+    assert.match(text, /PASS {2}trust\.handshake +curl verified a leaf/);
+    assert.match(text, /PASS {2}trust\.store +present in debian/);
+    assert.match(text, /PASS {2}certifi\..*\/py\/python3 +.*cacert\.pem holds our CA/);
 
     // status agrees with doctor where they overlap.
     const st = JSON.parse((await cli(home, "status", "--json")).stdout);
@@ -253,7 +306,7 @@ Deno.test("doctor through healthy, stopped and broken states of a real install",
     assert.equal(r.code, 0, r.stdout + r.stderr);
     await waitDead(daemonPid);
     d = await doctor(home);
-    assert.deepEqual(failing(d.report), ["trust.handshake"]);
+    assertOnlyMachineTrustFails(d.report);
     assert.equal(d.byId["process.daemon"].status, "WARN");
     assert.equal(d.byId["process.daemon"].next, "halton-meter start");
     assert.equal(d.byId["process.watchdog"].status, "PASS");
@@ -335,7 +388,7 @@ Deno.test("doctor on roles run by halton-meter up: no service entries or watchdo
   const up = await startMain(["up"], home, { ready: /NODE_EXTRA_CA_CERTS/ });
   try {
     const d = await doctor(home);
-    assert.deepEqual(failing(d.report), ["trust.handshake"]);
+    assertOnlyMachineTrustFails(d.report);
     assert.equal(d.byId["service.entries"].status, "WARN");
     assert.equal(d.byId["install.mode"].status, "WARN");
     for (const id of ["process.edge", "process.daemon", "port.edge", "port.internal", "api.auth"]) {
