@@ -5,6 +5,7 @@ import { runUsage } from "./usage.ts";
 import { runCommand } from "./run_command.ts";
 import { runStatus } from "./status.ts";
 import { createLifecycleDeps, runStart, runStop } from "./start_stop.ts";
+import { createDoctorDeps, runDoctor } from "./doctor.ts";
 
 export interface CliDeps {
   signal: AbortSignal;
@@ -83,6 +84,28 @@ export async function runCli(args: string[], deps: CliDeps): Promise<number> {
         home,
         json: o.json ?? false,
         deps: { ...deps, os: Deno.build.os },
+        print: (l) => console.log(l),
+      });
+    });
+
+  program
+    .command("doctor")
+    .description(
+      "check every layer (CA, trust, services, ports, daemon, database, disk); exit 1 on FAIL",
+    )
+    .option("--json", "machine-readable output (shape: docs/doctor.schema.json)")
+    .option(
+      "--python <path>",
+      "also check this interpreter's certifi bundle (repeatable)",
+      (v: string, acc: string[]) => [...acc, v],
+      [] as string[],
+    )
+    .action(async (o: { json?: boolean; python: string[] }) => {
+      const home = resolveHome(Deno.env);
+      code = await runDoctor({
+        home,
+        json: o.json ?? false,
+        deps: await createDoctorDeps(home, { pythons: o.python }),
         print: (l) => console.log(l),
       });
     });
