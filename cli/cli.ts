@@ -4,6 +4,7 @@ import { runUp } from "./up.ts";
 import { runUsage } from "./usage.ts";
 import { runCommand } from "./run_command.ts";
 import { runStatus } from "./status.ts";
+import { createCommandRunner, createSystemProxyControl } from "../setup/mod.ts";
 import { createLifecycleDeps, runStart, runStop } from "./start_stop.ts";
 import { createDoctorDeps, runDoctor } from "./doctor.ts";
 
@@ -83,7 +84,14 @@ export async function runCli(args: string[], deps: CliDeps): Promise<number> {
       code = await runStatus({
         home,
         json: o.json ?? false,
-        deps: { ...deps, os: Deno.build.os },
+        deps: {
+          ...deps,
+          os: Deno.build.os,
+          systemProxy: createSystemProxyControl({
+            os: Deno.build.os,
+            runner: createCommandRunner(),
+          }),
+        },
         print: (l) => console.log(l),
       });
     });

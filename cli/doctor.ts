@@ -16,6 +16,7 @@ import {
   createCertifiPatcher,
   createCommandRunner,
   createFileDeps,
+  createSystemProxyControl,
   detectLinuxTrustFamily,
   type LaunchContext,
   type ServiceBackend,
@@ -203,5 +204,6 @@ export async function createDoctorDeps(
     ...extra,
     caTrust,
     certifi,
+    systemProxy: extra.systemProxy ?? createSystemProxyControl({ os, runner }),
   };
 }
