@@ -4,8 +4,10 @@ import { runUp } from "./up.ts";
 import { runUsage } from "./usage.ts";
 import { runCommand } from "./run_command.ts";
 import { runStatus } from "./status.ts";
+import { createCommandRunner, createSystemProxyControl } from "../setup/mod.ts";
 import { createLifecycleDeps, runStart, runStop } from "./start_stop.ts";
 import { registerInitCommands } from "./init_command.ts";
+import { createDoctorDeps, runDoctor } from "./doctor.ts";
 
 export interface CliDeps {
   signal: AbortSignal;
@@ -83,7 +85,36 @@ export async function runCli(args: string[], deps: CliDeps): Promise<number> {
       code = await runStatus({
         home,
         json: o.json ?? false,
-        deps: { ...deps, os: Deno.build.os },
+        deps: {
+          ...deps,
+          os: Deno.build.os,
+          systemProxy: createSystemProxyControl({
+            os: Deno.build.os,
+            runner: createCommandRunner(),
+          }),
+        },
+        print: (l) => console.log(l),
+      });
+    });
+
+  program
+    .command("doctor")
+    .description(
+      "check every layer (CA, trust, services, ports, daemon, database, disk); exit 1 on FAIL",
+    )
+    .option("--json", "machine-readable output (shape: docs/doctor.schema.json)")
+    .option(
+      "--python <path>",
+      "also check this interpreter's certifi bundle (repeatable)",
+      (v: string, acc: string[]) => [...acc, v],
+      [] as string[],
+    )
+    .action(async (o: { json?: boolean; python: string[] }) => {
+      const home = resolveHome(Deno.env);
+      code = await runDoctor({
+        home,
+        json: o.json ?? false,
+        deps: await createDoctorDeps(home, { pythons: o.python }),
         print: (l) => console.log(l),
       });
     });

@@ -5,24 +5,14 @@
  * with a liveness check; listener state from a real `GET /health` on each loopback port, so a
  * port held by someone else shows up as `inconsistent` rather than `healthy`.
  */
-import process from "node:process";
 import { homePaths, readEffectivePorts, VERSION } from "../core/mod.ts";
-import {
-  launchdLabel,
-  type Role,
-  scheduledTaskName,
-  type ServiceBackend,
-  type ServiceStatus,
-  systemdUnitName,
-} from "../setup/mod.ts";
+import type { Role, ServiceBackend, ServiceStatus, SystemProxyControl } from "../setup/mod.ts";
+import { describeSentinels, readInstallState } from "./_install_state.ts";
+import { healthPid, type HttpProbe, readPidFile, serviceLabel } from "./_probes.ts";
+
+export { type HttpProbe, isPidAlive, probeHttp, serviceLabel } from "./_probes.ts";
 
 export type ComponentState = "healthy" | "stopped" | "unbound" | "inconsistent" | "unknown";
-
-/** What a loopback `GET <path>` got: nothing listening, an HTTP answer, or something else. */
-export type HttpProbe =
-  | { kind: "refused" }
-  | { kind: "answered"; status: number; text: string }
-  | { kind: "error"; message: string };
 
 export interface StatusDeps {
   /** The service manager in use; `null` when none could be determined. */
@@ -31,6 +21,8 @@ export interface StatusDeps {
   probeHttp(port: number, path: string): Promise<HttpProbe>;
   /** `Deno.build.os`. */
   os: string;
+  /** Reads the OS-wide proxy back (full mode); without it the state is assumed from the mode. */
+  systemProxy?: SystemProxyControl;
 }
 
 export interface StatusOptions {
@@ -62,112 +54,6 @@ export interface StatusReport {
     apps_managed: boolean;
     graceful_stop: boolean;
   };
-}
-
-const INSTALL_MODES = ["env-only", "apps", "full"];
-
-/** The role's name in the service manager, for the detail column and `daemon.label`. */
-export function serviceLabel(backend: ServiceBackend | null, role: Role): string {
-  switch (backend?.name) {
-    case "systemd":
-      return systemdUnitName(role);
-    case "schtasks":
-      return scheduledTaskName(role);
-    case "direct":
-      return `run/${role}.pid`;
-    default:
-      return launchdLabel(role);
-  }
-}
-
-/** Liveness of a pid; a zombie (exited, not yet reaped) counts as dead. */
-export function isPidAlive(pid: number): boolean {
-  if (Deno.build.os === "linux") {
-    try {
-      return !/^\d+ \(.*\) [ZX]/.test(Deno.readTextFileSync(`/proc/${pid}/stat`));
-    } catch (err) {
-      if (err instanceof Deno.errors.NotFound) return false;
-      // /proc unreadable: fall back to signal 0.
-    }
-  }
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    // EPERM: the pid exists but belongs to someone else.
-    return (err as { code?: unknown }).code === "EPERM";
-  }
-}
-
-/** `GET <path>` on 127.0.0.1:<port> over a raw socket (fetch would honour proxy variables). */
-export async function probeHttp(port: number, path: string, timeoutMs = 1000): Promise<HttpProbe> {
-  let conn: Deno.TcpConn;
-  try {
-    conn = await Deno.connect({ hostname: "127.0.0.1", port });
-  } catch (err) {
-    if (err instanceof Deno.errors.ConnectionRefused) return { kind: "refused" };
-    return { kind: "error", message: String(err) };
-  }
-  // Closing the socket is what ends a read that never completes.
-  const timer = setTimeout(() => {
-    try {
-      conn.close();
-    } catch { /* closed */ }
-  }, timeoutMs);
-  let text = "";
-  try {
-    const req = `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nConnection: close\r\n\r\n`;
-    const bytes = new TextEncoder().encode(req);
-    let off = 0;
-    while (off < bytes.length) off += await conn.write(bytes.subarray(off));
-    const buf = new Uint8Array(16384);
-    const dec = new TextDecoder();
-    while (text.length < 65536) {
-      const n = await conn.read(buf);
-      if (n === null) break;
-      text += dec.decode(buf.subarray(0, n), { stream: true });
-    }
-  } catch (err) {
-    if (text === "") return { kind: "error", message: String(err) };
-  } finally {
-    clearTimeout(timer);
-    try {
-      conn.close();
-    } catch { /* closed */ }
-  }
-  const m = /^HTTP\/1\.[01] (\d{3})/.exec(text);
-  if (!m) return { kind: "error", message: "not an HTTP answer" };
-  return { kind: "answered", status: Number(m[1]), text };
-}
-
-/** The `pid` a Halton Meter `/health` body reports, or null when the answer is not ours. */
-function healthPid(probe: HttpProbe, role?: string): number | null {
-  if (probe.kind !== "answered" || probe.status !== 200) return null;
-  if (role !== undefined && !new RegExp(`"role":\\s*"${role}"`).test(probe.text)) return null;
-  const m = /"pid":\s*(\d+)/.exec(probe.text);
-  return m ? Number(m[1]) : null;
-}
-
-function readText(path: string): string | null {
-  try {
-    return Deno.readTextFileSync(path);
-  } catch {
-    return null;
-  }
-}
-
-function exists(path: string): boolean {
-  try {
-    Deno.lstatSync(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-function readPidFile(path: string): number | null {
-  const pid = Number(readText(path)?.trim());
-  return Number.isInteger(pid) && pid > 0 ? pid : null;
 }
 
 interface ProcessView {
@@ -206,15 +92,36 @@ function listener(
   return { state: "inconsistent", detail: `${where} answered by ${who} (${name})`, port };
 }
 
+/**
+ * The system proxy as `doctor` judges it too: read back through `SystemProxyControl` when
+ * one is available; otherwise only full mode is in doubt (the other modes never touch it).
+ */
+async function readSystemProxy(
+  deps: StatusDeps,
+  mode: string,
+  edgePort: number | undefined,
+): Promise<StatusReport["system_proxy"]> {
+  if (deps.systemProxy && deps.systemProxy.backend !== "none" && edgePort !== undefined) {
+    let state: Awaited<ReturnType<SystemProxyControl["state"]>>;
+    try {
+      state = await deps.systemProxy.state(edgePort);
+    } catch (err) {
+      return { state: "unknown", detail: `${deps.systemProxy.backend}: ${String(err)}` };
+    }
+    const shown = state === "foreign" ? "off" : state;
+    const what = state === "foreign" ? "another proxy is set" : state;
+    return { state: shown, detail: `${what} (${deps.systemProxy.backend}, ${mode} mode)` };
+  }
+  return mode === "full"
+    ? { state: "unknown", detail: `full mode; not probed on ${deps.os} yet` }
+    : { state: "off", detail: `(${mode} mode)` };
+}
+
 /** Collects the status report; never throws for an expected condition. */
 export async function collectStatus(home: string, deps: StatusDeps): Promise<StatusReport> {
   const paths = homePaths(home);
-  const rawMode = readText(paths.installMode)?.trim();
-  const mode = rawMode === undefined || rawMode === ""
-    ? "none"
-    : INSTALL_MODES.includes(rawMode)
-    ? rawMode
-    : "unknown";
+  const install = readInstallState(home);
+  const mode = install.mode;
   const ports = readEffectivePorts(paths.effectivePorts);
   const [daemonP, watchdogP, edgeP, userenvP] = await Promise.all(
     (["daemon", "watchdog", "edge", "userenv"] as const).map((r) => processView(home, r, deps)),
@@ -281,14 +188,9 @@ export async function collectStatus(home: string, deps: StatusDeps): Promise<Sta
       : { state: "stopped", detail: "one-shot: runs once at login" }
     : { state: "stopped", detail: `not used in ${mode} mode` };
 
-  const proxyManaged = exists(paths.proxyManaged);
-  const appsManaged = exists(paths.appsManaged);
-  const wantProxy = mode === "full";
-  const wantApps = mode === "apps" || mode === "full";
-  const sentinelsOk = proxyManaged === wantProxy && appsManaged === wantApps;
-  const sentinelDetail = `proxy-managed: ${proxyManaged ? "✓" : "-"}  apps-managed: ${
-    appsManaged ? "✓" : "-"
-  }`;
+  const { proxyManaged, appsManaged, wantProxy, wantApps } = install;
+  const sentinelDetail = describeSentinels(install);
+  const systemProxy = await readSystemProxy(deps, mode, ports.edge);
 
   return {
     version: VERSION,
@@ -301,20 +203,17 @@ export async function collectStatus(home: string, deps: StatusDeps): Promise<Sta
     mitm_listener: mitm,
     api,
     ports: { edge: edgePort, internal: ports.internal ?? null, api: ports.api ?? null },
-    // Only full mode touches the system proxy; reading it back is not implemented on this OS yet.
-    system_proxy: wantProxy
-      ? { state: "unknown", detail: `full mode; not probed on ${deps.os} yet` }
-      : { state: "off", detail: `(${mode} mode)` },
+    system_proxy: systemProxy,
     sentinels: {
-      state: sentinelsOk ? "healthy" : "inconsistent",
-      detail: sentinelsOk
+      state: install.consistent ? "healthy" : "inconsistent",
+      detail: install.consistent
         ? sentinelDetail
         : `${sentinelDetail} (expected for ${mode} mode: ${wantProxy ? "✓" : "-"}/${
           wantApps ? "✓" : "-"
         }); run halton-meter init to reconcile`,
       proxy_managed: proxyManaged,
       apps_managed: appsManaged,
-      graceful_stop: exists(paths.gracefulStop),
+      graceful_stop: install.gracefulStop,
     },
   };
 }

@@ -7,8 +7,13 @@ cd "$root"
 # shellcheck source=ensure_deno.sh
 . "$root/scripts/ensure_deno.sh"
 
+# tool:Debian package — the tests use each for real: certutil (NSS trust store), gsettings
+# (GNOME system proxy, keyfile backend), zsh and fish (fresh login shells see the env).
 need=()
-for tool in curl openssl; do command -v "$tool" >/dev/null 2>&1 || need+=("$tool"); done
+for pair in curl:curl openssl:openssl update-ca-certificates:ca-certificates \
+  certutil:libnss3-tools gsettings:libglib2.0-bin zsh:zsh fish:fish; do
+  command -v "${pair%%:*}" >/dev/null 2>&1 || need+=("${pair#*:}")
+done
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "test: installing ${need[*]} with apt-get" >&2
@@ -17,16 +22,6 @@ if [ ${#need[@]} -gt 0 ]; then
     echo "test: missing ${need[*]}; install them and re-run" >&2
     exit 1
   fi
-fi
-
-# Optional: the login-environment tests start a fresh zsh and fish when they exist and skip
-# (saying so) when they do not; install them where we can, never fail for them.
-optional=()
-for tool in zsh fish; do command -v "$tool" >/dev/null 2>&1 || optional+=("$tool"); done
-if [ ${#optional[@]} -gt 0 ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-  echo "test: installing ${optional[*]} with apt-get (optional)" >&2
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${optional[@]}" >/dev/null 2>&1 ||
-    echo "test: could not install ${optional[*]}; those shell tests will be skipped" >&2
 fi
 
 log="$(mktemp)"

@@ -91,16 +91,30 @@ export function createCertifiPatcher(opts: CertifiPatcherOptions): CertifiPatche
     return { python, bundle: null, error };
   }
 
-  function unwritable(action: string, bundle: string, command: string, err: unknown): SetupStep {
-    if (isRoot || windows) {
-      return { action, outcome: "failed", detail: `Cannot write ${bundle}: ${message(err)}` };
+  /**
+   * Writes `next` over `bundle`. A user denied the write gets `sudoLine()` to paste; root
+   * and Windows (no sudo) get a failure, as does any other error.
+   */
+  async function writeBundle(
+    action: string,
+    bundle: string,
+    next: string,
+    sudoLine: () => string,
+  ): Promise<SetupStep> {
+    try {
+      await files.writeFile(bundle, next);
+      return { action, outcome: "done", detail: bundle };
+    } catch (err) {
+      if (!isPermissionError(err) || isRoot || windows) {
+        return { action, outcome: "failed", detail: `Cannot write ${bundle}: ${message(err)}` };
+      }
+      return {
+        action,
+        outcome: "manual",
+        detail: `${bundle} is not writable by this user: run the command below`,
+        command: sudoLine(),
+      };
     }
-    return {
-      action,
-      outcome: "manual",
-      detail: `${bundle} is not writable by this user: run the command below`,
-      command,
-    };
   }
 
   return {
@@ -166,18 +180,9 @@ export function createCertifiPatcher(opts: CertifiPatcherOptions): CertifiPatche
           });
           continue;
         }
-        try {
-          await files.writeFile(bundle, next);
-          report.add({ action, outcome: "done", detail: bundle });
-        } catch (err) {
-          if (!isPermissionError(err)) {
-            report.add({
-              action,
-              outcome: "failed",
-              detail: `Cannot write ${bundle}: ${message(err)}`,
-            });
-          } else report.add(unwritable(action, bundle, sudoPatchLine(bundle, text, caPem), err));
-        }
+        report.add(
+          await writeBundle(action, bundle, next, () => sudoPatchLine(bundle, text, caPem)),
+        );
       }
       return report.done();
     },
@@ -202,18 +207,7 @@ export function createCertifiPatcher(opts: CertifiPatcherOptions): CertifiPatche
           report.add({ action, outcome: "skipped", detail: `no halton-meter block in ${bundle}` });
           continue;
         }
-        try {
-          await files.writeFile(bundle, next);
-          report.add({ action, outcome: "done", detail: bundle });
-        } catch (err) {
-          if (!isPermissionError(err)) {
-            report.add({
-              action,
-              outcome: "failed",
-              detail: `Cannot write ${bundle}: ${message(err)}`,
-            });
-          } else report.add(unwritable(action, bundle, sudoRemoveBlockLine(bundle), err));
-        }
+        report.add(await writeBundle(action, bundle, next, () => sudoRemoveBlockLine(bundle)));
       }
       return report.done();
     },

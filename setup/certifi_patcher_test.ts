@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { sudoRemoveBlockLine } from "./_certifi_commands.ts";
 import { CA1_PEM, CA2_PEM } from "./_trust_fixtures.ts";
 import { appendCertifiBlock, CERTIFI_MARKER } from "./certifi_block.ts";
 import { CERTIFI_PROBE, createCertifiPatcher } from "./certifi_patcher.ts";
@@ -168,4 +169,49 @@ Deno.test("certifi_patcher: a missing bundle or a bad PEM fails with what to do"
   const bad = await patcher.patch([BUNDLE], CA1_PEM + CA2_PEM);
   assert.equal(bad.ok, false);
   assert.match(bad.steps[0].detail, /expected exactly one PEM certificate, found 2/);
+});
+
+Deno.test("certifi_patcher: other write errors, and any on Windows, fail with the cause; manual names the file", async () => {
+  const full = () => Promise.reject(new Error("No space left on device (os error 28)"));
+  const { files, patcher } = setup(() => undefined, { [BUNDLE]: ROOTS });
+  files.writeFile = full;
+  assert.deepEqual((await patcher.patch([BUNDLE], CA1_PEM)).steps, [{
+    action: `patch certifi ${BUNDLE}`,
+    outcome: "failed",
+    detail: `Cannot write ${BUNDLE}: No space left on device (os error 28)`,
+  }]);
+  files.files.set(BUNDLE, appendCertifiBlock(ROOTS, CA1_PEM));
+  assert.deepEqual((await patcher.unpatch([BUNDLE])).steps, [{
+    action: `unpatch certifi ${BUNDLE}`,
+    outcome: "failed",
+    detail: `Cannot write ${BUNDLE}: No space left on device (os error 28)`,
+  }]);
+
+  // No sudo on Windows: a denied write is a failure there, for patch and unpatch alike.
+  const winFiles = createMemoryFiles({ [BUNDLE]: ROOTS });
+  readOnly(winFiles, BUNDLE);
+  const win = createCertifiPatcher({
+    runner: createRecordingRunner(),
+    files: winFiles,
+    env: { PATH: "", HOME: "C:\\Users\\ada" },
+    isRoot: false,
+    os: "windows",
+  });
+  const denied = `Cannot write ${BUNDLE}: Permission denied (os error 13): ${BUNDLE}`;
+  assert.deepEqual((await win.patch([BUNDLE], CA1_PEM)).steps, [
+    { action: `patch certifi ${BUNDLE}`, outcome: "failed", detail: denied },
+  ]);
+  winFiles.files.set(BUNDLE, appendCertifiBlock(ROOTS, CA1_PEM));
+  assert.deepEqual((await win.unpatch([BUNDLE])).steps, [
+    { action: `unpatch certifi ${BUNDLE}`, outcome: "failed", detail: denied },
+  ]);
+
+  const user = setup(() => undefined, { [BUNDLE]: appendCertifiBlock(ROOTS, CA1_PEM) });
+  readOnly(user.files, BUNDLE);
+  assert.deepEqual((await user.patcher.unpatch([BUNDLE])).steps, [{
+    action: `unpatch certifi ${BUNDLE}`,
+    outcome: "manual",
+    detail: `${BUNDLE} is not writable by this user: run the command below`,
+    command: sudoRemoveBlockLine(BUNDLE),
+  }]);
 });

@@ -1,7 +1,8 @@
+import { stepEachRole, uninstallStopRoles } from "./_backend_steps.ts";
 import { joinPath } from "./_path.ts";
 import type { FileDeps } from "./file_deps.ts";
 import type { ProcessDeps } from "./process_deps.ts";
-import { orderRoles, type Role, START_ORDER, STOP_ORDER } from "./roles.ts";
+import { type Role, START_ORDER, STOP_ORDER } from "./roles.ts";
 import {
   type BackendStep,
   createReport,
@@ -61,7 +62,16 @@ export function directBackend(opts: DirectBackendOptions): ServiceBackend {
     return parsed.data;
   }
 
-  async function startRole(spec: ServiceSpec, role: Role): Promise<BackendStep> {
+  /** `spec` is `null` when `install` never stored one. */
+  async function startRole(spec: ServiceSpec | null, role: Role): Promise<BackendStep> {
+    if (spec === null) {
+      return {
+        role,
+        action: "spawn",
+        outcome: "failed",
+        detail: `${specPath} does not exist; run halton-meter init`,
+      };
+    }
     const running = await readPid(role);
     if (running !== null && proc.isAlive(running)) {
       return {
@@ -108,21 +118,8 @@ export function directBackend(opts: DirectBackendOptions): ServiceBackend {
   }
 
   async function start(roles: readonly Role[]) {
-    const report = createReport();
     const spec = await readSpec();
-    for (const role of orderRoles(roles, START_ORDER)) {
-      report.add(
-        spec === null
-          ? {
-            role,
-            action: "spawn",
-            outcome: "failed",
-            detail: `${specPath} does not exist; run halton-meter init`,
-          }
-          : await startRole(spec, role),
-      );
-    }
-    return report.done();
+    return await stepEachRole(roles, START_ORDER, (role) => startRole(spec, role));
   }
 
   return {
@@ -138,17 +135,12 @@ export function directBackend(opts: DirectBackendOptions): ServiceBackend {
 
     start,
 
-    async stop(roles) {
-      const report = createReport();
-      for (const role of orderRoles(roles, STOP_ORDER)) report.add(await stopRole(role));
-      return report.done();
-    },
+    stop: (roles) => stepEachRole(roles, STOP_ORDER, stopRole),
 
     async uninstall({ graceful }) {
       const report = createReport();
       // Graceful keeps the edge process and its pid file, so a later uninstall can stop it.
-      const down = graceful ? STOP_ORDER.filter((r) => r !== "edge") : STOP_ORDER;
-      for (const role of down) report.add(await stopRole(role));
+      for (const role of uninstallStopRoles(graceful)) report.add(await stopRole(role));
       await files.removeFile(specPath);
       report.add({ role: null, action: "remove", outcome: "done", detail: specPath });
       return report.done();

@@ -1,8 +1,14 @@
+import {
+  removeEntryFile,
+  runCommandStep,
+  stepEachRole,
+  uninstallStopRoles,
+} from "./_backend_steps.ts";
 import { joinPath } from "./_path.ts";
 import type { CommandResult, CommandRunner } from "./command_runner.ts";
 import type { FileDeps } from "./file_deps.ts";
 import { renderLaunchdPlist } from "./render_launchd_plist.ts";
-import { orderRoles, type Role, START_ORDER, STOP_ORDER } from "./roles.ts";
+import { type Role, START_ORDER, STOP_ORDER } from "./roles.ts";
 import {
   type BackendStep,
   createReport,
@@ -37,16 +43,8 @@ export function launchdBackend(opts: LaunchdBackendOptions): ServiceBackend {
   const plistPath = (role: Role) => joinPath(agentsDir, `${launchdLabel(role)}.plist`);
   const target = (role: Role) => `${domain}/${launchdLabel(role)}`;
 
-  async function launchctl(role: Role | null, action: string, args: string[]) {
-    const result = await runner.run("launchctl", args);
-    const step: BackendStep = {
-      role,
-      action,
-      outcome: result.code === 0 ? "done" : "failed",
-      detail: describeResult(["launchctl", ...args].join(" "), result),
-    };
-    return { result, step };
-  }
+  const launchctl = (role: Role, action: string, args: string[]) =>
+    runCommandStep(runner, role, action, "launchctl", args);
 
   async function isLoaded(role: Role): Promise<boolean> {
     return (await runner.run("launchctl", ["print", target(role)])).code === 0;
@@ -55,6 +53,22 @@ export function launchdBackend(opts: LaunchdBackendOptions): ServiceBackend {
   async function bootout(role: Role): Promise<BackendStep> {
     const { result, step } = await launchctl(role, "bootout", ["bootout", target(role)]);
     return notLoaded(result) ? { ...step, outcome: "skipped", detail: "not loaded" } : step;
+  }
+
+  async function startRole(role: Role): Promise<BackendStep> {
+    if (await isLoaded(role)) {
+      // Without -k: starting a running job is a no-op, not a hidden restart.
+      return (await launchctl(role, "kickstart", ["kickstart", target(role)])).step;
+    }
+    if (await files.exists(plistPath(role))) {
+      return (await launchctl(role, "bootstrap", ["bootstrap", domain, plistPath(role)])).step;
+    }
+    return {
+      role,
+      action: "start",
+      outcome: "failed",
+      detail: `${plistPath(role)} does not exist; run halton-meter init`,
+    };
   }
 
   return {
@@ -84,47 +98,16 @@ export function launchdBackend(opts: LaunchdBackendOptions): ServiceBackend {
       return report.done();
     },
 
-    async start(roles) {
-      const report = createReport();
-      for (const role of orderRoles(roles, START_ORDER)) {
-        if (await isLoaded(role)) {
-          // Without -k: starting a running job is a no-op, not a hidden restart.
-          report.add((await launchctl(role, "kickstart", ["kickstart", target(role)])).step);
-        } else if (await files.exists(plistPath(role))) {
-          report.add(
-            (await launchctl(role, "bootstrap", ["bootstrap", domain, plistPath(role)])).step,
-          );
-        } else {
-          report.add({
-            role,
-            action: "start",
-            outcome: "failed",
-            detail: `${plistPath(role)} does not exist; run halton-meter init`,
-          });
-        }
-      }
-      return report.done();
-    },
-
-    async stop(roles) {
-      const report = createReport();
-      for (const role of orderRoles(roles, STOP_ORDER)) report.add(await bootout(role));
-      return report.done();
-    },
+    start: (roles) => stepEachRole(roles, START_ORDER, startRole),
+    stop: (roles) => stepEachRole(roles, STOP_ORDER, bootout),
 
     async uninstall({ graceful }) {
       const report = createReport();
       // Graceful leaves the edge job loaded: its plist goes, so it ends at logout or reboot.
-      const down = graceful ? STOP_ORDER.filter((r) => r !== "edge") : STOP_ORDER;
-      for (const role of down) report.add(await bootout(role));
+      for (const role of uninstallStopRoles(graceful)) report.add(await bootout(role));
       for (const role of STOP_ORDER) {
         const path = plistPath(role);
-        if (await files.exists(path)) {
-          await files.removeFile(path);
-          report.add({ role, action: "remove", outcome: "done", detail: path });
-        } else {
-          report.add({ role, action: "remove", outcome: "skipped", detail: `${path} absent` });
-        }
+        report.add(await removeEntryFile(files, role, path, await files.exists(path)));
       }
       return report.done();
     },

@@ -245,3 +245,44 @@ Deno.test("launchd status reads launchctl print", async () => {
   });
   assert.equal((await absent.status("edge")).state, "unknown");
 });
+
+Deno.test("launchd reports name the role, the action and the exact launchctl line", async () => {
+  const { backend } = setup();
+  await backend.install(macSpec);
+  await backend.stop(["daemon"]);
+  assert.deepEqual((await backend.start(["daemon", "edge"])).steps, [
+    {
+      role: "edge",
+      action: "kickstart",
+      outcome: "done",
+      detail: `launchctl kickstart ${D}/${L.edge}`,
+    },
+    {
+      role: "daemon",
+      action: "bootstrap",
+      outcome: "done",
+      detail: `launchctl bootstrap ${D} ${plist(L.daemon)}`,
+    },
+  ]);
+
+  const leftover = setup({ [plist(L.edge)]: "x" });
+  const report = await leftover.backend.uninstall({ graceful: false });
+  assert.deepEqual(report, {
+    ok: true,
+    steps: [
+      ...(["watchdog", "daemon", "userenv", "edge"] as const).map((role) => ({
+        role,
+        action: "bootout",
+        outcome: "skipped",
+        detail: "not loaded",
+      })),
+      ...(["watchdog", "daemon", "userenv"] as const).map((role) => ({
+        role,
+        action: "remove",
+        outcome: "skipped",
+        detail: `${plist(L[role])} absent`,
+      })),
+      { role: "edge", action: "remove", outcome: "done", detail: plist(L.edge) },
+    ],
+  });
+});

@@ -84,21 +84,6 @@ export {
   type SystemProxyState,
   type TrustState,
 } from "./machine_interfaces.ts";
-// Apps and full mode: login environment, system proxy, Node preload (h-envmode).
-export { nodePreloadOption, PROXY_ENV_NAMES } from "./proxy_env.ts";
-export {
-  createLoginEnvironment,
-  type LoginEnvironmentOptions,
-  WINDOWS_ENV_KEY,
-} from "./login_environment.ts";
-export {
-  createSystemProxyControl,
-  noSystemProxy,
-  type SystemProxyBackendName,
-  type SystemProxyControlOptions,
-} from "./system_proxy_control.ts";
-export { networksetupControl } from "./system_proxy_networksetup.ts";
-export { GNOME_PROXY_SCHEMA, gsettingsControl } from "./system_proxy_gsettings.ts";
 // OS trust store and certifi (init steps 2 and 3).
 export {
   type CaTrustOptions,
@@ -116,6 +101,21 @@ export {
   type CertifiPatcherOptions,
   createCertifiPatcher,
 } from "./certifi_patcher.ts";
+// Apps and full mode: login environment, system proxy, Node preload (h-envmode).
+export { nodePreloadOption, PROXY_ENV_NAMES } from "./proxy_env.ts";
+export {
+  createLoginEnvironment,
+  type LoginEnvironmentOptions,
+  WINDOWS_ENV_KEY,
+} from "./login_environment.ts";
+export {
+  createSystemProxyControl,
+  noSystemProxy,
+  type SystemProxyBackendName,
+  type SystemProxyControlOptions,
+} from "./system_proxy_control.ts";
+export { networksetupControl } from "./system_proxy_networksetup.ts";
+export { GNOME_PROXY_SCHEMA, gsettingsControl } from "./system_proxy_gsettings.ts";
 export {
   NODE_PRELOAD_SOURCE,
   nodeHasNativeEnvProxy,

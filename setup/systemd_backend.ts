@@ -1,3 +1,9 @@
+import {
+  removeEntryFile,
+  runCommandStep,
+  skipIfAbsent,
+  uninstallStopRoles,
+} from "./_backend_steps.ts";
 import { joinPath } from "./_path.ts";
 import type { CommandResult, CommandRunner } from "./command_runner.ts";
 import type { FileDeps } from "./file_deps.ts";
@@ -33,22 +39,12 @@ export function systemdBackend(opts: SystemdBackendOptions): ServiceBackend {
   const unitPath = (role: Role) => joinPath(unitDir, systemdUnitName(role));
   const units = (roles: readonly Role[]) => roles.map(systemdUnitName);
 
-  async function systemctl(role: Role | null, action: string, args: string[]) {
-    const full = ["--user", ...args];
-    const result = await runner.run("systemctl", full);
-    const step: BackendStep = {
-      role,
-      action,
-      outcome: result.code === 0 ? "done" : "failed",
-      detail: describeResult(["systemctl", ...full].join(" "), result),
-    };
-    return { result, step };
-  }
+  const systemctl = (role: Role | null, action: string, args: string[]) =>
+    runCommandStep(runner, role, action, "systemctl", ["--user", ...args]);
 
   async function stopUnits(roles: readonly Role[]): Promise<BackendStep> {
-    const { result, step } = await systemctl(null, "stop", ["stop", ...units(roles)]);
     // One call for all units: systemctl still stops the loaded ones when another is unknown.
-    return result.code !== 0 && notLoaded(result) ? { ...step, outcome: "skipped" } : step;
+    return skipIfAbsent(await systemctl(null, "stop", ["stop", ...units(roles)]), notLoaded);
   }
 
   return {
@@ -104,7 +100,7 @@ export function systemdBackend(opts: SystemdBackendOptions): ServiceBackend {
     async uninstall({ graceful }) {
       const report = createReport();
       // Graceful disables the edge (no start at next login) but leaves it running.
-      report.add(await stopUnits(graceful ? STOP_ORDER.filter((r) => r !== "edge") : STOP_ORDER));
+      report.add(await stopUnits(uninstallStopRoles(graceful)));
       const present: Role[] = [];
       for (const role of STOP_ORDER) {
         if (await files.exists(unitPath(role))) present.push(role);
@@ -113,13 +109,7 @@ export function systemdBackend(opts: SystemdBackendOptions): ServiceBackend {
         report.add((await systemctl(null, "disable", ["disable", ...units(present)])).step);
       }
       for (const role of STOP_ORDER) {
-        const path = unitPath(role);
-        if (present.includes(role)) {
-          await files.removeFile(path);
-          report.add({ role, action: "remove", outcome: "done", detail: path });
-        } else {
-          report.add({ role, action: "remove", outcome: "skipped", detail: `${path} absent` });
-        }
+        report.add(await removeEntryFile(files, role, unitPath(role), present.includes(role)));
       }
       report.add((await systemctl(null, "daemon-reload", ["daemon-reload"])).step);
       return report.done();

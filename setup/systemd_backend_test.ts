@@ -180,3 +180,67 @@ Deno.test("systemd status maps systemctl show", async () => {
     `systemctl --user show ${U.watchdog} --property=LoadState,ActiveState,SubState,MainPID`,
   ]);
 });
+
+Deno.test("systemd reports: per-unit writes, then whole-set systemctl steps with the exact line", async () => {
+  const { backend } = setup();
+  assert.deepEqual((await backend.install(linuxSpec)).steps, [
+    ...(["edge", "daemon", "watchdog", "userenv"] as const).map((role) => ({
+      role,
+      action: "write",
+      outcome: "done",
+      detail: `${DIR}/${U[role]}`,
+    })),
+    {
+      role: null,
+      action: "daemon-reload",
+      outcome: "done",
+      detail: "systemctl --user daemon-reload",
+    },
+    {
+      role: null,
+      action: "enable",
+      outcome: "done",
+      detail: `systemctl --user enable --now ${ALL_START}`,
+    },
+  ]);
+
+  const notLoaded = "Unit halton-meter-edge.service not loaded.";
+  const empty = setup((_cmd, args) =>
+    args[1] === "stop" ? { code: 5, stderr: notLoaded } : undefined
+  );
+  assert.deepEqual(await empty.backend.uninstall({ graceful: true }), {
+    ok: true,
+    steps: [
+      {
+        role: null,
+        action: "stop",
+        outcome: "skipped",
+        detail:
+          `systemctl --user stop ${U.watchdog} ${U.daemon} ${U.userenv} exited 5: ${notLoaded}`,
+      },
+      ...(["watchdog", "daemon", "userenv", "edge"] as const).map((role) => ({
+        role,
+        action: "remove",
+        outcome: "skipped",
+        detail: `${DIR}/${U[role]} absent`,
+      })),
+      {
+        role: null,
+        action: "daemon-reload",
+        outcome: "done",
+        detail: "systemctl --user daemon-reload",
+      },
+    ],
+  });
+  // A stop that fails for another reason stays a failure.
+  const bus = setup(() => ({ code: 1, stderr: "Failed to connect to bus" }));
+  assert.deepEqual(await bus.backend.stop(["edge"]), {
+    ok: false,
+    steps: [{
+      role: null,
+      action: "stop",
+      outcome: "failed",
+      detail: `systemctl --user stop ${U.edge} exited 1: Failed to connect to bus`,
+    }],
+  });
+});

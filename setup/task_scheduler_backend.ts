@@ -1,8 +1,14 @@
+import {
+  runCommandStep,
+  skipIfAbsent,
+  stepEachRole,
+  uninstallStopRoles,
+} from "./_backend_steps.ts";
 import { joinPath } from "./_path.ts";
 import type { CommandResult, CommandRunner } from "./command_runner.ts";
 import type { FileDeps } from "./file_deps.ts";
 import { encodeTaskXml, renderTaskSchedulerXml } from "./render_task_scheduler_xml.ts";
-import { orderRoles, type Role, START_ORDER, STOP_ORDER } from "./roles.ts";
+import { type Role, START_ORDER, STOP_ORDER } from "./roles.ts";
 import {
   type BackendStep,
   createReport,
@@ -31,21 +37,11 @@ export function taskSchedulerBackend(opts: TaskSchedulerBackendOptions): Service
   const { runner, files, taskDir } = opts;
   const xmlPath = (role: Role) => joinPath(taskDir, `${role}.xml`);
 
-  async function schtasks(role: Role, action: string, args: string[]) {
-    const result = await runner.run("schtasks", args);
-    const step: BackendStep = {
-      role,
-      action,
-      outcome: result.code === 0 ? "done" : "failed",
-      detail: describeResult(["schtasks", ...args].join(" "), result),
-    };
-    return { result, step };
-  }
+  const schtasks = (role: Role, action: string, args: string[]) =>
+    runCommandStep(runner, role, action, "schtasks", args);
 
-  async function tolerant(role: Role, action: string, args: string[]): Promise<BackendStep> {
-    const { result, step } = await schtasks(role, action, args);
-    return result.code !== 0 && absent(result) ? { ...step, outcome: "skipped" } : step;
-  }
+  const tolerant = async (role: Role, action: string, args: string[]): Promise<BackendStep> =>
+    skipIfAbsent(await schtasks(role, action, args), absent);
 
   const end = (role: Role) => tolerant(role, "end", ["/End", "/TN", scheduledTaskName(role)]);
   const run = async (role: Role) =>
@@ -83,22 +79,12 @@ export function taskSchedulerBackend(opts: TaskSchedulerBackendOptions): Service
       return report.done();
     },
 
-    async start(roles) {
-      const report = createReport();
-      for (const role of orderRoles(roles, START_ORDER)) report.add(await run(role));
-      return report.done();
-    },
-
-    async stop(roles) {
-      const report = createReport();
-      for (const role of orderRoles(roles, STOP_ORDER)) report.add(await end(role));
-      return report.done();
-    },
+    start: (roles) => stepEachRole(roles, START_ORDER, run),
+    stop: (roles) => stepEachRole(roles, STOP_ORDER, end),
 
     async uninstall({ graceful }) {
       const report = createReport();
-      const down = graceful ? STOP_ORDER.filter((r) => r !== "edge") : STOP_ORDER;
-      for (const role of down) report.add(await end(role));
+      for (const role of uninstallStopRoles(graceful)) report.add(await end(role));
       for (const role of STOP_ORDER) {
         report.add(
           await tolerant(role, "delete", ["/Delete", "/TN", scheduledTaskName(role), "/F"]),

@@ -132,3 +132,41 @@ Deno.test("schtasks status reads /Query CSV", async () => {
     "/NH",
   ]]);
 });
+
+Deno.test("schtasks reports name the role, the action and the exact schtasks line", async () => {
+  const { backend } = setup();
+  const roles = ["edge", "daemon", "watchdog", "userenv"] as const;
+  assert.deepEqual((await backend.install(windowsSpec)).steps, [
+    ...roles.map((role) => ({
+      role,
+      action: "create",
+      outcome: "done",
+      detail: `schtasks /Create /XML ${DIR}\\${role}.xml /TN ${TN(role)} /F`,
+    })),
+    ...roles.map((role) => ({
+      role,
+      action: "run",
+      outcome: "done",
+      detail: `schtasks /Run /TN ${TN(role)}`,
+    })),
+  ]);
+
+  const missing = "ERROR: The system cannot find the file specified.";
+  const gone = setup((_cmd, args) => args[0] === "/Run" ? undefined : { code: 1, stderr: missing });
+  assert.deepEqual(await gone.backend.stop(["edge"]), {
+    ok: true,
+    steps: [{
+      role: "edge",
+      action: "end",
+      outcome: "skipped",
+      detail: `schtasks /End /TN ${TN("edge")} exited 1: ${missing}`,
+    }],
+  });
+  const refused = setup(() => ({ code: 1, stderr: "ERROR: Access is denied." }));
+  assert.deepEqual((await refused.backend.start(["edge"])).steps, [{
+    role: "edge",
+    action: "run",
+    outcome: "failed",
+    detail: `schtasks /Run /TN ${TN("edge")} exited 1: ERROR: Access is denied.`,
+  }]);
+});

@@ -1,0 +1,275 @@
+/**
+ * The CA layer: files present, permissions (dir 0700, key without group/other access),
+ * certificate parses (forge, through daemon/certs), validity window, key matches, and the
+ * combined bundle holds this CA and is not older than it. Reads only; never repairs.
+ */
+import { createPrivateKey, X509Certificate } from "node:crypto";
+import { homePaths } from "../core/mod.ts";
+import { type CertInfo, describeCert } from "../daemon/certs/mod.ts";
+import { check, type DoctorCheck, shq } from "./doctor_check.ts";
+
+const DAY_MS = 86_400_000;
+/** Under this many days left, the CA is a WARN: renewing means re-trusting everywhere. */
+export const CA_EXPIRY_WARN_DAYS = 30;
+
+/** A CA that passed every check, for the handshake that proves OS trust. */
+export interface UsableCa {
+  dir: string;
+  certPath: string;
+  keyPath: string;
+  bundlePath: string;
+  certPem: string;
+  keyPem: string;
+  created: false;
+}
+
+export interface CaChecksResult {
+  checks: DoctorCheck[];
+  ca: UsableCa | null;
+}
+
+function statOrNull(path: string): Deno.FileInfo | null {
+  try {
+    return Deno.statSync(path);
+  } catch {
+    return null;
+  }
+}
+
+function readOrError(path: string): { text: string } | { error: string } {
+  try {
+    return { text: Deno.readTextFileSync(path) };
+  } catch (err) {
+    return { error: err instanceof Error ? err.message : String(err) };
+  }
+}
+
+const octal = (mode: number) => (mode & 0o777).toString(8).padStart(4, "0");
+
+/** Body of a PEM certificate without armour or whitespace, for containment tests. */
+export function pemBody(pem: string): string {
+  return pem.replace(/-----[A-Z ]+-----|\s+/g, "");
+}
+
+export function caChecks(home: string, opts: { now: number; os: string }): CaChecksResult {
+  const p = homePaths(home);
+  const checks: DoctorCheck[] = [];
+  const recreate = `halton-meter uninstall && halton-meter init  # a new CA must be trusted again`;
+  const certStat = statOrNull(p.caCert);
+  const keyStat = statOrNull(p.caKey);
+  if (!certStat && !keyStat) {
+    checks.push(check(
+      "ca.files",
+      "FAIL",
+      `no CA in ${p.caDir}: neither halton-meter-ca.pem nor halton-meter-ca-key.pem exists`,
+      "halton-meter init",
+    ));
+    checks.push(check("bundle.ca-bundle", "SKIP", "no CA to bundle"));
+    return { checks, ca: null };
+  }
+  if (!certStat || !keyStat) {
+    const [present, missing] = certStat ? [p.caCert, p.caKey] : [p.caKey, p.caCert];
+    checks.push(check(
+      "ca.files",
+      "FAIL",
+      `${present} exists but ${missing} is missing`,
+      `# restore ${missing} from a backup, or: ${recreate}`,
+    ));
+    checks.push(check("bundle.ca-bundle", "SKIP", "the CA is incomplete"));
+    return { checks, ca: null };
+  }
+  checks.push(check("ca.files", "PASS", `${p.caCert} and its key present`));
+
+  if (opts.os !== "windows") {
+    const dirMode = statOrNull(p.caDir)?.mode ?? 0;
+    const keyMode = keyStat.mode ?? 0;
+    if ((keyMode & 0o077) !== 0) {
+      checks.push(check(
+        "ca.permissions",
+        "FAIL",
+        `CA key ${p.caKey} is mode ${
+          octal(keyMode)
+        }: other users can read it and mint certificates your tools trust`,
+        `chmod 600 ${shq(p.caKey)} && chmod 700 ${shq(p.caDir)}`,
+      ));
+    } else if ((dirMode & 0o077) !== 0) {
+      checks.push(check(
+        "ca.permissions",
+        "WARN",
+        `CA directory ${p.caDir} is mode ${octal(dirMode)} (want 0700); the key itself is ${
+          octal(keyMode)
+        }`,
+        `chmod 700 ${shq(p.caDir)}`,
+      ));
+    } else {
+      checks.push(check(
+        "ca.permissions",
+        "PASS",
+        `dir ${octal(dirMode)}, key ${octal(keyMode)}`,
+      ));
+    }
+  } else {
+    checks.push(check("ca.permissions", "SKIP", "no POSIX modes on Windows"));
+  }
+
+  const certText = readOrError(p.caCert);
+  const keyText = readOrError(p.caKey);
+  let info: CertInfo | null = null;
+  if ("error" in certText) {
+    checks.push(check(
+      "ca.certificate",
+      "FAIL",
+      `cannot read ${p.caCert}: ${certText.error}`,
+      `ls -l ${shq(p.caCert)}  # make the current user its owner`,
+    ));
+  } else {
+    try {
+      info = describeCert(certText.text);
+      checks.push(check(
+        "ca.certificate",
+        "PASS",
+        `CN=${info.subjectCommonName ?? "?"} sha256 ${info.sha256Fingerprint.slice(0, 23)}…`,
+      ));
+    } catch {
+      checks.push(check(
+        "ca.certificate",
+        "FAIL",
+        `${p.caCert} does not parse as a PEM RSA certificate`,
+        `# restore it from a backup, or: ${recreate}`,
+      ));
+    }
+  }
+
+  if (info) {
+    const left = info.notAfter.getTime() - opts.now;
+    const until = info.notAfter.toISOString().slice(0, 10);
+    if (info.notBefore.getTime() > opts.now) {
+      checks.push(check(
+        "ca.expiry",
+        "FAIL",
+        `not valid before ${info.notBefore.toISOString()}: this machine's clock is behind`,
+        "date -u  # set the clock right (NTP), then run halton-meter doctor again",
+      ));
+    } else if (left <= 0) {
+      checks.push(check("ca.expiry", "FAIL", `expired on ${until}`, recreate));
+    } else if (left < CA_EXPIRY_WARN_DAYS * DAY_MS) {
+      checks.push(check(
+        "ca.expiry",
+        "WARN",
+        `expires on ${until}, in ${Math.floor(left / DAY_MS)} days`,
+        recreate,
+      ));
+    } else {
+      checks.push(check(
+        "ca.expiry",
+        "PASS",
+        `valid until ${until} (${Math.floor(left / DAY_MS)} days)`,
+      ));
+    }
+  } else {
+    checks.push(check("ca.expiry", "SKIP", "the certificate did not parse"));
+  }
+
+  let matches = false;
+  if (!info || "error" in certText) {
+    checks.push(check("ca.key-match", "SKIP", "the certificate did not parse"));
+  } else if ("error" in keyText) {
+    checks.push(check(
+      "ca.key-match",
+      "FAIL",
+      `cannot read ${p.caKey}: ${keyText.error}`,
+      `ls -l ${shq(p.caKey)}  # make the current user its owner`,
+    ));
+  } else {
+    try {
+      const x509 = new X509Certificate(certText.text);
+      matches = x509.checkPrivateKey(createPrivateKey(keyText.text));
+      if (!x509.ca) {
+        matches = false;
+        checks.push(check(
+          "ca.key-match",
+          "FAIL",
+          `${p.caCert} is not a CA certificate (basicConstraints CA:TRUE missing)`,
+          recreate,
+        ));
+      } else {
+        checks.push(
+          matches ? check("ca.key-match", "PASS", "certificate and key belong together") : check(
+            "ca.key-match",
+            "FAIL",
+            `${p.caCert} does not match the key ${p.caKey}`,
+            `# restore the matching pair from a backup, or: ${recreate}`,
+          ),
+        );
+      }
+    } catch {
+      checks.push(check(
+        "ca.key-match",
+        "FAIL",
+        `${p.caKey} does not parse as a PEM private key`,
+        `# restore it from a backup, or: ${recreate}`,
+      ));
+    }
+  }
+
+  checks.push(bundleCheck(p, "text" in certText ? certText.text : null, certStat));
+  const ca: UsableCa | null = matches && "text" in certText && "text" in keyText
+    ? {
+      dir: p.caDir,
+      certPath: p.caCert,
+      keyPath: p.caKey,
+      bundlePath: p.caBundle,
+      certPem: certText.text,
+      keyPem: keyText.text,
+      created: false,
+    }
+    : null;
+  return { checks, ca };
+}
+
+function bundleCheck(
+  p: ReturnType<typeof homePaths>,
+  certPem: string | null,
+  certStat: Deno.FileInfo,
+): DoctorCheck {
+  const rewrite = "halton-meter stop && halton-meter start  # the daemon rewrites the bundle";
+  const bundleStat = statOrNull(p.caBundle);
+  if (!bundleStat) {
+    return check(
+      "bundle.ca-bundle",
+      "FAIL",
+      `${p.caBundle} is missing: REQUESTS_CA_BUNDLE, SSL_CERT_FILE and friends point at it`,
+      rewrite,
+    );
+  }
+  if (certPem === null) return check("bundle.ca-bundle", "SKIP", "the CA could not be read");
+  const bundle = readOrError(p.caBundle);
+  if ("error" in bundle) {
+    return check(
+      "bundle.ca-bundle",
+      "FAIL",
+      `cannot read ${p.caBundle}: ${bundle.error}`,
+      `ls -l ${shq(p.caBundle)}`,
+    );
+  }
+  if (!pemBody(bundle.text).includes(pemBody(certPem))) {
+    return check(
+      "bundle.ca-bundle",
+      "FAIL",
+      `${p.caBundle} does not contain the current CA: clients using it reject metered hosts`,
+      rewrite,
+    );
+  }
+  const certTime = certStat.mtime?.getTime() ?? 0;
+  const bundleTime = bundleStat.mtime?.getTime() ?? 0;
+  if (bundleTime < certTime) {
+    return check(
+      "bundle.ca-bundle",
+      "WARN",
+      `${p.caBundle} (${bundleStat.mtime?.toISOString()}) is older than the CA (${certStat.mtime?.toISOString()})`,
+      rewrite,
+    );
+  }
+  const certs = bundle.text.match(/-----BEGIN CERTIFICATE-----/g)?.length ?? 0;
+  return check("bundle.ca-bundle", "PASS", `${p.caBundle}: ${certs} certificates, ours included`);
+}

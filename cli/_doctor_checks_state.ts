@@ -1,0 +1,242 @@
+/**
+ * Files and settings: config parses, install mode and its sentinels, the system proxy
+ * against the mode, the database (`PRAGMA quick_check` on a read-only connection, so a
+ * running daemon never meets a lock of ours), the spool, and free disk under the home.
+ */
+import { DatabaseSync } from "node:sqlite";
+import { loadConfig } from "../config/mod.ts";
+import { homePaths } from "../core/mod.ts";
+import type { CommandRunner, SystemProxyControl } from "../setup/mod.ts";
+import { describeSentinels, type InstallState } from "./_install_state.ts";
+import { check, type DoctorCheck, shq } from "./doctor_check.ts";
+
+export const DISK_WARN_BYTES = 1024 ** 3;
+export const DISK_FAIL_BYTES = 100 * 1024 ** 2;
+
+export function configCheck(home: string): DoctorCheck {
+  const r = loadConfig(homePaths(home).config);
+  if (!r.ok) {
+    return check("config.parse", "FAIL", r.message, `\${EDITOR:-vi} ${shq(r.path)}`);
+  }
+  return check(
+    "config.parse",
+    "PASS",
+    r.exists ? `${r.path} is valid` : `no ${r.path}: defaults apply`,
+  );
+}
+
+function initFor(mode: string): string {
+  return mode === "apps"
+    ? "halton-meter init --apps"
+    : mode === "full"
+    ? "halton-meter init --full"
+    : "halton-meter init";
+}
+
+export function installChecks(home: string, s: InstallState): DoctorCheck[] {
+  const path = homePaths(home).installMode;
+  const out: DoctorCheck[] = [];
+  if (s.mode === "none") {
+    out.push(check(
+      "install.mode",
+      "WARN",
+      `no ${path}: init has not run here (fine for halton-meter up)`,
+      "halton-meter init --apps",
+    ));
+  } else if (s.mode === "unknown") {
+    out.push(check(
+      "install.mode",
+      "FAIL",
+      `${path} holds ${JSON.stringify(s.raw)}, not env-only, apps or full`,
+      "halton-meter init --apps  # or plain init / --full: rewrites the mode",
+    ));
+  } else out.push(check("install.mode", "PASS", `${s.mode} (${path})`));
+
+  const have = describeSentinels(s);
+  if (s.mode === "none" && !s.proxyManaged && !s.appsManaged) {
+    out.push(check("install.sentinels", "SKIP", "not initialised"));
+  } else if (s.consistent) {
+    out.push(check("install.sentinels", "PASS", `${have} (as ${s.mode} mode expects)`));
+  } else {
+    out.push(check(
+      "install.sentinels",
+      "FAIL",
+      `${have}, but ${s.mode} mode expects proxy-managed: ${
+        s.wantProxy ? "✓" : "-"
+      }  apps-managed: ${s.wantApps ? "✓" : "-"}`,
+      `${initFor(s.mode)}  # reconciles the mode's state`,
+    ));
+  }
+  return out;
+}
+
+export async function systemProxyCheck(
+  s: InstallState,
+  edgePort: number | undefined,
+  control: SystemProxyControl | undefined,
+): Promise<DoctorCheck> {
+  const id = "system-proxy.mode";
+  if (!control || control.backend === "none") {
+    return s.mode === "full"
+      ? check(id, "SKIP", "full mode, but this build cannot read the system proxy here")
+      : check(id, "SKIP", `not used in ${s.mode} mode; no system proxy probe here`);
+  }
+  if (edgePort === undefined) return check(id, "SKIP", "no edge port recorded to compare with");
+  let state;
+  try {
+    state = await control.state(edgePort);
+  } catch (err) {
+    return check(id, "WARN", `${control.backend}: ${String(err)}`, initFor(s.mode));
+  }
+  const at = `127.0.0.1:${edgePort}`;
+  if (s.mode === "full") {
+    if (state === "on") return check(id, "PASS", `${control.backend} points at the edge ${at}`);
+    return check(
+      id,
+      "FAIL",
+      state === "foreign"
+        ? `full mode, but ${control.backend} points at another proxy`
+        : `full mode, but ${control.backend} proxy is ${state}: browsers and GUI apps bypass metering`,
+      "halton-meter init --full",
+    );
+  }
+  if (state === "on") {
+    return check(
+      id,
+      "FAIL",
+      `${s.mode} mode, but ${control.backend} still points at ${at}: left over from full mode`,
+      `${initFor(s.mode)}  # turns it off again`,
+    );
+  }
+  return check(id, "PASS", `${control.backend}: ${state} (${s.mode} mode leaves it alone)`);
+}
+
+/**
+ * A WAL database with no `-wal` file is fully checkpointed; opening it even read-only would
+ * create `-wal`/`-shm` beside it, so it is opened `immutable` instead (no side files, no
+ * locks). With a `-wal` present (a daemon has it open) a plain read-only open reads it.
+ */
+function readOnlyTarget(db: string): string | URL {
+  try {
+    Deno.statSync(`${db}-wal`);
+    return db;
+  } catch { /* no WAL */ }
+  if (Deno.build.os === "windows") return db;
+  const url = new URL("file:///");
+  url.pathname = db;
+  url.searchParams.set("immutable", "1");
+  return url;
+}
+
+/** Runs `PRAGMA quick_check` read-only; never creates the file. */
+export function databaseChecks(home: string): DoctorCheck[] {
+  const p = homePaths(home);
+  const out: DoctorCheck[] = [];
+  const moveAside = `halton-meter stop && mv ${shq(p.db)} ${
+    shq(`${p.db}.corrupt`)
+  } && halton-meter start  # a new database is created; the old one is kept`;
+  let size: number | null = null;
+  try {
+    size = Deno.statSync(p.db).size;
+  } catch { /* missing */ }
+  if (size === null) {
+    out.push(check("database.integrity", "SKIP", `no ${p.db} yet (the daemon creates it)`));
+  } else {
+    let db: DatabaseSync | null = null;
+    try {
+      db = new DatabaseSync(readOnlyTarget(p.db), { readOnly: true, timeout: 2000 });
+      const rows = db.prepare("PRAGMA quick_check(5)").all() as Record<string, unknown>[];
+      const said = rows.map((r) => String(Object.values(r)[0]));
+      out.push(
+        said.length === 1 && said[0] === "ok"
+          ? check("database.integrity", "PASS", `quick_check ok (${p.db}, ${size} bytes)`)
+          : check(
+            "database.integrity",
+            "FAIL",
+            `quick_check on ${p.db}: ${said.join("; ").slice(0, 300)}`,
+            moveAside,
+          ),
+      );
+    } catch (err) {
+      const msg = (err as Error).message;
+      out.push(
+        /locked|busy/i.test(msg)
+          ? check(
+            "database.integrity",
+            "WARN",
+            `${p.db} is locked by another process: ${msg}`,
+            "halton-meter doctor  # run again in a moment",
+          )
+          : check("database.integrity", "FAIL", `cannot check ${p.db}: ${msg}`, moveAside),
+      );
+    } finally {
+      try {
+        db?.close();
+      } catch { /* not open */ }
+    }
+  }
+
+  let spool: string | null = null;
+  try {
+    spool = Deno.readTextFileSync(p.spool);
+  } catch { /* none */ }
+  const lines = spool === null ? 0 : spool.split("\n").filter((l) => l.trim() !== "").length;
+  out.push(
+    lines === 0 ? check("database.spool", "PASS", "spool empty") : check(
+      "database.spool",
+      "WARN",
+      `${lines} rows (${
+        spool!.length
+      } bytes) wait in ${p.spool}: the database refused writes; they are replayed once it accepts them`,
+      `tail -n 20 ${shq(`${p.logs}/daemon.log`)}`,
+    ),
+  );
+  return out;
+}
+
+/** Free space on the filesystem holding the home (`df -Pk`); Windows is not probed. */
+export async function diskCheck(
+  home: string,
+  deps: { runner: CommandRunner; os: string },
+): Promise<DoctorCheck> {
+  if (deps.os === "windows") return check("disk.free", "SKIP", "not probed on Windows");
+  let dir = home;
+  // The home may not exist yet: ask about the nearest existing parent.
+  while (dir.length > 1) {
+    try {
+      Deno.statSync(dir);
+      break;
+    } catch {
+      dir = dir.replace(/\/[^/]*\/?$/, "") || "/";
+    }
+  }
+  const r = await deps.runner.run("df", ["-Pk", dir]);
+  const fields = r.stdout.trim().split("\n").at(-1)?.trim().split(/\s+/) ?? [];
+  const availKb = Number(fields[3]);
+  if (r.code !== 0 || fields.length < 6 || !Number.isFinite(availKb)) {
+    return check(
+      "disk.free",
+      "WARN",
+      `df -Pk ${dir} exited ${r.code}: ${(r.stderr || r.stdout).trim().split("\n")[0]}`,
+      `df -Pk ${shq(dir)}`,
+    );
+  }
+  const bytes = availKb * 1024;
+  const human = bytes >= 1024 ** 3
+    ? `${(bytes / 1024 ** 3).toFixed(1)} GiB`
+    : `${(bytes / 1024 ** 2).toFixed(0)} MiB`;
+  const mount = fields.slice(5).join(" ");
+  const cleanup = `du -sh ${shq(home)}/* | sort -h  # then free space on ${mount}`;
+  if (bytes < DISK_FAIL_BYTES) {
+    return check(
+      "disk.free",
+      "FAIL",
+      `${human} free on ${mount}: rows will be dropped soon`,
+      cleanup,
+    );
+  }
+  if (bytes < DISK_WARN_BYTES) {
+    return check("disk.free", "WARN", `${human} free on ${mount} (under 1 GiB)`, cleanup);
+  }
+  return check("disk.free", "PASS", `${human} free on ${mount}`);
+}

@@ -1,0 +1,51 @@
+/**
+ * The install mode and the sentinels init writes, read the same way by `status` and
+ * `doctor`: `proxy-managed` belongs to full mode only, `apps-managed` to apps and full.
+ */
+import { homePaths } from "../core/mod.ts";
+import { exists, readText } from "./_probes.ts";
+
+export const INSTALL_MODES = ["env-only", "apps", "full"] as const;
+
+export interface InstallState {
+  /** `none` when `install-mode` is missing or empty, `unknown` for an unrecognised value. */
+  mode: "none" | "env-only" | "apps" | "full" | "unknown";
+  /** The file's text when it is not a known mode (for messages). */
+  raw: string | null;
+  proxyManaged: boolean;
+  appsManaged: boolean;
+  wantProxy: boolean;
+  wantApps: boolean;
+  /** Sentinels agree with the mode. */
+  consistent: boolean;
+  gracefulStop: boolean;
+}
+
+export function readInstallState(home: string): InstallState {
+  const paths = homePaths(home);
+  const raw = readText(paths.installMode)?.trim() ?? null;
+  const mode = raw === null || raw === ""
+    ? "none"
+    : (INSTALL_MODES as readonly string[]).includes(raw)
+    ? raw as InstallState["mode"]
+    : "unknown";
+  const proxyManaged = exists(paths.proxyManaged);
+  const appsManaged = exists(paths.appsManaged);
+  const wantProxy = mode === "full";
+  const wantApps = mode === "apps" || mode === "full";
+  return {
+    mode,
+    raw,
+    proxyManaged,
+    appsManaged,
+    wantProxy,
+    wantApps,
+    consistent: proxyManaged === wantProxy && appsManaged === wantApps,
+    gracefulStop: exists(paths.gracefulStop),
+  };
+}
+
+/** `proxy-managed: ✓  apps-managed: -` */
+export function describeSentinels(s: InstallState): string {
+  return `proxy-managed: ${s.proxyManaged ? "✓" : "-"}  apps-managed: ${s.appsManaged ? "✓" : "-"}`;
+}

@@ -1,0 +1,209 @@
+/**
+ * `halton-meter doctor [--json]` — the forensic walkthrough: every layer an install
+ * touches (config, CA, OS trust by a real handshake, certifi, bundle, service entries,
+ * processes, ports, daemon, API token, install mode, system proxy, database, disk) as
+ * PASS / WARN / FAIL / SKIP with one line of detail and, for WARN and FAIL, the command to
+ * paste next. Exit 1 when any check FAILs. Reads only: doctor never repairs anything.
+ *
+ * JSON (`docs/doctor.schema.json`): `{version, ok, checks: [{id, layer, status, detail, next?}]}`.
+ */
+import { homePaths, isCompiled, readEffectivePorts, VERSION } from "../core/mod.ts";
+import {
+  type CaTrust,
+  type CertifiPatcher,
+  type CommandRunner,
+  createCaTrust,
+  createCertifiPatcher,
+  createCommandRunner,
+  createFileDeps,
+  createSystemProxyControl,
+  detectLinuxTrustFamily,
+  type LaunchContext,
+  type ServiceBackend,
+  type SystemProxyControl,
+} from "../setup/mod.ts";
+import { caChecks, type UsableCa } from "./_doctor_checks_ca.ts";
+import { daemonChecks, portChecks, processChecks } from "./_doctor_checks_runtime.ts";
+import { serviceChecks } from "./_doctor_checks_service.ts";
+import {
+  configCheck,
+  databaseChecks,
+  diskCheck,
+  installChecks,
+  systemProxyCheck,
+} from "./_doctor_checks_state.ts";
+import { trustChecks } from "./_doctor_checks_trust.ts";
+import { readInstallState } from "./_install_state.ts";
+import { findPortOwner, type PortOwner } from "./_port_owner.ts";
+import { type HttpProbe, isPidAlive, probeHttp } from "./_probes.ts";
+import { type HandshakeResult, trustHandshake } from "./_trust_handshake.ts";
+import type { DoctorCheck } from "./doctor_check.ts";
+import { resolveBackend } from "./start_stop.ts";
+import { collectStatus } from "./status.ts";
+
+export interface DoctorDeps {
+  /** The service manager in use; `null` when none could be determined. */
+  backend: ServiceBackend | null;
+  isAlive(pid: number): boolean;
+  probeHttp(port: number, path: string, headers?: Record<string, string>): Promise<HttpProbe>;
+  /** Runs df, lsof, curl/openssl. */
+  runner: CommandRunner;
+  /** `Deno.build.os`. */
+  os: string;
+  now(): number;
+  /** How this binary is started, to compare with the service entries. */
+  launch: LaunchContext;
+  portOwner(port: number, likely: readonly number[]): Promise<PortOwner>;
+  trustHandshake(ca: UsableCa): Promise<HandshakeResult>;
+  /** Optional modules (another part of setup provides them); without them: SKIP. */
+  caTrust?: CaTrust;
+  certifi?: CertifiPatcher;
+  systemProxy?: SystemProxyControl;
+  pythons?: readonly string[];
+  /** Windows: the account Task Scheduler entries are for (`DOMAIN\\user`). */
+  serviceUser?: string;
+}
+
+export interface DoctorReport {
+  version: string;
+  ok: boolean;
+  checks: DoctorCheck[];
+}
+
+export interface DoctorOptions {
+  home: string;
+  json: boolean;
+  deps: DoctorDeps;
+  print: (line: string) => void;
+}
+
+/** Runs every check in a fixed order; never throws for an expected condition. */
+export async function collectDoctor(home: string, deps: DoctorDeps): Promise<DoctorReport> {
+  const paths = homePaths(home);
+  const install = readInstallState(home);
+  const ports = readEffectivePorts(paths.effectivePorts);
+  const st = await collectStatus(home, {
+    backend: deps.backend,
+    isAlive: deps.isAlive,
+    probeHttp: (port, path) => deps.probeHttp(port, path),
+    os: deps.os,
+    systemProxy: deps.systemProxy,
+  });
+  const ca = caChecks(home, { now: deps.now(), os: deps.os });
+  const [trust, ownedPorts, daemon, proxy, disk] = await Promise.all([
+    trustChecks(ca.ca, deps),
+    portChecks(home, ports, st, deps),
+    daemonChecks(home, ports, st, deps),
+    systemProxyCheck(install, ports.edge, deps.systemProxy),
+    diskCheck(home, deps),
+  ]);
+  const checks: DoctorCheck[] = [
+    configCheck(home),
+    ...ca.checks.filter((c) => c.layer === "ca"),
+    ...trust,
+    ...ca.checks.filter((c) => c.layer === "bundle"),
+    ...serviceChecks(home, deps),
+    ...processChecks(st, install, paths.logs),
+    ...ownedPorts,
+    ...daemon,
+    ...installChecks(home, install),
+    proxy,
+    ...databaseChecks(home),
+    disk,
+  ];
+  return { version: VERSION, ok: checks.every((c) => c.status !== "FAIL"), checks };
+}
+
+/** The report as text: one line per check, its next action under WARN/FAIL, a tally. */
+export function renderDoctor(r: DoctorReport): string[] {
+  // Long ids (certifi.<interpreter path>) push only their own line, not the whole column.
+  const w = Math.min(20, Math.max(...r.checks.map((c) => c.id.length))) + 2;
+  const out = [`halton-meter v${r.version} · doctor`, ""];
+  let layer = "";
+  for (const c of r.checks) {
+    if (c.layer !== layer && layer !== "") out.push("");
+    layer = c.layer;
+    out.push(`${c.status}  ${c.id.padEnd(w)}${c.id.length >= w ? "  " : ""}${c.detail}`);
+    if (c.next) out.push(`${" ".repeat(6 + w)}→ ${c.next}`);
+  }
+  const n = (s: string) => r.checks.filter((c) => c.status === s).length;
+  out.push("");
+  out.push(
+    `${n("PASS")} passed, ${n("WARN")} warnings, ${n("FAIL")} failed, ${n("SKIP")} skipped${
+      r.ok ? "" : " — fix the FAIL lines first, top to bottom"
+    }`,
+  );
+  return out;
+}
+
+/** Prints the report; exit 1 when any check failed. */
+export async function runDoctor(opts: DoctorOptions): Promise<number> {
+  const report = await collectDoctor(opts.home, opts.deps);
+  if (opts.json) opts.print(JSON.stringify(report, null, 2));
+  else for (const l of renderDoctor(report)) opts.print(l);
+  return report.ok ? 0 : 1;
+}
+
+/**
+ * Real dependencies. The trust store and certifi modules are the ones `init` uses (only
+ * their read-only `state`/`discover` are called); `extra` replaces them or adds the system
+ * proxy control.
+ */
+export async function createDoctorDeps(
+  home: string,
+  extra: Pick<DoctorDeps, "caTrust" | "certifi" | "systemProxy" | "pythons"> = {},
+): Promise<DoctorDeps> {
+  const runner = createCommandRunner();
+  const files = createFileDeps();
+  const os = Deno.build.os;
+  const execPath = Deno.execPath();
+  let backend: ServiceBackend | null = null;
+  try {
+    backend = await resolveBackend({ home, os, env: Deno.env, files });
+  } catch { /* reported as service.entries SKIP */ }
+  const userHome = Deno.env.get("HOME") ?? Deno.env.get("USERPROFILE") ?? "";
+  const isRoot = os !== "windows" && Deno.uid() === 0;
+  const caTrust = extra.caTrust ?? (userHome === "" ? undefined : createCaTrust({
+    os,
+    runner,
+    files,
+    userHome,
+    isRoot,
+    nonInteractive: true,
+    linuxFamily: os === "linux" ? await detectLinuxTrustFamily({ files }) : undefined,
+  }));
+  const pyenvRoot = Deno.env.get("PYENV_ROOT");
+  const certifi = extra.certifi ?? (userHome === "" ? undefined : createCertifiPatcher({
+    runner,
+    files,
+    env: {
+      PATH: Deno.env.get("PATH") ?? "",
+      HOME: userHome,
+      ...(pyenvRoot ? { PYENV_ROOT: pyenvRoot } : {}),
+    },
+    isRoot,
+    os,
+  }));
+  return {
+    backend,
+    isAlive: isPidAlive,
+    probeHttp: (port, path, headers) => probeHttp(port, path, 2000, headers),
+    runner,
+    os,
+    now: Date.now,
+    launch: {
+      execPath,
+      mainModule: new URL("../main.ts", import.meta.url).href,
+      compiled: isCompiled(execPath),
+    },
+    serviceUser: os === "windows"
+      ? `${Deno.env.get("USERDOMAIN") ?? ""}\\${Deno.env.get("USERNAME") ?? ""}`
+      : undefined,
+    portOwner: (port, likely) => findPortOwner(port, likely, { os, runner }),
+    trustHandshake: (ca) => trustHandshake(ca, { runner, os }),
+    ...extra,
+    caTrust,
+    certifi,
+    systemProxy: extra.systemProxy ?? createSystemProxyControl({ os, runner }),
+  };
+}

@@ -1,0 +1,34 @@
+/** One line of `halton-meter doctor`: a layer's verdict, why, and what to type next. */
+export type CheckStatus = "PASS" | "WARN" | "FAIL" | "SKIP";
+
+export const CHECK_STATUSES: readonly CheckStatus[] = ["PASS", "WARN", "FAIL", "SKIP"];
+
+export interface DoctorCheck {
+  /** Stable identifier, `<layer>.<what>` (`ca.key-permissions`, `port.api`). */
+  id: string;
+  /** The layer the check belongs to (`ca`, `trust`, `service`, `port`, ...). */
+  layer: string;
+  status: CheckStatus;
+  /** One line with the values that decided the status. */
+  detail: string;
+  /** For WARN and FAIL: a command the user can paste (a `#` comment may follow it). */
+  next?: string;
+}
+
+/** Builds a check; `next` is dropped for PASS and SKIP so the JSON stays honest. */
+export function check(
+  id: string,
+  status: CheckStatus,
+  detail: string,
+  next?: string,
+): DoctorCheck {
+  const layer = id.split(".")[0];
+  const out: DoctorCheck = { id, layer, status, detail };
+  if (next !== undefined && (status === "WARN" || status === "FAIL")) out.next = next;
+  return out;
+}
+
+/** Single-quotes a path for a pasted shell command when it needs it. */
+export function shq(text: string): string {
+  return /^[A-Za-z0-9_./:@%+=,-]+$/.test(text) ? text : `'${text.replaceAll("'", `'\\''`)}'`;
+}

@@ -1,0 +1,401 @@
+/**
+ * `doctor` end to end: real roles started by `halton-meter start` (direct backend) in a
+ * temporary HALTON_METER_HOME, then broken one layer at a time — stopped, API port taken by
+ * another process, CA key world-readable, daemon killed, corrupt config, corrupt database —
+ * with `main.ts doctor --json` checked against docs/doctor.schema.json each time.
+ */
+import assert from "node:assert/strict";
+import { createDoctorDeps, runDoctor } from "../cli/doctor.ts";
+import { trustHandshake } from "../cli/_trust_handshake.ts";
+import {
+  appendCertifiBlock,
+  type CommandRunner,
+  createCaTrust,
+  createCertifiPatcher,
+  createCommandRunner,
+  createFileDeps,
+  DEBIAN_CA_FILE,
+} from "../setup/mod.ts";
+import { run } from "./_support/net.ts";
+import { MAIN, startMain } from "./_support/role_process.ts";
+
+const ROOT = new URL("..", import.meta.url).pathname;
+const SCHEMA_PATH = new URL("../docs/doctor.schema.json", import.meta.url);
+
+interface Check {
+  id: string;
+  layer: string;
+  status: "PASS" | "WARN" | "FAIL" | "SKIP";
+  detail: string;
+  next?: string;
+}
+interface Report {
+  version: string;
+  ok: boolean;
+  checks: Check[];
+}
+
+type Schema = {
+  type?: string;
+  enum?: unknown[];
+  required?: string[];
+  properties?: Record<string, Schema>;
+  items?: Schema;
+  pattern?: string;
+};
+
+/** The JSON Schema subset doctor.schema.json uses: type, enum, required, properties, items, pattern. */
+function validate(schema: Schema, value: unknown, at = "$"): string[] {
+  const t = value === null ? "null" : Array.isArray(value) ? "array" : typeof value;
+  if (schema.type !== undefined && schema.type !== t) {
+    return [`${at}: expected ${schema.type}, got ${t}`];
+  }
+  const errors: string[] = [];
+  if (schema.enum !== undefined && !schema.enum.includes(value)) {
+    errors.push(`${at}: ${JSON.stringify(value)} not in enum`);
+  }
+  if (schema.pattern !== undefined && typeof value === "string") {
+    if (!new RegExp(schema.pattern).test(value)) errors.push(`${at}: does not match pattern`);
+  }
+  if (Array.isArray(value) && schema.items) {
+    value.forEach((v, i) => errors.push(...validate(schema.items!, v, `${at}[${i}]`)));
+  } else if (t === "object") {
+    const rec = value as Record<string, unknown>;
+    for (const key of schema.required ?? []) {
+      if (!(key in rec)) errors.push(`${at}.${key}: required field missing`);
+    }
+    for (const [key, sub] of Object.entries(schema.properties ?? {})) {
+      if (key in rec) errors.push(...validate(sub, rec[key], `${at}.${key}`));
+    }
+  }
+  return errors;
+}
+
+const schema = async () => JSON.parse(await Deno.readTextFile(SCHEMA_PATH)) as Schema;
+
+function cli(home: string, ...args: string[]) {
+  return run(Deno.execPath(), [
+    "run",
+    "-A",
+    "--quiet",
+    "--config",
+    `${ROOT}deno.json`,
+    MAIN,
+    ...args,
+  ], {
+    HALTON_METER_HOME: home,
+    NO_COLOR: "1",
+  });
+}
+
+async function doctor(
+  home: string,
+): Promise<{ code: number; report: Report; byId: Record<string, Check> }> {
+  const r = await cli(home, "doctor", "--json");
+  let report: Report;
+  try {
+    report = JSON.parse(r.stdout) as Report;
+  } catch {
+    throw new Error(`doctor --json printed no JSON (exit ${r.code}):\n${r.stdout}\n${r.stderr}`);
+  }
+  assert.deepEqual(validate(await schema(), report), []);
+  assert.equal(r.code, report.ok ? 0 : 1, "exit code follows ok");
+  assert.equal(report.ok, !report.checks.some((c) => c.status === "FAIL"));
+  return { code: r.code, report, byId: Object.fromEntries(report.checks.map((c) => [c.id, c])) };
+}
+
+const failing = (rep: Report) => rep.checks.filter((c) => c.status === "FAIL").map((c) => c.id);
+
+/**
+ * Tests never touch the machine's trust store or Python installs, so a sandbox CA is untrusted
+ * there: the handshake fails, and so do the trust-store and certifi checks where this machine
+ * has them. Everything else must not fail.
+ */
+function assertOnlyMachineTrustFails(rep: Report): void {
+  const f = failing(rep);
+  assert.ok(f.includes("trust.handshake"), f.join(", "));
+  assert.deepEqual(f.filter((id) => !/^(trust|certifi)\./.test(id)), [], f.join(", "));
+}
+
+function alive(pid: number): boolean {
+  try {
+    return !/^\d+ \(.*\) [ZX]/.test(Deno.readTextFileSync(`/proc/${pid}/stat`));
+  } catch {
+    return false;
+  }
+}
+
+async function waitDead(pid: number): Promise<void> {
+  for (let i = 0; i < 250 && alive(pid); i++) await new Promise((r) => setTimeout(r, 20));
+}
+
+const readPid = async (home: string, role: string) =>
+  Number((await Deno.readTextFile(`${home}/run/${role}.pid`)).trim());
+
+Deno.test("the schema guards the documented shape", async () => {
+  const s = await schema();
+  assert.deepEqual([...(s.required ?? [])].sort(), ["checks", "ok", "version"]);
+  assert.deepEqual([...(s.properties?.checks?.items?.required ?? [])].sort(), [
+    "detail",
+    "id",
+    "layer",
+    "status",
+  ]);
+  const good = {
+    version: "1",
+    ok: true,
+    checks: [{ id: "ca.files", layer: "ca", status: "PASS", detail: "x" }],
+  };
+  assert.deepEqual(validate(s, good), []);
+  const renamed = structuredClone(good) as Record<string, unknown>;
+  renamed.passed = renamed.ok;
+  delete renamed.ok;
+  assert.match(validate(s, renamed).join("\n"), /\$\.ok: required/);
+  const lower = structuredClone(good);
+  lower.checks[0].status = "pass";
+  assert.match(validate(s, lower).join("\n"), /status/);
+  const noDetail = structuredClone(good) as { checks: Record<string, unknown>[] };
+  delete noDetail.checks[0].detail;
+  assert.match(validate(s, noDetail).join("\n"), /detail: required/);
+});
+
+Deno.test("doctor on a never-initialised home fails with init/start as next actions", async () => {
+  const home = await Deno.makeTempDir({ prefix: "hm-doctor-empty-" });
+  try {
+    const { code, byId } = await doctor(home);
+    assert.equal(code, 1);
+    assert.equal(byId["ca.files"].status, "FAIL");
+    assert.equal(byId["ca.files"].next, "halton-meter init");
+    assert.equal(byId["process.edge"].next, "halton-meter start");
+    assert.equal(byId["trust.handshake"].status, "SKIP");
+    // doctor reads only: it created nothing in the home.
+    assert.deepEqual([...Deno.readDirSync(home)], []);
+  } finally {
+    await Deno.remove(home, { recursive: true });
+  }
+});
+
+Deno.test("doctor through healthy, stopped and broken states of a real install", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "hm-doctor-e2e-" });
+  const home = `${dir}/home`;
+  await Deno.mkdir(home);
+  await Deno.writeTextFile(
+    `${home}/config.json`,
+    JSON.stringify({ ports: { edge: 0, internal: 0, api: 0 } }),
+  );
+  const pids = new Set<number>();
+  try {
+    let r = await cli(home, "start");
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    for (const role of ["edge", "daemon", "watchdog"]) pids.add(await readPid(home, role));
+
+    // Healthy. The sandbox CA is not in this machine's trust store (tests never touch it),
+    // so the real handshake is the one FAIL, and it says so.
+    let d = await doctor(home);
+    assertOnlyMachineTrustFails(d.report);
+    assert.match(d.byId["trust.handshake"].detail, /curl \(exit 60\)/);
+    for (
+      const id of [
+        "config.parse",
+        "ca.files",
+        "ca.permissions",
+        "ca.certificate",
+        "ca.expiry",
+        "ca.key-match",
+        "bundle.ca-bundle",
+        "service.edge",
+        "service.daemon",
+        "process.edge",
+        "process.daemon",
+        "process.watchdog",
+        "port.edge",
+        "port.internal",
+        "port.api",
+        "daemon.store",
+        "api.token",
+        "api.auth",
+        "database.integrity",
+        "disk.free",
+      ]
+    ) assert.equal(d.byId[id]?.status, "PASS", `${id}: ${d.byId[id]?.detail}`);
+    const daemonPid = await readPid(home, "daemon");
+    assert.match(
+      d.byId["port.api"].detail,
+      new RegExp(`held by the daemon \\(pid ${daemonPid}\\)`),
+    );
+
+    // The same install on a machine that trusts the CA: exit 0. Real modules, sandboxed
+    // targets: curl is handed the CA (what the OS store does after init), the trust store is
+    // a Debian layout in the sandbox, certifi is a bundle with our block behind a python3.
+    const caPem = await Deno.readTextFile(`${home}/ca/halton-meter-ca.pem`);
+    const store = `${dir}/trust`;
+    await Deno.mkdir(`${store}/local`, { recursive: true });
+    await Deno.writeTextFile(`${store}/local/${DEBIAN_CA_FILE}`, caPem);
+    await Deno.writeTextFile(`${store}/ca-certificates.crt`, caPem);
+    await Deno.mkdir(`${dir}/py`);
+    await Deno.writeTextFile(`${dir}/py/cacert.pem`, appendCertifiBlock("# roots\n", caPem));
+    await Deno.writeTextFile(`${dir}/py/python3`, `#!/bin/sh\necho ${dir}/py/cacert.pem\n`);
+    await Deno.chmod(`${dir}/py/python3`, 0o755);
+    const real = createCommandRunner();
+    const files = createFileDeps();
+    const caTrust = createCaTrust({
+      os: "linux",
+      runner: real,
+      files,
+      userHome: dir,
+      isRoot: false,
+      nonInteractive: true,
+      linuxFamily: "debian",
+      paths: {
+        debianLocalDir: `${store}/local`,
+        debianBundle: `${store}/ca-certificates.crt`,
+        nssDb: `${store}/no-nssdb`,
+      },
+    });
+    const certifi = createCertifiPatcher({
+      runner: real,
+      files,
+      env: { PATH: `${dir}/py`, HOME: dir },
+      isRoot: false,
+      os: "linux",
+    });
+    const deps = await createDoctorDeps(home, { caTrust, certifi });
+    const trusting: CommandRunner = {
+      run: (cmd, args, opts) =>
+        real.run(
+          cmd,
+          args.includes("curl")
+            ? [...args.slice(0, -1), "--cacert", `${home}/ca/halton-meter-ca.pem`, args.at(-1)!]
+            : args,
+          opts,
+        ),
+    };
+    const lines: string[] = [];
+    const code = await runDoctor({
+      home,
+      json: false,
+      deps: {
+        ...deps,
+        trustHandshake: (ca) => trustHandshake(ca, { runner: trusting, os: deps.os }),
+      },
+      print: (l) => lines.push(l),
+    });
+    const text = lines.join("\n");
+    assert.equal(code, 0, text);
+    assert.match(text, /PASS {2}trust\.handshake +curl verified a leaf/);
+    assert.match(text, /PASS {2}trust\.store +present in debian/);
+    assert.match(text, /PASS {2}certifi\..*\/py\/python3 +.*cacert\.pem holds our CA/);
+
+    // status agrees with doctor where they overlap.
+    const st = JSON.parse((await cli(home, "status", "--json")).stdout);
+    assert.equal(st.daemon.state, "healthy");
+    assert.equal(st.daemon.pid, daemonPid);
+
+    // CA key world-readable.
+    await Deno.chmod(`${home}/ca/halton-meter-ca-key.pem`, 0o644);
+    d = await doctor(home);
+    assert.equal(d.byId["ca.permissions"].status, "FAIL");
+    assert.equal(
+      d.byId["ca.permissions"].next,
+      `chmod 600 ${home}/ca/halton-meter-ca-key.pem && chmod 700 ${home}/ca`,
+    );
+    await Deno.chmod(`${home}/ca/halton-meter-ca-key.pem`, 0o600);
+
+    // Stopped on purpose: a warning, not a failure; the edge still holds its port.
+    r = await cli(home, "stop");
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    await waitDead(daemonPid);
+    d = await doctor(home);
+    assertOnlyMachineTrustFails(d.report);
+    assert.equal(d.byId["process.daemon"].status, "WARN");
+    assert.equal(d.byId["process.daemon"].next, "halton-meter start");
+    assert.equal(d.byId["process.watchdog"].status, "PASS");
+    assert.equal(d.byId["port.edge"].status, "PASS");
+    assert.equal(d.byId["port.api"].status, "SKIP");
+    assert.equal(d.byId["database.integrity"].status, "PASS");
+
+    // The API port taken by another process (this test): FAIL naming the holder.
+    const apiPort = JSON.parse(await Deno.readTextFile(`${home}/effective-ports.json`)).api;
+    const squatter = Deno.listen({ hostname: "127.0.0.1", port: apiPort });
+    try {
+      d = await doctor(home);
+      assert.equal(d.byId["port.api"].status, "FAIL");
+      assert.match(d.byId["port.api"].detail, new RegExp(`held by pid ${Deno.pid} \\(.*deno`));
+      assert.match(d.byId["port.api"].next!, new RegExp(`^kill ${Deno.pid} `));
+      const st2 = JSON.parse((await cli(home, "status", "--json")).stdout);
+      assert.equal(st2.api.state, "inconsistent");
+    } finally {
+      squatter.close();
+    }
+
+    // A corrupt database file while the daemon is stopped (its -wal/-shm moved aside too:
+    // a WAL that still holds every page would make the garbage file read fine).
+    await Deno.mkdir(`${dir}/db-aside`);
+    const dbFiles = [...Deno.readDirSync(home)].map((e) => e.name).filter((n) =>
+      n.startsWith("db.sqlite")
+    );
+    for (const n of dbFiles) await Deno.rename(`${home}/${n}`, `${dir}/db-aside/${n}`);
+    await Deno.writeTextFile(`${home}/db.sqlite`, "garbage, not SQLite ".repeat(400));
+    d = await doctor(home);
+    assert.equal(d.byId["database.integrity"].status, "FAIL");
+    assert.match(d.byId["database.integrity"].detail, /not a database/);
+    assert.match(d.byId["database.integrity"].next!, /halton-meter stop && mv /);
+    for (const n of dbFiles) await Deno.rename(`${dir}/db-aside/${n}`, `${home}/${n}`);
+
+    // Started again, then the daemon killed outright (watchdog first, or it would revive it).
+    r = await cli(home, "start");
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    const second = await readPid(home, "daemon");
+    const watchdog = await readPid(home, "watchdog");
+    pids.add(second).add(watchdog);
+    Deno.kill(watchdog, "SIGTERM");
+    await waitDead(watchdog);
+    Deno.kill(second, "SIGKILL");
+    await waitDead(second);
+    d = await doctor(home);
+    assert.equal(d.byId["process.daemon"].status, "FAIL");
+    assert.match(d.byId["process.daemon"].detail, /exited or was killed/);
+    assert.match(d.byId["process.daemon"].next!, /^halton-meter start/);
+    assert.equal(d.byId["process.watchdog"].status, "WARN");
+
+    // A config with a misspelt key.
+    await Deno.writeTextFile(`${home}/config.json`, JSON.stringify({ ports: { edgee: 1 } }));
+    d = await doctor(home);
+    assert.equal(d.byId["config.parse"].status, "FAIL");
+    assert.match(d.byId["config.parse"].detail, /"ports\.edgee"/);
+    assert.ok(d.byId["config.parse"].detail.includes(`${home}/config.json`));
+  } finally {
+    for (const role of ["edge", "daemon", "watchdog"]) {
+      try {
+        pids.add(await readPid(home, role));
+      } catch { /* none */ }
+    }
+    for (const pid of pids) {
+      try {
+        Deno.kill(pid, "SIGKILL");
+      } catch { /* gone */ }
+    }
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("doctor on roles run by halton-meter up: no service entries or watchdog, the rest passes", async () => {
+  const home = await Deno.makeTempDir({ prefix: "hm-doctor-up-" });
+  await Deno.writeTextFile(
+    `${home}/config.json`,
+    JSON.stringify({ ports: { edge: 0, internal: 0, api: 0 } }),
+  );
+  const up = await startMain(["up"], home, { ready: /NODE_EXTRA_CA_CERTS/ });
+  try {
+    const d = await doctor(home);
+    assertOnlyMachineTrustFails(d.report);
+    assert.equal(d.byId["service.entries"].status, "WARN");
+    assert.equal(d.byId["install.mode"].status, "WARN");
+    for (const id of ["process.edge", "process.daemon", "port.edge", "port.internal", "api.auth"]) {
+      assert.equal(d.byId[id].status, "PASS", `${id}: ${d.byId[id].detail}`);
+    }
+  } finally {
+    await up.stop();
+    await Deno.remove(home, { recursive: true });
+  }
+});
