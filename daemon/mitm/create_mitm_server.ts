@@ -109,7 +109,6 @@ export function createMitmServer(opts: MitmOptions): MitmServer {
       res.writeHead(400, { connection: "close" }).end();
       return;
     }
-    if (answerSelfTest(req, res, conn, opts.onCall, now, guard)) return;
     res.sendDate = false; // pass the upstream's headers, add none
     stats.activeExchanges++;
     stats.totalExchanges++;
@@ -193,6 +192,7 @@ export function createMitmServer(opts: MitmOptions): MitmServer {
         proxyAuthorization: head.proxyAuthorization,
       });
       busy.set(tlsSock, 0);
+      if (answerSelfTest(tlsSock, { ...head }, opts.onCall, now, guard)) return;
       httpServer.emit("connection", tlsSock);
     }, (err: Error) => {
       tlsFailure("certificate-unavailable", head.host, err.message);
