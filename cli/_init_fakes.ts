@@ -91,6 +91,7 @@ export function createWorld(): World {
   }
   function initDeps(w: World): InitDeps {
     return {
+      os: "linux",
       files,
       ...machineDeps(w),
       pythons: [],

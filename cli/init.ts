@@ -61,6 +61,8 @@ export type BackendPick =
   | { ok: false; error: string };
 
 export interface InitDeps {
+  /** `Deno.build.os`. */
+  os: string;
   files: FileDeps;
   trust: CaTrust;
   certifi: CertifiPatcher;
@@ -149,7 +151,7 @@ export async function runInit(opts: InitOptions, deps: InitDeps): Promise<number
     return 1;
   }
   progress.result(ca.created ? "cert written" : "cert exists", ca.certPath);
-  progress.result("permissions", "directory 0700, key 0600");
+  if (deps.os !== "windows") progress.result("permissions", "directory 0700, key 0600");
 
   progress.step("Trusting the CA in the OS trust store…");
   progress.result("store", deps.trust.describe());

@@ -53,6 +53,7 @@ export async function createInitDeps(input: InitDepsInput): Promise<InitDeps> {
   const machine = await createMachine(input);
   const backendInput = { home, os: Deno.build.os, env: input.env, files };
   return {
+    os: Deno.build.os,
     files,
     ...machine,
     pythons: input.pythons,

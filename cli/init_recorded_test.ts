@@ -112,6 +112,7 @@ function world(os: Os) {
     ? "C:\\Program Files\\Halton Meter\\halton-meter.exe"
     : "/usr/local/bin/halton-meter";
   const initDeps: InitDeps = {
+    os,
     files,
     ...machine,
     pythons: [],
