@@ -10,6 +10,7 @@ import tls from "node:tls";
 import { classifyTlsFailure } from "./classify_error.ts";
 import { createContextCache } from "./create_context_cache.ts";
 import { type ConnectionInfo, forwardExchange } from "./forward_exchange.ts";
+import { guardEmptyWrites } from "./guard_empty_writes.ts";
 import { openRawTunnel } from "./open_raw_tunnel.ts";
 import { parseProxyHead, type ProxyHead } from "./parse_proxy_head.ts";
 import type {
@@ -184,6 +185,8 @@ export function createMitmServer(opts: MitmOptions): MitmServer {
         busy.delete(tlsSock);
         sock.destroy();
       });
+      // res.end() may write '' while earlier writes are pending: that would wedge this socket.
+      guardEmptyWrites(tlsSock);
       tlsSock.setNoDelay(true);
       connections.set(tlsSock, {
         host: head.host,

@@ -3,6 +3,7 @@ import type http from "node:http";
 import https from "node:https";
 import net from "node:net";
 import { createBodyDecoder } from "./create_body_decoder.ts";
+import { guardEmptyWrites } from "./guard_empty_writes.ts";
 import { classifyUpstreamError } from "./classify_error.ts";
 import { headersFromRaw, stripHopByHop } from "./strip_hop_by_hop.ts";
 import type { ExchangeEndInfo, ExchangeErrorKind, ExchangeObserver, MitmOptions } from "./types.ts";
@@ -110,6 +111,9 @@ export function forwardExchange(
     );
   }, deps.connectTimeoutMs);
   ureq.once("socket", (s: net.Socket) => {
+    // Before anything is written: ureq.end() may issue a zero-length write that would wedge
+    // this pooled socket for the next request (see guard_empty_writes.ts).
+    guardEmptyWrites(s);
     s.setNoDelay(true);
     if (ureq.reusedSocket || !s.connecting) clearTimeout(connectTimer);
     else s.once("secureConnect", () => clearTimeout(connectTimer));
