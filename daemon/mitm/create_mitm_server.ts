@@ -150,7 +150,8 @@ export function createMitmServer(opts: MitmOptions): MitmServer {
       // ServerResponse-style empty writes would wedge this socket (see guard_empty_writes.ts).
       guardEmptyWrites(tlsSock);
       tlsSock.setNoDelay(true);
-      // A client may half-close after its request: its response must still reach it.
+      // A client may half-close after its request: its response must still reach it (Node
+      // semantics would end our side on the peer's end; Deno 2.9 does not, this keeps it so).
       (tlsSock as unknown as { allowHalfOpen: boolean }).allowHalfOpen = true;
       tlsSock.once("secure", () => {
         const s = serveConnection(tlsSock, {

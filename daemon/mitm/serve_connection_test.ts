@@ -1,0 +1,378 @@
+/**
+ * HTTP/1.1 framing through the engine, byte for byte, against a scripted TLS upstream: chunked
+ * both ways, close-delimited, 1xx, HEAD/204/304, Expect, half-close, pipelining, and pooled
+ * connections that die (retried when nothing was sent, 502 otherwise, never a hang).
+ */
+import assert from "node:assert/strict";
+import { parseRequestHead } from "../../edge/mod.ts";
+import { createMitmServer } from "./create_mitm_server.ts";
+import { createBodyFramer, requestFraming } from "./create_body_framer.ts";
+import { defaultConnectTls } from "./create_upstream_pool.ts";
+import type { ExchangeEndInfo } from "./types.ts";
+import { makeTestPki } from "./_test_certs.ts";
+
+const enc = new TextEncoder();
+const dec = new TextDecoder();
+
+interface Seen {
+  conn: number;
+  head: string;
+  body: string;
+}
+
+/** A TLS upstream answering per path with exact bytes; records what it received. */
+function scriptedUpstream(certPem: string, keyPem: string) {
+  const listener = Deno.listenTls({ hostname: "127.0.0.1", port: 0, cert: certPem, key: keyPem });
+  const seen: Seen[] = [];
+  const conns = new Set<Deno.Conn>();
+  let connCount = 0;
+  const respond = async (c: Deno.Conn, id: number, path: string): Promise<"keep" | "close"> => {
+    const w = (s: string) => c.write(enc.encode(s));
+    switch (path) {
+      case "/chunked":
+        await w("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n4;x=y\r\nabcd\r\n");
+        await new Promise((r) => setTimeout(r, 30));
+        await w("2\r\nef\r\n0\r\nX-T: 1\r\n\r\n");
+        return "keep";
+      case "/close-delimited":
+        await w("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\nuntil-");
+        await w("the-end");
+        return "close";
+      case "/early-hints":
+        await w("HTTP/1.1 103 Early Hints\r\nLink: </a.css>\r\n\r\n");
+        await w("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+        return "keep";
+      case "/head":
+        await w("HTTP/1.1 200 OK\r\nContent-Length: 1234\r\n\r\n");
+        return "keep";
+      case "/204":
+        await w("HTTP/1.1 204 No Content\r\nX-A: b\r\n\r\n");
+        return "keep";
+      case "/304":
+        await w('HTTP/1.1 304 Not Modified\r\nETag: "e"\r\n\r\n');
+        return "keep";
+      case "/then-close":
+        // Answers, then closes this keep-alive connection while it sits idle in the pool.
+        await w("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nfirst");
+        setTimeout(() => c.close(), 20);
+        return "keep";
+      case "/swallow":
+        return "close"; // reads the request, closes without a response
+      default:
+        await w(`HTTP/1.1 200 OK\r\nContent-Length: ${String(id).length}\r\n\r\n${id}`);
+        return "keep";
+    }
+  };
+  const serve = async (c: Deno.Conn) => {
+    const id = ++connCount;
+    conns.add(c);
+    const buf = new Uint8Array(65536);
+    let pending: Uint8Array = new Uint8Array(0);
+    try {
+      for (;;) {
+        let parsed = parseRequestHead(pending);
+        while (parsed.kind === "incomplete") {
+          const n = await c.read(buf);
+          if (n === null) return;
+          pending = new Uint8Array([...pending, ...buf.subarray(0, n)]);
+          parsed = parseRequestHead(pending);
+        }
+        if (parsed.kind !== "request") return;
+        const h = parsed.head;
+        const framing = requestFraming(h.headers);
+        if (framing.kind === "error") return;
+        const framer = createBodyFramer(framing);
+        let rest = pending.subarray(h.headLength);
+        let body = "";
+        for (;;) {
+          const r = framer.push(rest);
+          if ("kind" in r) return;
+          body += dec.decode(rest.subarray(0, r.used));
+          rest = rest.subarray(r.used);
+          if (r.done) break;
+          const n = await c.read(buf);
+          if (n === null) return;
+          rest = buf.slice(0, n);
+        }
+        pending = rest;
+        seen.push({ conn: id, head: headText(h), body });
+        if (await respond(c, id, h.target) === "close") return;
+      }
+    } catch {
+      /* connection reset by the test */
+    } finally {
+      conns.delete(c);
+      try {
+        c.close();
+      } catch { /* closed */ }
+    }
+  };
+  const headText = (h: { method: string; target: string; headers: [string, string][] }) =>
+    `${h.method} ${h.target}\n${h.headers.map(([k, v]) => `${k}: ${v}`).join("\n")}`;
+  (async () => {
+    for await (const c of listener) serve(c);
+  })().catch(() => {});
+  return {
+    port: listener.addr.port,
+    seen,
+    connections: () => connCount,
+    close() {
+      listener.close();
+      for (const c of conns) c.close();
+    },
+  };
+}
+
+class Client {
+  buf = new Uint8Array(65536);
+  text = "";
+  constructor(readonly conn: Deno.TlsConn) {}
+  static async open(port: number, caPem: string): Promise<Client> {
+    const c = await Deno.connect({ hostname: "127.0.0.1", port });
+    await c.write(enc.encode("CONNECT api.anthropic.com:443 HTTP/1.1\r\n\r\n"));
+    const b = new Uint8Array(1024);
+    const n = await c.read(b);
+    assert.match(dec.decode(b.subarray(0, n ?? 0)), /^HTTP\/1\.1 200 /);
+    return new Client(await Deno.startTls(c, { hostname: "api.anthropic.com", caCerts: [caPem] }));
+  }
+  send(s: string) {
+    return this.conn.write(enc.encode(s));
+  }
+  /** Reads until `done(text)` or EOF; returns everything read so far (and consumes it). */
+  async until(done: (t: string) => boolean, ms = 3000): Promise<{ text: string; eof: boolean }> {
+    const deadline = setTimeout(() => this.conn.close(), ms);
+    let eof = false;
+    try {
+      while (!done(this.text)) {
+        const n = await this.conn.read(this.buf).catch(() => null);
+        if (n === null) {
+          eof = true;
+          break;
+        }
+        this.text += dec.decode(this.buf.subarray(0, n));
+      }
+    } finally {
+      clearTimeout(deadline);
+    }
+    const text = this.text;
+    this.text = "";
+    return { text, eof };
+  }
+  close() {
+    try {
+      this.conn.close();
+    } catch { /* closed */ }
+  }
+}
+
+Deno.test("serveConnection: framing, 1xx, Expect, half-close, pipelining, dead pooled connections", async (t) => {
+  const pki = await makeTestPki(["api.anthropic.com"]);
+  const up = scriptedUpstream(pki.certPem, pki.keyPem);
+  const ends: ExchangeEndInfo[] = [];
+  const bodies: string[] = [];
+  let upstreamConnects = 0;
+  let breakNextWrite = false;
+  const connect = defaultConnectTls([pki.caPem], 5000);
+  /** Wraps a real connection so a test can make its next write fail (a silently dead socket). */
+  const breakable = (real: Deno.Conn) =>
+    ({
+      read: (b: Uint8Array) => real.read(b),
+      write: (b: Uint8Array) => {
+        if (!breakNextWrite) return real.write(b);
+        breakNextWrite = false;
+        return Promise.reject(new Deno.errors.BrokenPipe("Broken pipe (os error 32)"));
+      },
+      close: () => real.close(),
+    }) as unknown as Deno.Conn;
+  const mitm = createMitmServer({
+    shouldIntercept: () => true,
+    getCertificate: () => Promise.resolve({ certPem: pki.certPem, keyPem: pki.keyPem }),
+    resolve: () => ({ host: "127.0.0.1", port: up.port }),
+    upstreamCa: [pki.caPem],
+    health: () => ({ status: "ok" }),
+    connectUpstream: (target) => {
+      upstreamConnects++;
+      return connect(target).then(breakable);
+    },
+    onCall: () => {
+      let body = "";
+      return {
+        onRequestBody: (c) => body += dec.decode(c),
+        onEnd: (e) => {
+          bodies.push(body);
+          ends.push(e);
+        },
+      };
+    },
+  });
+  const { port } = await mitm.listen(0);
+  const settle = () => new Promise((r) => setTimeout(r, 50));
+  try {
+    await t.step("chunked upload forwarded verbatim; observer gets the payload", async () => {
+      const c = await Client.open(port, pki.caPem);
+      const framed = "3\r\nabc\r\n2;ext\r\nde\r\n0\r\n\r\n";
+      await c.send(
+        `POST /echo HTTP/1.1\r\nHost: api.anthropic.com\r\nTransfer-Encoding: chunked\r\n\r\n`,
+      );
+      await c.send(framed);
+      const r = await c.until((s) => /\r\n\r\n\d+$/.test(s));
+      assert.match(r.text, /^HTTP\/1\.1 200 OK\r\n/);
+      c.close();
+      assert.equal(up.seen.at(-1)!.body, framed);
+      assert.match(up.seen.at(-1)!.head, /Transfer-Encoding: chunked/);
+      await settle();
+      assert.equal(bodies.at(-1), "abcde");
+      assert.equal(ends.at(-1)!.bytesUp, 5);
+    });
+
+    await t.step(
+      "chunked response: framing and trailers reach the client byte for byte",
+      async () => {
+        const c = await Client.open(port, pki.caPem);
+        await c.send("GET /chunked HTTP/1.1\r\nHost: api.anthropic.com\r\n\r\n");
+        const r = await c.until((s) => s.endsWith("X-T: 1\r\n\r\n"));
+        assert.equal(
+          r.text,
+          "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n4;x=y\r\nabcd\r\n2\r\nef\r\n0\r\nX-T: 1\r\n\r\n",
+        );
+        // keep-alive still works after it
+        await c.send("GET /n HTTP/1.1\r\nHost: api.anthropic.com\r\n\r\n");
+        assert.match((await c.until((s) => /\r\n\r\n\d+$/.test(s))).text, /^HTTP\/1\.1 200 /);
+        c.close();
+      },
+    );
+
+    await t.step(
+      "close-delimited response: whole body, then the client connection closes",
+      async () => {
+        const c = await Client.open(port, pki.caPem);
+        await c.send("GET /close-delimited HTTP/1.1\r\nHost: api.anthropic.com\r\n\r\n");
+        const r = await c.until(() => false);
+        assert.equal(r.eof, true);
+        assert.match(r.text, /connection: close\r\n/);
+        assert.ok(r.text.endsWith("\r\n\r\nuntil-the-end"), r.text);
+        c.close();
+      },
+    );
+
+    await t.step(
+      "103 passed on before the final response; HEAD, 204, 304 carry no body",
+      async () => {
+        const c = await Client.open(port, pki.caPem);
+        await c.send("GET /early-hints HTTP/1.1\r\nHost: api.anthropic.com\r\n\r\n");
+        const r = await c.until((s) => s.endsWith("ok"));
+        assert.match(
+          r.text,
+          /^HTTP\/1\.1 103 Early Hints\r\nLink: <\/a\.css>\r\n\r\nHTTP\/1\.1 200 OK\r\n/,
+        );
+        for (const [req, status] of [["HEAD /head", 200], ["GET /204", 204], ["GET /304", 304]]) {
+          await c.send(`${req} HTTP/1.1\r\nHost: api.anthropic.com\r\n\r\n`);
+          const x = await c.until((s) => s.endsWith("\r\n\r\n"));
+          assert.match(x.text, new RegExp(`^HTTP/1\\.1 ${status} `));
+        }
+        // the connection is still in step: a normal request works
+        await c.send("GET /n HTTP/1.1\r\nHost: api.anthropic.com\r\n\r\n");
+        const n = await c.until((s) => /\r\n\r\n\d+$/.test(s));
+        assert.match(n.text, /^HTTP\/1\.1 200 OK\r\nContent-Length: \d+\r\n\r\n\d+$/);
+        c.close();
+      },
+    );
+
+    await t.step("Expect: 100-continue is answered by us and not forwarded", async () => {
+      const c = await Client.open(port, pki.caPem);
+      await c.send(
+        "POST /e HTTP/1.1\r\nHost: api.anthropic.com\r\nExpect: 100-continue\r\nContent-Length: 3\r\n\r\n",
+      );
+      const cont = await c.until((s) => s.includes("\r\n\r\n"));
+      assert.equal(cont.text, "HTTP/1.1 100 Continue\r\n\r\n");
+      await c.send("xyz");
+      assert.match((await c.until((s) => /\r\n\r\n\d+$/.test(s))).text, /^HTTP\/1\.1 200 /);
+      assert.doesNotMatch(up.seen.at(-1)!.head, /expect/i);
+      assert.equal(up.seen.at(-1)!.body, "xyz");
+      c.close();
+    });
+
+    await t.step("pipelined requests in one write are answered in order", async () => {
+      const c = await Client.open(port, pki.caPem);
+      const req = (p: string) => `GET ${p} HTTP/1.1\r\nHost: api.anthropic.com\r\n\r\n`;
+      await c.send(req("/204") + req("/n") + req("/304"));
+      const r = await c.until((s) =>
+        (s.match(/HTTP\/1\.1 /g) ?? []).length === 3 && s.endsWith("\r\n\r\n")
+      );
+      const statuses = [...r.text.matchAll(/HTTP\/1\.1 (\d+)/g)].map((m) => m[1]);
+      assert.deepEqual(statuses, ["204", "200", "304"]);
+      c.close();
+    });
+
+    await t.step("half-close after the request: the response still arrives", async () => {
+      const c = await Client.open(port, pki.caPem);
+      await c.send("GET /n HTTP/1.1\r\nHost: api.anthropic.com\r\n\r\n");
+      await c.conn.closeWrite();
+      const r = await c.until(() => false);
+      assert.match(r.text, /^HTTP\/1\.1 200 OK\r\n/);
+      assert.equal(r.eof, true);
+      c.close();
+    });
+
+    await t.step("a pooled connection the upstream closed is not reused", async () => {
+      const c = await Client.open(port, pki.caPem);
+      await c.send("GET /then-close HTTP/1.1\r\nHost: api.anthropic.com\r\n\r\n");
+      assert.ok((await c.until((s) => s.endsWith("first"))).text.startsWith("HTTP/1.1 200"));
+      await new Promise((r) => setTimeout(r, 150)); // the upstream closes it while idle
+      const before = upstreamConnects;
+      await c.send("GET /n HTTP/1.1\r\nHost: api.anthropic.com\r\n\r\n");
+      const r = await c.until((s) => /\r\n\r\n\d+$/.test(s));
+      assert.match(r.text, /^HTTP\/1\.1 200 /);
+      assert.equal(upstreamConnects, before + 1, "a fresh upstream connection");
+      c.close();
+    });
+
+    await t.step(
+      "a pooled connection dead on the first write: retried on a fresh one",
+      async () => {
+        const c = await Client.open(port, pki.caPem);
+        await c.send("GET /n HTTP/1.1\r\nHost: api.anthropic.com\r\n\r\n");
+        await c.until((s) => /\r\n\r\n\d+$/.test(s));
+        const before = upstreamConnects;
+        const seenBefore = up.seen.length;
+        breakNextWrite = true;
+        await c.send("POST /n HTTP/1.1\r\nHost: api.anthropic.com\r\nContent-Length: 2\r\n\r\nok");
+        const r = await c.until((s) => /\r\n\r\n\d+$/.test(s));
+        assert.match(r.text, /^HTTP\/1\.1 200 /);
+        assert.equal(upstreamConnects, before + 1);
+        assert.equal(up.seen.length, seenBefore + 1, "the upstream saw the request once");
+        assert.equal(up.seen.at(-1)!.body, "ok");
+        c.close();
+      },
+    );
+
+    await t.step(
+      "request sent, upstream closes without answering: 502 at once, no hang",
+      async () => {
+        const c = await Client.open(port, pki.caPem);
+        await c.send(
+          "POST /swallow HTTP/1.1\r\nHost: api.anthropic.com\r\nContent-Length: 2\r\n\r\n{}",
+        );
+        const r = await c.until((s) => s.endsWith("}"), 3000);
+        assert.match(r.text, /^HTTP\/1\.1 502 Bad Gateway\r\n/);
+        assert.match(r.text, /x-halton-meter-error: upstream_reset/);
+        c.close();
+        await settle();
+        assert.equal(ends.at(-1)!.error?.kind, "upstream_reset");
+        assert.equal(ends.at(-1)!.status, 502);
+      },
+    );
+
+    await t.step("malformed request framing: 400 and the connection closes", async () => {
+      const c = await Client.open(port, pki.caPem);
+      await c.send("POST /x HTTP/1.1\r\nHost: a\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n");
+      const r = await c.until(() => false);
+      assert.match(r.text, /^HTTP\/1\.1 400 /);
+      c.close();
+    });
+  } finally {
+    await mitm.close(1000);
+    up.close();
+    await Deno.remove(pki.dir, { recursive: true });
+  }
+});
