@@ -309,10 +309,12 @@ export async function runExchange(
     }
     responseDone = true;
     if (!reqFramer.done()) {
-      // Answered before the client finished its body: the connection cannot be reused.
+      // Answered before the client finished its body (e.g. 413): neither connection can be
+      // reused, and an upstream that stopped reading must not leave our upload write pending.
       reusable = false;
       keepAlive = false;
       input.cancel();
+      u.close();
     }
     await requestPump.catch(() => {});
     if (rframing.kind === "close") reusable = false;

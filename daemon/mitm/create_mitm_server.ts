@@ -105,6 +105,13 @@ export function createMitmServer(opts: MitmOptions): MitmServer {
     exchangeEnded: () => stats.activeExchanges--,
   };
 
+  const keepAliveMs = opts.clientKeepAliveMs ?? 60_000;
+  const sweeper = setInterval(() => {
+    const t = performance.now();
+    for (const s of served) s.sweep(t);
+  }, Math.min(1000, Math.max(25, keepAliveMs / 4)));
+  Deno.unrefTimer(sweeper as unknown as number);
+
   const tlsFailure = (kind: TlsFailureKind, host: string, detail: string) => {
     stats.tlsFailures[kind]++;
     log("info", `client TLS handshake failed for ${host}: ${kind}`, { detail });
@@ -270,6 +277,7 @@ export function createMitmServer(opts: MitmOptions): MitmServer {
     },
     async close(deadlineMs) {
       closing = true;
+      clearInterval(sweeper);
       const deadline = performance.now() + Math.max(0, deadlineMs);
       const until = async (p: Promise<unknown>, at: number) => {
         let timer: ReturnType<typeof setTimeout> | undefined;

@@ -95,3 +95,38 @@ Deno.test("mitm engine: a call after a Python requests call reuses the pooled up
     await Deno.remove(pki.dir, { recursive: true });
   }
 });
+
+Deno.test("mitm engine: an idle client connection is closed after clientKeepAliveMs", async () => {
+  const pki = await makeTestPki(["api.anthropic.com"]);
+  const upstream = await startFakeUpstream(pki.certPem, pki.keyPem, bigBody(16));
+  const mitm = createMitmServer({
+    shouldIntercept: () => true,
+    getCertificate: () => Promise.resolve({ certPem: pki.certPem, keyPem: pki.keyPem }),
+    resolve: () => ({ host: "127.0.0.1", port: upstream.port }),
+    upstreamCa: [pki.caPem],
+    health: () => ({ status: "ok" }),
+    clientKeepAliveMs: 300,
+  });
+  const { port } = await mitm.listen(0);
+  try {
+    const c = await Deno.connect({ hostname: "127.0.0.1", port });
+    await c.write(enc.encode("CONNECT api.anthropic.com:443 HTTP/1.1\r\n\r\n"));
+    const buf = new Uint8Array(65536);
+    await c.read(buf);
+    const t = await Deno.startTls(c, { hostname: "api.anthropic.com", caCerts: [pki.caPem] });
+    await t.write(enc.encode("GET /v1/messages HTTP/1.1\r\nHost: api.anthropic.com\r\n\r\n"));
+    let text = "";
+    while (!text.endsWith(PLAIN_BODY)) text += dec.decode(buf.subarray(0, (await t.read(buf))!));
+    const idleFrom = performance.now();
+    const eof = await t.read(buf).catch(() => null);
+    const idleMs = performance.now() - idleFrom;
+    assert.equal(eof, null);
+    assert.ok(idleMs >= 250 && idleMs < 2000, `closed after ${idleMs.toFixed(0)} ms idle`);
+    t.close();
+    assert.equal(mitm.stats().activeConnections, 0);
+  } finally {
+    await mitm.close(1000);
+    await upstream.close();
+    await Deno.remove(pki.dir, { recursive: true });
+  }
+});

@@ -79,6 +79,14 @@ function scriptedUpstream(certPem: string, keyPem: string) {
         }
         if (parsed.kind !== "request") return;
         const h = parsed.head;
+        if (h.target === "/early") {
+          // Refuses the upload without reading it (a server's 413 before the body), once the
+          // proxy's writes are stuck on full socket buffers.
+          await new Promise((r) => setTimeout(r, 500));
+          await c.write(enc.encode("HTTP/1.1 413 Payload Too Large\r\nContent-Length: 0\r\n\r\n"));
+          await new Promise((r) => setTimeout(r, 5000));
+          return;
+        }
         const framing = requestFraming(h.headers);
         if (framing.kind === "error") return;
         const framer = createBodyFramer(framing);
@@ -360,6 +368,27 @@ Deno.test("serveConnection: framing, 1xx, Expect, half-close, pipelining, dead p
         await settle();
         assert.equal(ends.at(-1)!.error?.kind, "upstream_reset");
         assert.equal(ends.at(-1)!.status, 502);
+      },
+    );
+
+    await t.step(
+      "an answer before the upload is read: forwarded, no hang on the upload",
+      async () => {
+        const c = await Client.open(port, pki.caPem);
+        const size = 32 * 1024 * 1024;
+        await c.send(
+          `POST /early HTTP/1.1\r\nHost: api.anthropic.com\r\nContent-Length: ${size}\r\n\r\n`,
+        );
+        const upload = c.conn.write(new Uint8Array(size)).catch(() => 0);
+        const t0 = performance.now();
+        const r = await c.until(() => false, 4000);
+        assert.match(r.text, /^HTTP\/1\.1 413 Payload Too Large\r\n/);
+        assert.equal(r.eof, true);
+        assert.ok(performance.now() - t0 < 3000, "the connection closed promptly");
+        c.close();
+        await upload;
+        await settle();
+        assert.equal(ends.at(-1)!.status, 413);
       },
     );
 
