@@ -42,9 +42,10 @@ function componentOf(priceKey: string): Component {
  * from total input) as for the real price: tier and cache rules stay the library's, and the
  * components add up to its total.
  *
- * One full calculation gives input (all input-side leaves), output and total; a component
- * whose tokens are 0 costs 0 without asking (prices are per token), so a call without cache
- * tokens or non-token charges costs one library calculation instead of five (measured: the
+ * One full calculation gives input (all input-side leaves), output and total (the rest of which
+ * is the non-token charges); a cache component whose tokens are 0 costs 0 without asking
+ * (prices are per token), so a call without cache tokens costs one library calculation
+ * instead of five (measured: the
  * library's unit decomposition was most of the daemon's per-call pricing time).
  */
 export function priceComponents(
@@ -71,9 +72,9 @@ export function priceComponents(
   };
   const cacheRead = (usage.cache_read_tokens ?? 0) > 0 ? only("cacheRead") : 0;
   const cacheWrite = (usage.cache_write_tokens ?? 0) > 0 ? only("cacheWrite") : 0;
-  const hasOther = Object.keys(prices).some((k) =>
-    prices[k] !== undefined && componentOf(k) === "other"
-  );
+  // Non-token charges (per request, per web search) are what the total has beyond input and
+  // output; a difference at rounding level is no charge at all.
+  const other = full.total_price - full.input_price - full.output_price;
   return {
     input: cacheRead === 0 && cacheWrite === 0
       ? full.input_price
@@ -81,7 +82,7 @@ export function priceComponents(
     cacheRead,
     cacheWrite,
     output: full.output_price,
-    other: hasOther ? only("other") : 0,
+    other: Math.abs(other) <= 1e-12 * Math.abs(full.total_price) ? 0 : other,
   };
 }
 
