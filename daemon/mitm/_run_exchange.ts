@@ -20,6 +20,7 @@ export interface ExchangeResult {
 type Failure = { kind: ExchangeErrorKind; message: string };
 
 const enc = new TextEncoder();
+const EMPTY = new Uint8Array(0);
 const latin1 = (s: string) => {
   const out = new Uint8Array(s.length);
   for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
@@ -53,6 +54,17 @@ export async function runExchange(
   const startedAt = deps.now();
   const t0 = performance.now();
   const target = head.target;
+  const framing = requestFraming(head.headers);
+  if (framing.kind === "error") {
+    // Malformed framing is the client's error, answered like the head parser's: no exchange,
+    // no row (the bytes after it cannot be trusted to start the next request).
+    const msg = `Halton Meter: ${framing.message}\n`;
+    sock.end(enc.encode(
+      `HTTP/1.1 400 Bad Request\r\ncontent-type: text/plain\r\ncontent-length: ${msg.length}\r\n` +
+        `connection: close\r\n\r\n${msg}`,
+    ));
+    return { keepAlive: false, leftover: new Uint8Array(0) };
+  }
   const q = target.indexOf("?");
   let observer: ExchangeObserver | undefined;
   deps.guard("onCall", () => {
@@ -88,6 +100,19 @@ export async function runExchange(
     sock.off("close", onClose);
     if (error) deps.countError(error.kind);
     await decoder.end();
+    // Metering (pricing, the row) runs once the last bytes are handed to the socket, not in the
+    // same turn as the last write: measured 0.62 -> 0.23 ms added p50 latency. The empty write
+    // completes after every earlier one (guard_empty_writes.ts keeps it off the TLS handle).
+    if (!sock.destroyed) {
+      await new Promise<void>((resolve) => {
+        const done = () => {
+          sock.off("close", done);
+          resolve();
+        };
+        sock.once("close", done);
+        sock.write(EMPTY, done);
+      });
+    }
     const info: ExchangeEndInfo = { ttfbMs, endedAt: deps.now(), bytesUp, bytesDown, status };
     if (error) info.error = error;
     const decodeError = decoder.error();
@@ -112,17 +137,6 @@ export async function runExchange(
   };
   const aborted: Failure = { kind: "client_aborted", message: "client closed the connection" };
 
-  const framing = requestFraming(head.headers);
-  if (framing.kind === "error") {
-    sock.end(enc.encode(
-      `HTTP/1.1 400 Bad Request\r\ncontent-type: text/plain\r\ncontent-length: ${
-        framing.message.length + 1
-      }\r\nconnection: close\r\n\r\n${framing.message}\n`,
-    ));
-    status = 400;
-    keepAlive = false;
-    return finish({ kind: "upstream_error", message: `bad request: ${framing.message}` });
-  }
   const expects = head.headers.some(([k, v]) =>
     k.toLowerCase() === "expect" && v.toLowerCase() === "100-continue"
   );
@@ -261,6 +275,25 @@ export async function runExchange(
     }
     const headText = `HTTP/1.1 ${rhead.status} ${rhead.reason}\r\n` +
       forwardedHeaderLines(rhead.headers) + (keepAlive ? "" : "connection: close\r\n") + "\r\n";
+    const resFramer = createBodyFramer(rframing);
+    /** This chunk's bytes of the response; its payload goes to the tee after the write. */
+    const frame = (chunk: Uint8Array): { out: Uint8Array; payload: Uint8Array[] } => {
+      const r = resFramer.push(chunk);
+      if ("kind" in r) throw new UpstreamFailure({ kind: "upstream_error", message: r.message });
+      if (r.used < chunk.length) reusable = false; // bytes after the response: out of step
+      return { out: chunk.subarray(0, r.used), payload: r.payload };
+    };
+    const tee = (payload: Uint8Array[]) => {
+      for (const p of payload) {
+        bytesDown += p.length;
+        decoder.write(p);
+      }
+    };
+    // Bytes first, metering second: each write is issued before the observer sees the chunk.
+    // Head and the body bytes that came with it go in one write (one TLS record when small).
+    headSent = true;
+    const first = frame(rbuf);
+    const headWrite = toClient(concat(latin1(headText), first.out));
     if (obs?.onResponseHead) {
       const headers = headersFromPairs(rhead.headers);
       deps.guard("onResponseHead", () => obs.onResponseHead?.({ status: rhead.status, headers }));
@@ -272,20 +305,8 @@ export async function runExchange(
         (chunk) => deps.guard("onResponseBody", () => obs.onResponseBody?.(chunk)),
       );
     }
-    const resFramer = createBodyFramer(rframing);
-    const forwardBody = (chunk: Uint8Array): Uint8Array => {
-      const r = resFramer.push(chunk);
-      if ("kind" in r) throw new UpstreamFailure({ kind: "upstream_error", message: r.message });
-      for (const p of r.payload) {
-        bytesDown += p.length;
-        decoder.write(p);
-      }
-      if (r.used < chunk.length) reusable = false; // bytes after the response: out of step
-      return chunk.subarray(0, r.used);
-    };
-    // Head and the body bytes that came with it in one write (one TLS record for small bodies).
-    headSent = true;
-    await toClient(concat(latin1(headText), forwardBody(rbuf)));
+    tee(first.payload);
+    await headWrite;
     if (rhead.status === 101) {
       // Switched protocols (e.g. a WebSocket): from here on both directions are raw bytes.
       keepAlive = false;
@@ -305,7 +326,10 @@ export async function runExchange(
           message: "upstream closed the connection mid-body",
         });
       }
-      await toClient(forwardBody(chunk));
+      const f = frame(chunk);
+      const w = toClient(f.out);
+      tee(f.payload);
+      await w;
     }
     responseDone = true;
     if (!reqFramer.done()) {

@@ -393,11 +393,14 @@ Deno.test("serveConnection: framing, 1xx, Expect, half-close, pipelining, dead p
     );
 
     await t.step("malformed request framing: 400 and the connection closes", async () => {
+      const endsBefore = ends.length;
       const c = await Client.open(port, pki.caPem);
       await c.send("POST /x HTTP/1.1\r\nHost: a\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n");
       const r = await c.until(() => false);
       assert.match(r.text, /^HTTP\/1\.1 400 /);
       c.close();
+      await settle();
+      assert.equal(ends.length, endsBefore, "no exchange was recorded for it");
     });
   } finally {
     await mitm.close(1000);
