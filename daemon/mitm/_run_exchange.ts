@@ -13,6 +13,8 @@ import type { ExchangeEndInfo, ExchangeErrorKind, ExchangeObserver } from "./typ
 
 export interface ExchangeResult {
   keepAlive: boolean;
+  /** Settles once the observer's onEnd has run (after the response left). */
+  metered: Promise<void>;
   /** Bytes read after this request's body: the start of the next request. */
   leftover: Uint8Array;
 }
@@ -63,7 +65,7 @@ export async function runExchange(
       `HTTP/1.1 400 Bad Request\r\ncontent-type: text/plain\r\ncontent-length: ${msg.length}\r\n` +
         `connection: close\r\n\r\n${msg}`,
     ));
-    return { keepAlive: false, leftover: new Uint8Array(0) };
+    return { keepAlive: false, leftover: new Uint8Array(0), metered: Promise.resolve() };
   }
   const q = target.indexOf("?");
   let observer: ExchangeObserver | undefined;
@@ -96,29 +98,37 @@ export async function runExchange(
   };
   sock.once("close", onClose);
 
-  const finish = async (error?: Failure): Promise<ExchangeResult> => {
+  /**
+   * Ends the exchange for the connection at once; metering (decoder end, onEnd: pricing, the
+   * row) runs in `metered` once the last bytes are handed to the socket. The connection serves
+   * its next request meanwhile, so metering overlaps network waits instead of adding to
+   * latency (measured: 0.62 -> 0.23 ms added p50 with the flush wait alone).
+   */
+  const finish = (error?: Failure): ExchangeResult => {
     sock.off("close", onClose);
     if (error) deps.countError(error.kind);
-    await decoder.end();
-    // Metering (pricing, the row) runs once the last bytes are handed to the socket, not in the
-    // same turn as the last write: measured 0.62 -> 0.23 ms added p50 latency. The empty write
-    // completes after every earlier one (guard_empty_writes.ts keeps it off the TLS handle).
-    if (!sock.destroyed) {
-      await new Promise<void>((resolve) => {
-        const done = () => {
-          sock.off("close", done);
-          resolve();
-        };
-        sock.once("close", done);
-        sock.write(EMPTY, done);
-      });
-    }
-    const info: ExchangeEndInfo = { ttfbMs, endedAt: deps.now(), bytesUp, bytesDown, status };
-    if (error) info.error = error;
-    const decodeError = decoder.error();
-    if (decodeError) info.decodeError = decodeError;
-    if (obs?.onEnd) deps.guard("onEnd", () => obs.onEnd?.(info));
-    return { keepAlive: keepAlive && !error && !clientGone, leftover };
+    const endedAt = deps.now();
+    const metered = (async () => {
+      await decoder.end();
+      // The empty write completes after every earlier one (guard_empty_writes.ts keeps it off
+      // the TLS handle).
+      if (!sock.destroyed) {
+        await new Promise<void>((resolve) => {
+          const done = () => {
+            sock.off("close", done);
+            resolve();
+          };
+          sock.once("close", done);
+          sock.write(EMPTY, done);
+        });
+      }
+      const info: ExchangeEndInfo = { ttfbMs, endedAt, bytesUp, bytesDown, status };
+      if (error) info.error = error;
+      const decodeError = decoder.error();
+      if (decodeError) info.decodeError = decodeError;
+      if (obs?.onEnd) deps.guard("onEnd", () => obs.onEnd?.(info));
+    })();
+    return { keepAlive: keepAlive && !error && !clientGone, leftover, metered };
   };
 
   const toClient = (bytes: Uint8Array): Promise<void> | void => {

@@ -129,6 +129,9 @@ export function serveConnection(
         busy = false;
         deps.exchangeEnded();
       }
+      const m = result.metered;
+      metering.add(m);
+      m.finally(() => metering.delete(m));
       if (!result.keepAlive || sock.destroyed) {
         if (!sock.destroyed) sock.end();
         return;
@@ -136,9 +139,10 @@ export function serveConnection(
       buf = result.leftover;
     }
   };
+  const metering = new Set<Promise<void>>();
   const done = loop().catch(() => {
     sock.destroy();
-  }).finally(disarm);
+  }).finally(disarm).then(() => Promise.all(metering)).then(() => {});
   return {
     busy: () => busy,
     sweep(nowMs) {
