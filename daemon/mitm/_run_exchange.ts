@@ -153,7 +153,12 @@ export async function runExchange(
   // We answer Expect ourselves (and drop it upstream): the body is then forwarded as it comes.
   if (expects && framing.kind !== "none") sock.write("HTTP/1.1 100 Continue\r\n\r\n");
   const upstreamHead = latin1(
-    `${head.method} ${target} HTTP/1.1\r\n${forwardedHeaderLines(head.headers, ["expect"])}\r\n`,
+    `${head.method} ${target} HTTP/1.1\r\n${
+      // With chunked framing a content-length is wrong and must not travel on (RFC 9112 §6.3).
+      forwardedHeaderLines(
+        head.headers,
+        framing.kind === "chunked" ? ["expect", "content-length"] : ["expect"],
+      )}\r\n`,
   );
 
   // Request body bytes already read with the head.
@@ -284,7 +289,8 @@ export async function runExchange(
       reusable = false;
     }
     const headText = `HTTP/1.1 ${rhead.status} ${rhead.reason}\r\n` +
-      forwardedHeaderLines(rhead.headers) + (keepAlive ? "" : "connection: close\r\n") + "\r\n";
+      forwardedHeaderLines(rhead.headers, rframing.kind === "chunked" ? ["content-length"] : []) +
+      (keepAlive ? "" : "connection: close\r\n") + "\r\n";
     const resFramer = createBodyFramer(rframing);
     /** This chunk's bytes of the response; its payload goes to the tee after the write. */
     const frame = (chunk: Uint8Array): { out: Uint8Array; payload: Uint8Array[] } => {

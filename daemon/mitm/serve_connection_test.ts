@@ -34,6 +34,10 @@ function scriptedUpstream(certPem: string, keyPem: string) {
         await new Promise((r) => setTimeout(r, 30));
         await w("2\r\nef\r\n0\r\nX-T: 1\r\n\r\n");
         return "keep";
+      case "/te-and-cl":
+        await w("HTTP/1.1 200 OK\r\nContent-Length: 999\r\nTransfer-Encoding: chunked\r\n\r\n");
+        await w("2\r\nok\r\n0\r\n\r\n");
+        return "keep";
       case "/close-delimited":
         await w("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\nuntil-");
         await w("the-end");
@@ -249,6 +253,24 @@ Deno.test("serveConnection: framing, 1xx, Expect, half-close, pipelining, dead p
         c.close();
       },
     );
+
+    await t.step("chunked with a content-length too: the length is dropped both ways", async () => {
+      const c = await Client.open(port, pki.caPem);
+      await c.send(
+        "POST /n HTTP/1.1\r\nHost: api.anthropic.com\r\nContent-Length: 50\r\n" +
+          "Transfer-Encoding: chunked\r\n\r\n1\r\nz\r\n0\r\n\r\n",
+      );
+      await c.until((s) => /\r\n\r\n\d+$/.test(s));
+      assert.doesNotMatch(up.seen.at(-1)!.head, /content-length/i);
+      assert.equal(up.seen.at(-1)!.body, "1\r\nz\r\n0\r\n\r\n");
+      await c.send("GET /te-and-cl HTTP/1.1\r\nHost: api.anthropic.com\r\n\r\n");
+      const r = await c.until((s) => s.endsWith("0\r\n\r\n"));
+      assert.equal(
+        r.text,
+        "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\n\r\n",
+      );
+      c.close();
+    });
 
     await t.step(
       "close-delimited response: whole body, then the client connection closes",
