@@ -152,13 +152,17 @@ export async function runExchange(
   );
   // We answer Expect ourselves (and drop it upstream): the body is then forwarded as it comes.
   if (expects && framing.kind !== "none") sock.write("HTTP/1.1 100 Continue\r\n\r\n");
+  // Upgrade / Connection are hop-by-hop, but a protocol switch (e.g. a WebSocket) asks the
+  // next hop for it: the request is passed on with them, a 101 answer too.
+  const upgrade = head.headers.find(([k]) => k.toLowerCase() === "upgrade")?.[1];
+  const upgradeLines = upgrade ? `Connection: Upgrade\r\nUpgrade: ${upgrade}\r\n` : "";
   const upstreamHead = latin1(
     `${head.method} ${target} HTTP/1.1\r\n${
       // With chunked framing a content-length is wrong and must not travel on (RFC 9112 §6.3).
       forwardedHeaderLines(
         head.headers,
         framing.kind === "chunked" ? ["expect", "content-length"] : ["expect"],
-      )}\r\n`,
+      )}${upgradeLines}\r\n`,
   );
 
   // Request body bytes already read with the head.
@@ -288,9 +292,17 @@ export async function runExchange(
     if (rhead.headers.some(([k, v]) => k.toLowerCase() === "connection" && /close/i.test(v))) {
       reusable = false;
     }
+    const switched = rhead.status === 101
+      ? rhead.headers.find(([k]) => k.toLowerCase() === "upgrade")?.[1]
+      : undefined;
     const headText = `HTTP/1.1 ${rhead.status} ${rhead.reason}\r\n` +
       forwardedHeaderLines(rhead.headers, rframing.kind === "chunked" ? ["content-length"] : []) +
-      (keepAlive ? "" : "connection: close\r\n") + "\r\n";
+      (switched !== undefined
+        ? `Connection: Upgrade\r\nUpgrade: ${switched}\r\n`
+        : keepAlive
+        ? ""
+        : "connection: close\r\n") +
+      "\r\n";
     const resFramer = createBodyFramer(rframing);
     /** This chunk's bytes of the response; its payload goes to the tee after the write. */
     const frame = (chunk: Uint8Array): { out: Uint8Array; payload: Uint8Array[] } => {

@@ -38,6 +38,14 @@ function scriptedUpstream(certPem: string, keyPem: string) {
         await w("HTTP/1.1 200 OK\r\nContent-Length: 999\r\nTransfer-Encoding: chunked\r\n\r\n");
         await w("2\r\nok\r\n0\r\n\r\n");
         return "keep";
+      case "/upgrade": {
+        await w("HTTP/1.1 101 Switching Protocols\r\nUpgrade: echo\r\nConnection: Upgrade\r\n\r\n");
+        const b = new Uint8Array(1024);
+        for (let n = await c.read(b); n !== null; n = await c.read(b)) {
+          await c.write(enc.encode(`echo:${dec.decode(b.subarray(0, n))}`));
+        }
+        return "close";
+      }
       case "/close-delimited":
         await w("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\nuntil-");
         await w("the-end");
@@ -269,6 +277,22 @@ Deno.test("serveConnection: framing, 1xx, Expect, half-close, pipelining, dead p
         r.text,
         "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\n\r\n",
       );
+      c.close();
+    });
+
+    await t.step("101 Switching Protocols: headers passed both ways, then raw bytes", async () => {
+      const c = await Client.open(port, pki.caPem);
+      await c.send(
+        "GET /upgrade HTTP/1.1\r\nHost: api.anthropic.com\r\nConnection: Upgrade\r\nUpgrade: echo\r\n\r\n",
+      );
+      const r = await c.until((s) => s.includes("\r\n\r\n"));
+      assert.match(r.text, /^HTTP\/1\.1 101 Switching Protocols\r\n/);
+      assert.match(r.text, /Upgrade: echo\r\n/);
+      assert.match(up.seen.at(-1)!.head, /Upgrade: echo/);
+      await c.send("ping");
+      assert.equal((await c.until((s) => s.includes("ping"))).text, "echo:ping");
+      await c.send("pong");
+      assert.equal((await c.until((s) => s.includes("pong"))).text, "echo:pong");
       c.close();
     });
 
