@@ -44,7 +44,10 @@ class UpstreamFailure extends Error {
   }
 }
 
-/** Resolves once the exchange is over and the observer's onEnd has run. */
+/**
+ * Resolves once the response is sent (or the exchange failed) and the connection may go on;
+ * `metered` settles once the observer's onEnd has run.
+ */
 export async function runExchange(
   sock: tls.TLSSocket,
   input: ClientInput,
