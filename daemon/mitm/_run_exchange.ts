@@ -9,7 +9,16 @@ import type { UpstreamConn } from "./create_upstream_pool.ts";
 import { parseResponseHead, type ResponseHead } from "./parse_response_head.ts";
 import type { ConnectionInfo, ServeDeps } from "./serve_connection.ts";
 import { forwardedHeaderLines, headersFromPairs } from "./strip_hop_by_hop.ts";
-import type { ExchangeEndInfo, ExchangeErrorKind, ExchangeObserver } from "./types.ts";
+import {
+  badGateway,
+  concat,
+  type Failure,
+  flushed,
+  latin1,
+  readUpstream,
+  UpstreamFailure,
+} from "./_exchange_io.ts";
+import type { ExchangeEndInfo, ExchangeObserver } from "./types.ts";
 
 export interface ExchangeResult {
   keepAlive: boolean;
@@ -19,30 +28,7 @@ export interface ExchangeResult {
   leftover: Uint8Array;
 }
 
-type Failure = { kind: ExchangeErrorKind; message: string };
-
 const enc = new TextEncoder();
-const EMPTY = new Uint8Array(0);
-const latin1 = (s: string) => {
-  const out = new Uint8Array(s.length);
-  for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
-  return out;
-};
-
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  if (a.length === 0) return b;
-  if (b.length === 0) return a;
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a);
-  out.set(b, a.length);
-  return out;
-}
-
-class UpstreamFailure extends Error {
-  constructor(readonly failure: Failure) {
-    super(failure.message);
-  }
-}
 
 /**
  * Resolves once the response is sent (or the exchange failed) and the connection may go on;
@@ -115,16 +101,7 @@ export async function runExchange(
       await decoder.end();
       // The empty write completes after every earlier one (guard_empty_writes.ts keeps it off
       // the TLS handle).
-      if (!sock.destroyed) {
-        await new Promise<void>((resolve) => {
-          const done = () => {
-            sock.off("close", done);
-            resolve();
-          };
-          sock.once("close", done);
-          sock.write(EMPTY, done);
-        });
-      }
+      await flushed(sock);
       const info: ExchangeEndInfo = { ttfbMs, endedAt, bytesUp, bytesDown, status };
       if (error) info.error = error;
       const decodeError = decoder.error();
@@ -388,40 +365,12 @@ export async function runExchange(
         ? aborted
         : classifyUpstreamError(err));
     if (!headSent && !clientGone && failure.kind !== "client_aborted" && !sock.destroyed) {
-      const body = JSON.stringify({
-        type: "error",
-        error: {
-          type: "halton_meter_upstream_error",
-          message: `Halton Meter could not reach ${conn.host}:${conn.port}: ${failure.message}`,
-        },
-      });
       status = 502;
-      sock.end(enc.encode(
-        `HTTP/1.1 502 Bad Gateway\r\ncontent-type: application/json\r\n` +
-          `content-length: ${
-            enc.encode(body).length
-          }\r\nx-halton-meter-error: ${failure.kind}\r\n` +
-          `connection: close\r\n\r\n${body}`,
-      ));
+      sock.end(badGateway(`${conn.host}:${conn.port}`, failure));
     } else {
       // Mid-response: an abrupt close is the only honest signal left.
       sock.destroy();
     }
     return finish(failure);
-  }
-}
-
-/** Reads from the upstream; a read failing because the client left is not an upstream error. */
-async function readUpstream(u: UpstreamConn, clientGone: () => boolean) {
-  try {
-    return await u.read();
-  } catch (err) {
-    if (clientGone()) {
-      throw new UpstreamFailure({
-        kind: "client_aborted",
-        message: "client closed the connection",
-      });
-    }
-    throw err;
   }
 }
