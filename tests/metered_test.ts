@@ -354,21 +354,18 @@ Deno.test("metered chain: curl, SDKs, Python requests, streaming, gzip, errors, 
       assert.equal(row.status, 200);
     });
 
-    // IGNORED (product bug): the first proxied call after a Python `requests` call hangs in
-    // about 1 run in 3: the request never reaches the fake provider (no head), curl times out
-    // with 0 bytes, daemon.log is silent. Suspected daemon/mitm upstream keep-alive pool or
-    // edge chaining. (e) runs last among the proxy calls so the others stay green.
-    await t.step({
-      name: "(e2) a curl call right after Python requests",
-      ignore: true,
-      fn: async () => {
-        const r = await run("curl", [
-          ...curlArgs(m, "afterpy", ["-d", requestBody("anthropic/plain")]),
-          "https://api.anthropic.com/v1/messages",
-        ]);
-        assert.equal(r.code, 0, r.stderr);
-        await waitRows(m, "afterpy");
-      },
+    // Regression: this call used to hang about every other run (upstream never saw it). The
+    // Python call's exchange left a zero-length write pending on the pooled upstream TLS socket,
+    // which Deno's node:tls never completes; see daemon/mitm/guard_empty_writes.ts.
+    await t.step("(e2) a curl call right after Python requests", async () => {
+      const r = await run("curl", [
+        ...curlArgs(m, "afterpy", ["-d", requestBody("anthropic/plain")]),
+        "https://api.anthropic.com/v1/messages",
+      ]);
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(r.stdout, new TextDecoder().decode(loadExchange("anthropic/plain").body));
+      const [row] = await waitRows(m, "afterpy");
+      assertUsage(row, "anthropic/plain");
     });
 
     await t.step("(j) API: token required, foreign Host refused", async () => {

@@ -14,6 +14,7 @@ import {
   rateLimitSnapshot,
 } from "../attribution/mod.ts";
 import { priceCall } from "../pricing/mod.ts";
+import { uuidV7 } from "./uuid_v7.ts";
 import type {
   ExchangeEndInfo,
   ExchangeObserver,
@@ -41,7 +42,8 @@ const NOOP: ExchangeObserver = {};
  */
 export function createMeter(deps: MeterDeps): (start: ExchangeStart) => ExchangeObserver {
   const maxBody = deps.maxRequestBodyBytes ?? 1024 * 1024;
-  const newId = deps.newId ?? (() => crypto.randomUUID());
+  // Time-ordered: the id is the calls table's primary key (see uuid_v7.ts).
+  const newId = deps.newId ?? (() => uuidV7());
   const contained = <A extends unknown[]>(what: string, fn: (...a: A) => void) => (...a: A) => {
     try {
       fn(...a);

@@ -4,8 +4,9 @@
  *
  *   deno run -A daemon/mitm/bench_mitm.ts [--requests 20000] [--concurrency 32]
  *
- * Prints JSON: direct vs through-mitm throughput, sequential keep-alive latency, engine RSS
- * growth per request (after a warm-up, with GC forced in the engine before each sample).
+ * Prints JSON: direct vs through-mitm throughput, the engine's CPU time per request (the figure
+ * to compare changes by on a shared machine), sequential keep-alive latency, engine RSS growth
+ * per request (after a warm-up, with GC forced in the engine before each sample).
  */
 import { createMitmServer } from "./create_mitm_server.ts";
 import { makeTestPki } from "./_test_certs.ts";
@@ -111,6 +112,13 @@ async function load(port: number, viaProxy: boolean, caPem: string, conc: number
   return { rps: Math.round(total / ms * 1000), p50: q(0.5), p99: q(0.99) };
 }
 
+/** The engine's user+system CPU seconds so far (robust to other load on a shared machine). */
+function cpuSeconds(pid: number): number {
+  const f = Deno.readTextFileSync(`/proc/${pid}/stat`);
+  const rest = f.slice(f.lastIndexOf(")") + 2).split(" ");
+  return (Number(rest[11]) + Number(rest[12])) / 100;
+}
+
 function rssKb(pid: number): number {
   const m = /VmRSS:\s+(\d+)/.exec(Deno.readTextFileSync(`/proc/${pid}/status`));
   return m ? Number(m[1]) : NaN;
@@ -206,7 +214,9 @@ async function main() {
     const directSeq = await load(upPort, false, pki.caPem, 1, 2000);
     await load(engPort, true, pki.caPem, conc, 5000); // warm-up: pool, JIT, caches
     const rss0 = await sample();
+    const cpu0 = cpuSeconds(eng.pid);
     const mitm = await load(engPort, true, pki.caPem, conc, total);
+    const cpu1 = cpuSeconds(eng.pid);
     const rss1 = await sample();
     const mitm2 = await load(engPort, true, pki.caPem, conc, total);
     const rss2 = await sample();
@@ -217,6 +227,7 @@ async function main() {
         concurrency: conc,
         direct,
         mitm: [mitm, mitm2],
+        engineCpuUsPerRequest: Math.round((cpu1 - cpu0) / total * 1e6),
         throughputRatio: +(Math.max(mitm.rps, mitm2.rps) / direct.rps).toFixed(3),
         sequential: {
           direct: directSeq,

@@ -16,7 +16,8 @@ export function classifyUpstreamError(err: unknown): { kind: ExchangeErrorKind; 
   const { code, message } = codeAndMessage(err);
   const kind: ExchangeErrorKind = code === "ECONNREFUSED"
     ? "upstream_refused"
-    : code === "ENOTFOUND" || code === "EAI_AGAIN"
+    : code === "ENOTFOUND" || code === "EAI_AGAIN" ||
+        /failed to lookup address|name or service not known|nodename nor servname/i.test(message)
     ? "upstream_dns"
     : code === "ETIMEDOUT" || code === "UPSTREAM_CONNECT_TIMEOUT"
     ? "upstream_timeout"

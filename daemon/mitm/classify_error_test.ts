@@ -18,6 +18,22 @@ Deno.test("classifyUpstreamError: codes and messages to kinds", () => {
   assert.equal(classifyUpstreamError("weird").kind, "upstream_error");
 });
 
+Deno.test("classifyUpstreamError: Deno-native connect errors (the upstream pool's)", async () => {
+  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = l.addr.port;
+  l.close();
+  const refused = await Deno.connect({ hostname: "127.0.0.1", port }).catch((e) => e);
+  assert.equal(classifyUpstreamError(refused).kind, "upstream_refused");
+  const dns = new Deno.errors.NotFound(
+    "failed to lookup address information: Name or service not known",
+  );
+  assert.equal(classifyUpstreamError(dns).kind, "upstream_dns");
+  const cert = new Deno.errors.InvalidData("invalid peer certificate: UnknownIssuer");
+  assert.equal(classifyUpstreamError(cert).kind, "upstream_tls");
+  const reset = new Deno.errors.ConnectionReset("Connection reset by peer (os error 104)");
+  assert.equal(classifyUpstreamError(reset).kind, "upstream_reset");
+});
+
 Deno.test("classifyTlsFailure: alerts, resets, plaintext", () => {
   assert.equal(classifyTlsFailure(err("received fatal alert: UnknownCA")), "cert-rejected");
   assert.equal(classifyTlsFailure(err("read", "ECONNRESET")), "reset");

@@ -1,18 +1,19 @@
 /**
  * The interception + forwarding engine: an HTTP proxy listener (CONNECT, `GET /health`) that
- * terminates TLS for intercepted hosts, forwards each HTTP/1.1 exchange over a verified
- * keep-alive pool, tees it to an observer, and tunnels every other host raw.
+ * terminates TLS for intercepted hosts (node:tls, for SNICallback), serves HTTP/1.1 on it with
+ * its own parser (serve_connection.ts), forwards each exchange over a pool of verified
+ * Deno-native TLS connections, tees it to an observer, and tunnels every other host raw.
  */
-import http from "node:http";
-import https from "node:https";
 import net from "node:net";
 import tls from "node:tls";
 import { answerSelfTest } from "./answer_self_test.ts";
 import { classifyTlsFailure } from "./classify_error.ts";
 import { createContextCache } from "./create_context_cache.ts";
-import { type ConnectionInfo, forwardExchange } from "./forward_exchange.ts";
+import { createUpstreamPool } from "./create_upstream_pool.ts";
+import { guardEmptyWrites } from "./guard_empty_writes.ts";
 import { openRawTunnel } from "./open_raw_tunnel.ts";
 import { parseProxyHead, type ProxyHead } from "./parse_proxy_head.ts";
+import { serveConnection, type ServedConnection, type ServeDeps } from "./serve_connection.ts";
 import type {
   ExchangeErrorKind,
   MitmOptions,
@@ -61,24 +62,16 @@ export function createMitmServer(opts: MitmOptions): MitmServer {
     tlsContextsCached: 0,
   };
   const contexts = createContextCache(opts.getCertificate, opts.tlsContextCacheSize ?? 256);
-  const agent = new https.Agent({
-    keepAlive: true,
-    maxSockets: opts.maxSocketsPerHost ?? 64,
-    maxFreeSockets: opts.maxSocketsPerHost ?? 64, // fewer than the concurrency means constant reconnects
-    scheduling: "lifo",
-    // Only idle pooled sockets are closed by this (an active request is never timed out).
-    timeout: 30_000,
-    // One prebuilt context: passing `ca` per request makes the agent key every request by the
-    // whole CA bundle text (measured: 12% of CPU). Verification stays on (rejectUnauthorized).
-    secureContext: tls.createSecureContext({
-      ca: [...tls.rootCertificates, ...(opts.upstreamCa ?? [])],
-    }),
+  const pool = createUpstreamPool({
+    caCerts: opts.upstreamCa,
+    connectTimeoutMs: opts.upstreamConnectTimeoutMs ?? 30_000,
+    maxIdlePerKey: opts.maxSocketsPerHost ?? 64,
+    connect: opts.connectUpstream,
   });
 
   let closing = false;
   const sockets = new Set<net.Socket>();
-  const connections = new WeakMap<net.Socket, ConnectionInfo>();
-  const busy = new Map<net.Socket, number>();
+  const served = new Set<ServedConnection>();
   const inFlight = new Set<Promise<void>>();
   const tunnels = new Set<{ destroy(): void }>();
 
@@ -96,51 +89,29 @@ export function createMitmServer(opts: MitmOptions): MitmServer {
     inFlight.add(p);
     p.finally(() => inFlight.delete(p));
   };
+  const serveDeps: ServeDeps = {
+    pool,
+    resolve: opts.resolve,
+    onCall: opts.onCall,
+    now,
+    maxRequestBodyBytes: opts.maxRequestBodyBytes ?? 4 * 1024 * 1024,
+    keepAliveMs: opts.clientKeepAliveMs ?? 60_000,
+    headTimeoutMs: 60_000,
+    guard,
+    countError: (kind: ExchangeErrorKind) => stats.exchangeErrors[kind]++,
+    exchangeStarted: () => {
+      stats.activeExchanges++;
+      stats.totalExchanges++;
+    },
+    exchangeEnded: () => stats.activeExchanges--,
+  };
 
-  const httpServer = http.createServer({
-    maxHeaderSize: 65536,
-    requestTimeout: 0, // LLM requests may upload slowly; the upstream decides
-    headersTimeout: 60_000,
-    keepAliveTimeout: opts.clientKeepAliveMs ?? 60_000,
-  }, (req, res) => {
-    const socket = req.socket;
-    const conn = connections.get(socket);
-    if (!conn) {
-      res.writeHead(400, { connection: "close" }).end();
-      return;
-    }
-    res.sendDate = false; // pass the upstream's headers, add none
-    stats.activeExchanges++;
-    stats.totalExchanges++;
-    busy.set(socket, (busy.get(socket) ?? 0) + 1);
-    const p = forwardExchange(req, res, conn, {
-      agent,
-      resolve: opts.resolve,
-      onCall: opts.onCall,
-      now,
-      maxRequestBodyBytes: opts.maxRequestBodyBytes ?? 4 * 1024 * 1024,
-      connectTimeoutMs: opts.upstreamConnectTimeoutMs ?? 30_000,
-      guard,
-      countError: (kind: ExchangeErrorKind) => stats.exchangeErrors[kind]++,
-    }).finally(() => {
-      stats.activeExchanges--;
-      busy.set(socket, (busy.get(socket) ?? 1) - 1);
-    });
-    track(p);
-  });
-  // Deno's node:http ends every connection after one response unless the server reports it is
-  // listening; ours never listens itself (connections are emitted), so it says so until close.
-  Object.defineProperty(httpServer, "listening", { get: () => !closing });
-  httpServer.on("clientError", (err: Error & { code?: string }, socket: net.Socket) => {
-    if (socket.writable && !socket.destroyed) {
-      socket.end(
-        err.code === "HPE_HEADER_OVERFLOW"
-          ? "HTTP/1.1 431 Request Header Fields Too Large\r\nconnection: close\r\n\r\n"
-          : "HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n",
-      );
-    }
-    socket.destroy();
-  });
+  const keepAliveMs = opts.clientKeepAliveMs ?? 60_000;
+  const sweeper = setInterval(() => {
+    const t = performance.now();
+    for (const s of served) s.sweep(t);
+  }, Math.min(1000, Math.max(25, keepAliveMs / 4)));
+  Deno.unrefTimer(sweeper as unknown as number);
 
   const tlsFailure = (kind: TlsFailureKind, host: string, detail: string) => {
     stats.tlsFailures[kind]++;
@@ -182,18 +153,24 @@ export function createMitmServer(opts: MitmOptions): MitmServer {
       });
       tlsSock.once("close", () => {
         clearTimeout(timer);
-        busy.delete(tlsSock);
         sock.destroy();
       });
+      // ServerResponse-style empty writes would wedge this socket (see guard_empty_writes.ts).
+      guardEmptyWrites(tlsSock);
       tlsSock.setNoDelay(true);
-      connections.set(tlsSock, {
-        host: head.host,
-        port: head.port,
-        proxyAuthorization: head.proxyAuthorization,
+      // A client may half-close after its request: its response must still reach it (Node
+      // semantics would end our side on the peer's end; Deno 2.9 does not, this keeps it so).
+      (tlsSock as unknown as { allowHalfOpen: boolean }).allowHalfOpen = true;
+      tlsSock.once("secure", () => {
+        if (answerSelfTest(tlsSock, { ...head }, opts.onCall, now, guard)) return;
+        const s = serveConnection(tlsSock, {
+          host: head.host,
+          port: head.port,
+          proxyAuthorization: head.proxyAuthorization,
+        }, serveDeps);
+        served.add(s);
+        track(s.done.finally(() => served.delete(s)));
       });
-      busy.set(tlsSock, 0);
-      if (answerSelfTest(tlsSock, { ...head }, opts.onCall, now, guard)) return;
-      httpServer.emit("connection", tlsSock);
     }, (err: Error) => {
       tlsFailure("certificate-unavailable", head.host, err.message);
       const msg = `Halton Meter has no certificate for ${head.host}: ${err.message}\n`;
@@ -302,6 +279,7 @@ export function createMitmServer(opts: MitmOptions): MitmServer {
     },
     async close(deadlineMs) {
       closing = true;
+      clearInterval(sweeper);
       const deadline = performance.now() + Math.max(0, deadlineMs);
       const until = async (p: Promise<unknown>, at: number) => {
         let timer: ReturnType<typeof setTimeout> | undefined;
@@ -312,19 +290,17 @@ export function createMitmServer(opts: MitmOptions): MitmServer {
         clearTimeout(timer);
       };
       const closed = new Promise<void>((r) => listener.close(() => r()));
-      // Idle keep-alive connections go now; busy ones close after their response (listening=false).
-      for (const [s, n] of busy) if (n === 0) s.destroy();
+      // Idle keep-alive connections go now; busy ones close after their response.
+      for (const s of served) s.closeWhenIdle();
       await until(Promise.allSettled([...inFlight]), deadline);
       for (const t of tunnels) t.destroy();
       // end() (not destroy) so the last response bytes still reach clients that finished in time.
       const remaining = [...sockets].map((s) =>
         new Promise<void>((r) => s.destroyed ? r() : s.once("close", () => r()))
       );
-      for (const s of busy.keys()) s.end();
       await until(Promise.all(remaining), Math.min(deadline, performance.now() + 1000));
-      for (const s of busy.keys()) s.destroy();
       for (const s of sockets) s.destroy();
-      agent.destroy();
+      pool.close();
       await Promise.allSettled([...inFlight]);
       await closed;
     },

@@ -45,3 +45,43 @@ export function headersFromRaw(raw: readonly string[]): Headers {
   }
   return h;
 }
+
+/**
+ * Serializes header pairs for forwarding ("Name: value\r\n" each, names and order kept), without
+ * hop-by-hop headers. `transfer-encoding` is kept: the engine forwards body framing verbatim.
+ */
+export function forwardedHeaderLines(
+  pairs: ReadonlyArray<readonly [string, string]>,
+  extra: readonly string[] = [],
+): string {
+  let drop: Set<string> | null = null;
+  for (const [k, v] of pairs) {
+    if (k.length !== 10 || k.toLowerCase() !== "connection") continue;
+    drop ??= new Set();
+    for (const token of v.split(",")) {
+      const t = token.trim().toLowerCase();
+      if (t && t !== "transfer-encoding" && t !== "content-length") drop.add(t);
+    }
+  }
+  let out = "";
+  for (const [k, v] of pairs) {
+    const lower = k.toLowerCase();
+    if (lower !== "transfer-encoding" && HOP_BY_HOP.has(lower)) continue;
+    if (drop?.has(lower) || extra.includes(lower)) continue;
+    out += `${k}: ${v}\r\n`;
+  }
+  return out;
+}
+
+/** Builds a Headers object from header pairs; invalid values are skipped, never thrown. */
+export function headersFromPairs(pairs: ReadonlyArray<readonly [string, string]>): Headers {
+  const h = new Headers();
+  for (const [k, v] of pairs) {
+    try {
+      h.append(k, v);
+    } catch {
+      // A header value Headers refuses must not break metering or forwarding.
+    }
+  }
+  return h;
+}

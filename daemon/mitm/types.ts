@@ -1,4 +1,5 @@
 /** Public types of the interception + forwarding engine (see mod.ts). */
+import type { ConnectTls } from "./create_upstream_pool.ts";
 
 /** What the engine knows about a request when its head arrives. */
 export interface RequestInfo {
@@ -100,11 +101,13 @@ export interface MitmOptions {
   health(): unknown;
   /** Default 4 MiB. */
   maxRequestBodyBytes?: number;
+  /** Opens a verified upstream TLS connection; default TCP to the resolved address + Deno TLS. */
+  connectUpstream?: ConnectTls;
   /** Upstream TCP+TLS connect timeout; default 30 s. */
   upstreamConnectTimeoutMs?: number;
   /** Client TLS handshake timeout; default 10 s. */
   handshakeTimeoutMs?: number;
-  /** Max pooled + active upstream sockets per host:port; default 64. */
+  /** Idle upstream connections kept per host:port; default 64. */
   maxSocketsPerHost?: number;
   /** Idle client keep-alive connections are closed after this; default 60 s. */
   clientKeepAliveMs?: number;

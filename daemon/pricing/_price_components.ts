@@ -20,7 +20,6 @@ export interface PriceComponents {
 }
 
 type Component = keyof PriceComponents;
-const COMPONENTS: readonly Component[] = ["input", "cacheRead", "cacheWrite", "output", "other"];
 
 const COMPONENT_OF_PRICE_KEY: Readonly<Record<string, Component>> = {
   input_mtok: "input",
@@ -36,35 +35,55 @@ function componentOf(priceKey: string): Component {
 }
 
 /**
- * Splits a price into components. The library only returns input/output/total
- * totals, so each component is priced by the library itself with every other
- * price set to 0. The set of price keys stays the same, so the library splits the
- * usage into the same leaves (uncached = total - cache read - cache write) and
- * picks the same long-context tier (chosen from total input) as for the real price:
- * tier and cache rules stay the library's, and the components add up to its total.
+ * Splits a price into components. The library returns only input/output/total, so components
+ * it does not separate are priced by the library itself with every other price set to 0. The
+ * set of price keys stays the same, so the library splits the usage into the same leaves
+ * (uncached = total - cache read - cache write) and picks the same long-context tier (chosen
+ * from total input) as for the real price: tier and cache rules stay the library's, and the
+ * components add up to its total.
+ *
+ * One full calculation gives input (all input-side leaves), output and total (the rest of which
+ * is the non-token charges); a cache component whose tokens are 0 costs 0 without asking
+ * (prices are per token), so a call without cache tokens costs one library calculation
+ * instead of five (measured: the
+ * library's unit decomposition was most of the daemon's per-call pricing time).
  */
 export function priceComponents(
   usage: LibraryUsage,
   modelId: string,
   prices: ModelPrice,
 ): PriceComponents {
-  const result: PriceComponents = { input: 0, cacheRead: 0, cacheWrite: 0, output: 0, other: 0 };
-  for (const component of COMPONENTS) {
+  const full = calcPrice(usage, modelId, { provider: singleModelProvider(modelId, prices) });
+  if (full === null) throw new Error(`Cannot price ${modelId}: no match`);
+  const only = (component: Component): number => {
     const keys = Object.keys(prices).filter((k) =>
       prices[k] !== undefined && componentOf(k) === component
     );
-    if (keys.length === 0) continue;
-    const only: ModelPrice = {};
+    if (keys.length === 0) return 0;
+    const part: ModelPrice = {};
     for (const [key, price] of Object.entries(prices)) {
-      if (price !== undefined) only[key] = componentOf(key) === component ? price : 0;
+      if (price !== undefined) part[key] = componentOf(key) === component ? price : 0;
     }
-    const priced = calcPrice(usage, modelId, { provider: singleModelProvider(modelId, only) });
+    const priced = calcPrice(usage, modelId, { provider: singleModelProvider(modelId, part) });
     if (priced === null) {
       throw new Error(`Cannot price component ${component} of ${modelId}: no match`);
     }
-    result[component] = priced.total_price;
-  }
-  return result;
+    return priced.total_price;
+  };
+  const cacheRead = (usage.cache_read_tokens ?? 0) > 0 ? only("cacheRead") : 0;
+  const cacheWrite = (usage.cache_write_tokens ?? 0) > 0 ? only("cacheWrite") : 0;
+  // Non-token charges (per request, per web search) are what the total has beyond input and
+  // output; a difference at rounding level is no charge at all.
+  const other = full.total_price - full.input_price - full.output_price;
+  return {
+    input: cacheRead === 0 && cacheWrite === 0
+      ? full.input_price
+      : Math.max(0, full.input_price - cacheRead - cacheWrite),
+    cacheRead,
+    cacheWrite,
+    output: full.output_price,
+    other: Math.abs(other) <= 1e-12 * Math.abs(full.total_price) ? 0 : other,
+  };
 }
 
 function singleModelProvider(modelId: string, prices: ModelPrice): Provider {

@@ -100,6 +100,8 @@ export async function readRssKb(pid: number): Promise<number> {
 export interface RssRun {
   /** [requests done, RSS kB] pairs, the first after the warm-up. */
   samples: [number, number][];
+  /** [warm-up requests done, RSS kB] pairs, so the report shows the plateau being reached. */
+  warmupSamples: [number, number][];
   requests: number;
   seconds: number;
   /** Least-squares slope of RSS over requests, in KB per request. */
@@ -145,7 +147,12 @@ export async function measureRss(
       }));
       return issued;
     };
-    await runFor(opts.warmup, Infinity);
+    const warmupSamples: [number, number][] = [[0, await readRssKb(pid)]];
+    const warmStep = Math.max(1000, Math.floor(opts.warmup / 5));
+    for (let warmed = 0; warmed < opts.warmup && !signal.aborted;) {
+      warmed += await runFor(Math.min(warmStep, opts.warmup - warmed), Infinity);
+      warmupSamples.push([warmed, await readRssKb(pid)]);
+    }
     const t0 = performance.now();
     const until = t0 + opts.maxSeconds * 1000;
     const step = Math.max(1000, Math.floor(opts.count / 20));
@@ -158,6 +165,7 @@ export async function measureRss(
     }
     return {
       samples,
+      warmupSamples,
       requests: done,
       seconds: (performance.now() - t0) / 1000,
       kbPerRequest: slope(samples),

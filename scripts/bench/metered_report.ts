@@ -61,7 +61,8 @@ export const METHOD = `### Method
 - **Throughput**: N connections opened (not timed), then all loop for the run's seconds; runs
   interleaved. CPU: each process's share of one core over the run, from \`/proc/<pid>/stat\`.
 - **SSE**: sequential streams on one connection after one warm-up stream.
-- **RSS**: after all phases and a 5000-request warm-up, 8 keep-alive connections through the edge;
+- **RSS**: after all phases and a warm-up (\`--rss-warmup\`, default 50000 requests: the daemon's heap
+  and allocator reach their plateau in it; RSS during it is shown), 8 keep-alive connections through the edge;
   the daemon's \`VmRSS\` (\`cat /proc/<pid>/status\`) is sampled every 1/20 of the run; the slope is a
   least-squares fit. Stops at the request count or the time limit, whichever comes first.`;
 
@@ -237,9 +238,11 @@ export function renderMeteredReport(r: MeteredResult): { report: string; allMet:
       rss.stoppedBy === "count" ? "full count" : "stopped by the time limit"
     }, ${rss.seconds.toFixed(0)} s)`,
     "",
-    `VmRSS of the daemon process: ${r.idleRssKb} kB idle after start; after the phases above and a 5000-request warm-up: ${
-      rss.samples[0][1]
-    } kB → ${rss.samples.at(-1)![1]} kB; least-squares slope ${
+    `VmRSS of the daemon process: ${r.idleRssKb} kB idle after start; during the ${
+      rss.warmupSamples.at(-1)?.[0] ?? 0
+    }-request warm-up after the phases above: ${
+      rss.warmupSamples.map(([, kb]) => kb).join(" → ")
+    } kB; then ${rss.samples[0][1]} kB → ${rss.samples.at(-1)![1]} kB; least-squares slope ${
       rss.kbPerRequest.toFixed(4)
     } KB/request over ${rss.samples.length} samples.`,
   );

@@ -32,6 +32,7 @@ function result(overrides: Partial<MeteredResult> = {}): MeteredResult {
     },
     rss: {
       samples: [[0, 1000], [1000, 1010]],
+      warmupSamples: [[0, 900], [5000, 1000]],
       requests: 1000,
       seconds: 1,
       kbPerRequest: 0.01,
@@ -55,7 +56,14 @@ Deno.test("targets pass on good numbers and miss on bad ones", () => {
   assert.ok(evaluateMeteredTargets(result()).every((t) => t.pass));
   const bad = evaluateMeteredTargets(result({
     throughput: { direct: [1000], halton: [100], mitmdump: [10] },
-    rss: { samples: [], requests: 1, seconds: 1, kbPerRequest: 1, stoppedBy: "time" },
+    rss: {
+      samples: [],
+      warmupSamples: [],
+      requests: 1,
+      seconds: 1,
+      kbPerRequest: 1,
+      stoppedBy: "time",
+    },
   }));
   const missed = bad.filter((t) => !t.pass).map((t) => t.name);
   assert.deepEqual(missed, [

@@ -1,0 +1,83 @@
+/** Small I/O helpers of one exchange (see _run_exchange.ts). */
+import type { Duplex } from "node:stream";
+import type { UpstreamConn } from "./create_upstream_pool.ts";
+import type { ExchangeErrorKind } from "./types.ts";
+
+export type Failure = { kind: ExchangeErrorKind; message: string };
+
+const enc = new TextEncoder();
+const EMPTY = new Uint8Array(0);
+
+/** Header text to bytes, one byte per char (obs-text in values survives as sent). */
+export const latin1 = (s: string): Uint8Array => {
+  const out = new Uint8Array(s.length);
+  for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
+  return out;
+};
+
+export function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
+  if (a.length === 0) return b;
+  if (b.length === 0) return a;
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
+}
+
+/** A failure already classified, carried through `throw` to the exchange's one catch. */
+export class UpstreamFailure extends Error {
+  constructor(readonly failure: Failure) {
+    super(failure.message);
+  }
+}
+
+/** Reads from the upstream; a read failing because the client left is not an upstream error. */
+export async function readUpstream(
+  u: UpstreamConn,
+  clientGone: () => boolean,
+): Promise<Uint8Array | null> {
+  try {
+    return await u.read();
+  } catch (err) {
+    if (clientGone()) {
+      throw new UpstreamFailure({
+        kind: "client_aborted",
+        message: "client closed the connection",
+      });
+    }
+    throw err;
+  }
+}
+
+/**
+ * Resolves once every byte written to `sock` so far has been handed on (or the socket closed):
+ * an empty write completes after every earlier one; guard_empty_writes.ts keeps it off the TLS
+ * handle, where Deno 2.9 would never complete it.
+ */
+export function flushed(sock: Duplex): Promise<void> {
+  if (sock.destroyed) return Promise.resolve();
+  return new Promise<void>((resolve) => {
+    const done = () => {
+      sock.off("close", done);
+      resolve();
+    };
+    sock.once("close", done);
+    sock.write(EMPTY, done);
+  });
+}
+
+/** The engine's answer when the upstream failed before its response head: a JSON 502. */
+export function badGateway(hostPort: string, failure: Failure): Uint8Array {
+  const body = JSON.stringify({
+    type: "error",
+    error: {
+      type: "halton_meter_upstream_error",
+      message: `Halton Meter could not reach ${hostPort}: ${failure.message}`,
+    },
+  });
+  return enc.encode(
+    `HTTP/1.1 502 Bad Gateway\r\ncontent-type: application/json\r\n` +
+      `content-length: ${enc.encode(body).length}\r\nx-halton-meter-error: ${failure.kind}\r\n` +
+      `connection: close\r\n\r\n${body}`,
+  );
+}
