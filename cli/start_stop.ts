@@ -17,6 +17,7 @@ import {
   createProcessDeps,
   createServiceSpec,
   directBackend,
+  directBackendFiles,
   type FileDeps,
   type LaunchContext,
   launchdBackend,
@@ -117,7 +118,7 @@ export async function runStop(opts: LifecycleOptions): Promise<number> {
 /** The direct backend can only start roles from a stored spec; write one if init never did. */
 function ensureDirectSpec(home: string, launch: LaunchContext): void {
   const paths = homePaths(home);
-  const specPath = `${paths.run}/direct-spec.json`;
+  const specPath = directBackendFiles(home).spec;
   try {
     Deno.statSync(specPath);
     return;
@@ -245,11 +246,13 @@ export function buildBackend(name: BackendName, input: ResolveBackendInput): Ser
 }
 
 /**
- * The backend the roles are installed with: direct when its spec exists in `<home>/run`;
- * else the platform's service manager when it has the daemon installed; else null.
+ * The backend the roles are installed with: direct when its spec exists in `<home>/run`, or
+ * an edge a graceful uninstall left running is recorded there; else the platform's service
+ * manager when it has the daemon installed; else null.
  */
 export async function installedBackend(input: ResolveBackendInput): Promise<ServiceBackend | null> {
-  if (await input.files.exists(`${homePaths(input.home).run}/direct-spec.json`)) {
+  const direct = directBackendFiles(input.home);
+  if (await input.files.exists(direct.spec) || await input.files.exists(direct.leftRunning)) {
     return buildBackend("direct", input);
   }
   const hasSystemdUser = input.os === "linux"

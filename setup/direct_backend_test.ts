@@ -102,8 +102,32 @@ Deno.test("direct uninstall stops everything; --graceful keeps the edge and its 
   await soft.backend.install(linuxSpec);
   await soft.backend.uninstall({ graceful: true });
   assert.deepEqual(soft.signals, ["SIGTERM 102", "SIGTERM 101", "SIGTERM 103"]);
-  assert.deepEqual([...soft.files.files.keys()], [`${RUN}/edge.pid`]);
+  assert.deepEqual([...soft.files.files.keys()].sort(), [
+    `${RUN}/direct-left-running.json`,
+    `${RUN}/edge.pid`,
+  ]);
   assert.equal((await soft.backend.status("edge")).state, "running");
+});
+
+Deno.test("direct: after a graceful uninstall the kept edge is recorded; a later uninstall stops it, a re-install adopts it", async () => {
+  const later = setup();
+  await later.backend.install(linuxSpec);
+  await later.backend.uninstall({ graceful: true });
+  assert.deepEqual(
+    JSON.parse(String(later.files.files.get(`${RUN}/direct-left-running.json`))),
+    { roles: ["edge"], edge_pid: 100 },
+  );
+  const second = await later.backend.uninstall({ graceful: false });
+  assert.equal(second.ok, true);
+  assert.deepEqual(later.signals.at(-1), "SIGTERM 100");
+  assert.deepEqual([...later.files.files.keys()], []);
+
+  const again = setup();
+  await again.backend.install(linuxSpec);
+  await again.backend.uninstall({ graceful: true });
+  await again.backend.install(linuxSpec);
+  assert.equal(again.files.files.has(`${RUN}/direct-left-running.json`), false);
+  assert.equal(again.files.files.get(`${RUN}/edge.pid`), "100\n", "the kept edge is adopted");
 });
 
 Deno.test("direct start without install fails with the next step; a corrupt spec throws", async () => {

@@ -53,7 +53,7 @@ export {
   taskSchedulerBackend,
   type TaskSchedulerBackendOptions,
 } from "./task_scheduler_backend.ts";
-export { directBackend, type DirectBackendOptions } from "./direct_backend.ts";
+export { directBackend, directBackendFiles, type DirectBackendOptions } from "./direct_backend.ts";
 export {
   type BackendChoice,
   chooseBackend,

@@ -236,7 +236,8 @@ Deno.test({
 });
 
 Deno.test({
-  name: "onboard = init --apps; --gui warns and means --full; uninstall --graceful --purge",
+  name:
+    "onboard = init --apps; --gui warns and means --full; uninstall --graceful keeps the edge, a later uninstall --purge stops it",
   ignore: !canRun,
   async fn() {
     const sb = await makeSandbox();
@@ -260,10 +261,18 @@ Deno.test({
       seen.push(...await rolePids(sb.state));
       const edgePid = Number((await Deno.readTextFile(`${sb.state}/run/edge.pid`)).trim());
 
-      const un = await cli(sb, "uninstall", "--graceful", "--purge");
+      const un = await cli(sb, "uninstall", "--graceful");
       assert.equal(un.code, 0, un.stdout + un.stderr);
       assert.match(un.stdout, /the edge keeps running until reboot/);
       assert.equal(pidAlive(edgePid), true, "graceful leaves the edge up");
+      assert.equal(await exists(`${sb.state}/run/direct-spec.json`), false);
+      // The stored spec is gone, yet status and a later uninstall still know the edge.
+      const status = JSON.parse((await cli(sb, "status", "--json")).stdout);
+      assert.equal(status.edge.pid, edgePid, JSON.stringify(status.edge));
+      assert.equal(status.edge.state, "healthy");
+      const later = await cli(sb, "uninstall", "--purge");
+      assert.equal(later.code, 0, later.stdout + later.stderr);
+      assert.equal(pidAlive(edgePid), false, "a later uninstall stops the kept edge");
       assert.equal(await exists(sb.state), false, "--purge removes the state directory");
       assert.deepEqual(await sb.fingerprint(), before);
     } finally {
