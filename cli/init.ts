@@ -118,6 +118,7 @@ export async function runInit(opts: InitOptions, deps: InitDeps): Promise<number
   const previousMode = await readMode(files, paths.installMode);
   const wasAppsManaged = await files.exists(paths.appsManaged);
   const wasProxyManaged = await files.exists(paths.proxyManaged);
+  const wasProxyUnmanaged = await files.exists(paths.proxyUnmanaged);
   const daemonBefore = await backend.status("daemon").catch(() => null);
 
   let state: SystemState = stored.kind === "found" ? stored.state : emptySystemState(iso());
@@ -257,11 +258,26 @@ export async function runInit(opts: InitOptions, deps: InitDeps): Promise<number
     );
     if (report) {
       progress.report(report);
-      if (before !== "on") {
-        undo.proxy = true;
-        undo.proxySnapshot = state.system_proxy;
+      // The sentinel says "init set the OS proxy": only when enable really changed it
+      // (Windows, Linux without GNOME, backend none: every step is skipped).
+      const changed = report.steps.some((s) => s.outcome === "done");
+      if (changed) {
+        if (before !== "on") {
+          undo.proxy = true;
+          undo.proxySnapshot = state.system_proxy;
+        }
+        await files.writeFile(paths.proxyManaged, `${iso()}\n`);
+        await files.removeFile(paths.proxyUnmanaged);
+      } else if (report.ok) {
+        const why = report.steps.map((s) => s.detail).join("; ") ||
+          `no system proxy backend on ${deps.os}`;
+        progress.result(
+          "not managed",
+          `full mode could not manage a system proxy here: ${why}; tools that read HTTPS_PROXY (the login environment) are still metered`,
+        );
+        await files.removeFile(paths.proxyManaged);
+        await files.writeFile(paths.proxyUnmanaged, `${why}\n`);
       }
-      await files.writeFile(paths.proxyManaged, `${iso()}\n`);
     }
   } else if (wasProxyManaged || previousMode === "full") {
     const snapshot = state.system_proxy;
@@ -272,7 +288,11 @@ export async function runInit(opts: InitOptions, deps: InitDeps): Promise<number
     );
     if (report) progress.report(report);
     await files.removeFile(paths.proxyManaged);
-  } else progress.result(`(skipped — system proxy unchanged in ${opts.mode} mode)`);
+    await files.removeFile(paths.proxyUnmanaged);
+  } else {
+    await files.removeFile(paths.proxyUnmanaged);
+    progress.result(`(skipped — system proxy unchanged in ${opts.mode} mode)`);
+  }
 
   await files.writeFile(paths.installMode, `${opts.mode}\n`);
 
@@ -319,6 +339,7 @@ export async function runInit(opts: InitOptions, deps: InitDeps): Promise<number
       await revertChanges(undo, deps, rollback);
       if (ca.created) await contained(rollback, "remove new CA", () => deps.removeCa());
       await restoreMarkers(files, paths, previousMode, wasAppsManaged, wasProxyManaged, iso());
+      if (!wasProxyUnmanaged) await files.removeFile(paths.proxyUnmanaged);
       // A first run leaves no record behind; a re-run keeps the pre-init state it merged into.
       if (stored.kind === "missing") await files.removeFile(paths.systemState);
       printLeftovers(progress, "halton-meter init", opts.printError);

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { type InstallMode, runInit } from "./init.ts";
 import { runUninstall } from "./uninstall.ts";
+import { noSystemProxy } from "../setup/mod.ts";
 import {
   BASHRC,
   BUNDLE,
@@ -182,6 +183,55 @@ Deno.test("mode switches env-only → apps → full → env-only reconcile witho
   assert.deepEqual(s.system_proxy, PRE_INIT_PROXY);
   assert.deepEqual(s.files_created, [ENV_D]);
   assert.equal(s.created_at, "2026-01-02T03:04:05.000Z");
+});
+
+Deno.test("full mode where no system proxy can be managed writes no proxy-managed and says why", async () => {
+  const w = createWorld();
+  const initDeps = w.initDeps;
+  w.initDeps = () => ({
+    ...initDeps(),
+    systemProxy: noSystemProxy("no system proxy is managed on windows: tools read HTTPS_PROXY"),
+  });
+  const r = await init(w, "full");
+  assert.equal(r.code, 0, r.err.join("\n"));
+  assert.equal(w.files.files.has(`${HOME}/proxy-managed`), false);
+  assert.equal(
+    text(w, `${HOME}/proxy-unmanaged`),
+    "no system proxy is managed on windows: tools read HTTPS_PROXY\n",
+  );
+  assert.ok(
+    r.out.some((l) =>
+      /not managed +full mode could not manage a system proxy here: no system proxy is managed on windows/
+        .test(l)
+    ),
+    r.out.join("\n"),
+  );
+  // Back to apps: the record goes with full mode.
+  assert.equal((await init(w, "apps")).code, 0);
+  assert.equal(w.files.files.has(`${HOME}/proxy-unmanaged`), false);
+});
+
+Deno.test("full mode whose proxy enable fails writes no proxy-managed", async () => {
+  const w = createWorld();
+  const initDeps = w.initDeps;
+  w.initDeps = () => {
+    const deps = initDeps();
+    return {
+      ...deps,
+      systemProxy: {
+        ...deps.systemProxy,
+        enable: () =>
+          Promise.resolve({
+            ok: false,
+            steps: [{ action: "system proxy on", outcome: "failed" as const, detail: "no D-Bus" }],
+          }),
+      },
+    };
+  };
+  const r = await init(w, "full");
+  assert.equal(r.code, 1);
+  assert.equal(w.files.files.has(`${HOME}/proxy-managed`), false);
+  assert.equal(w.files.files.has(`${HOME}/proxy-unmanaged`), false);
 });
 
 Deno.test("full → apps restores the proxy snapshot and keeps the login environment", async () => {

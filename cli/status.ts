@@ -190,7 +190,9 @@ export async function collectStatus(home: string, deps: StatusDeps): Promise<Sta
 
   const { proxyManaged, appsManaged, wantProxy, wantApps } = install;
   const sentinelDetail = describeSentinels(install);
-  const systemProxy = await readSystemProxy(deps, mode, ports.edge);
+  const systemProxy = install.proxyUnmanaged !== null
+    ? { state: "off" as const, detail: `full mode, none managed here: ${install.proxyUnmanaged}` }
+    : await readSystemProxy(deps, mode, ports.edge);
 
   return {
     version: VERSION,

@@ -13,6 +13,8 @@ export interface HomePaths {
   installMode: string;
   systemState: string;
   proxyManaged: string;
+  /** Full mode where `enable` could not manage an OS proxy: the reason, one line. */
+  proxyUnmanaged: string;
   appsManaged: string;
   gracefulStop: string;
   logs: string;
@@ -51,6 +53,7 @@ export function homePaths(home: string): HomePaths {
     installMode: `${home}/install-mode`,
     systemState: `${home}/system_state.json`,
     proxyManaged: `${home}/proxy-managed`,
+    proxyUnmanaged: `${home}/proxy-unmanaged`,
     appsManaged: `${home}/apps-managed`,
     gracefulStop: `${home}/graceful-stop`,
     logs: `${home}/logs`,
