@@ -111,6 +111,7 @@ export {
 export {
   createSystemProxyControl,
   noSystemProxy,
+  systemProxyBackendFromEnv,
   type SystemProxyBackendName,
   type SystemProxyControlOptions,
 } from "./system_proxy_control.ts";

@@ -202,6 +202,15 @@ Deno.test({
       assert.equal(status.daemon.state, "healthy");
       const state = JSON.parse(await Deno.readTextFile(`${sb.state}/system_state.json`));
       assert.deepEqual(state.certifi_bundles, [`${sb.root}/site/certifi/cacert.pem`]);
+      // doctor reads the same sandbox init wrote to (trust hooks, certifi copy, no proxy).
+      const doctor = await cli(sb, "doctor", "--json");
+      const report = JSON.parse(doctor.stdout) as { checks: { id: string; status: string }[] };
+      const notPass = report.checks.filter((c) => c.status !== "PASS");
+      assert.equal(doctor.code, 0, JSON.stringify(notPass, null, 1));
+      const byId = new Map(report.checks.map((c) => [c.id, c]));
+      for (const id of ["trust.handshake", "trust.store", `certifi.${sb.root}/bin/python3`]) {
+        assert.equal(byId.get(id)?.status, "PASS", JSON.stringify(byId.get(id)));
+      }
       assert.ok(state.files_created.includes(`${sb.home}/.profile`));
 
       // Back to env-only: the login environment goes without an uninstall.

@@ -8,7 +8,12 @@ import {
 import { probeDaemonHealth } from "../edge/mod.ts";
 import { createRestartDaemon, type RestartResult } from "./restart_daemon.ts";
 import { createControlSystemProxy, type SystemProxy } from "./system_proxy.ts";
-import { createCommandRunner, createSystemProxyControl, type LaunchContext } from "../setup/mod.ts";
+import {
+  createCommandRunner,
+  createSystemProxyControl,
+  type LaunchContext,
+  systemProxyBackendFromEnv,
+} from "../setup/mod.ts";
 
 /** What a raw `/health` probe saw (the same classification the edge uses). */
 export type ProbeResult = Awaited<ReturnType<typeof probeDaemonHealth>>;
@@ -111,7 +116,11 @@ export async function runWatchdog(opts: RunWatchdogOptions): Promise<number> {
       supervisor: opts.supervisor,
     }),
     systemProxy: createControlSystemProxy(
-      createSystemProxyControl({ os: Deno.build.os, runner: createCommandRunner() }),
+      createSystemProxyControl({
+        os: Deno.build.os,
+        runner: createCommandRunner(),
+        backend: systemProxyBackendFromEnv(Deno.env),
+      }),
       () => readEffectivePorts(paths.effectivePorts).edge,
       log,
     ),
