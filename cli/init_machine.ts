@@ -23,6 +23,7 @@ import {
   detectLinuxTrustFamily,
   type LinuxTrustFamily,
   type LoginEnvironment,
+  type LoginEnvTarget,
   systemProxyBackendFromEnv,
   type SystemProxyControl,
 } from "../setup/mod.ts";
@@ -37,6 +38,8 @@ export interface Machine {
   trust: CaTrust;
   certifi: CertifiPatcher;
   loginEnv: LoginEnvironment;
+  /** Whose login environment `loginEnv` writes (recorded for the userenv role). */
+  loginTarget: LoginEnvTarget;
   systemProxy: SystemProxyControl;
   /**
    * The trust store's PEM bundle when `HALTON_METER_TRUST_PATHS` moved it into a sandbox:
@@ -85,6 +88,11 @@ export async function createMachine(opts: MachineOptions): Promise<Machine> {
   } else if (os === "linux") linuxFamily = await detectLinuxTrustFamily({ files });
 
   const proxyBackend = systemProxyBackendFromEnv(env);
+  const loginTarget: LoginEnvTarget = {
+    userHome,
+    ...(env.get("SHELL") ? { loginShell: env.get("SHELL") } : {}),
+    ...(env.get("XDG_CONFIG_HOME") ? { configHome: env.get("XDG_CONFIG_HOME") } : {}),
+  };
   const sandboxPaths = trustPaths(env.get("HALTON_METER_TRUST_PATHS"));
   const trustBundle = os !== "linux"
     ? undefined
@@ -119,14 +127,8 @@ export async function createMachine(opts: MachineOptions): Promise<Machine> {
       isRoot,
       os,
     }),
-    loginEnv: createLoginEnvironment({
-      os,
-      runner,
-      files,
-      userHome,
-      loginShell: env.get("SHELL"),
-      configHome: env.get("XDG_CONFIG_HOME") || undefined,
-    }),
+    loginEnv: createLoginEnvironment({ os, runner, files, ...loginTarget }),
+    loginTarget,
     systemProxy: createSystemProxyControl({ os, runner, backend: proxyBackend }),
   };
 }

@@ -234,6 +234,28 @@ Deno.test("full mode whose proxy enable fails writes no proxy-managed", async ()
   assert.equal(w.files.files.has(`${HOME}/proxy-unmanaged`), false);
 });
 
+Deno.test("apps records the login environment for the userenv role; env-only and uninstall drop it", async () => {
+  const w = createWorld();
+  assert.equal((await init(w, "apps")).code, 0);
+  const record = JSON.parse(text(w, `${HOME}/login-env.json`) ?? "null");
+  assert.equal(record.mode, "apps");
+  assert.equal(record.env.HTTPS_PROXY, "http://127.0.0.1:18081");
+  assert.deepEqual(record.env, w.lastEnv);
+  assert.deepEqual(record.target, { userHome: "/home/ada" });
+  assert.equal(record.shell_rc, true);
+  const applied = JSON.parse(text(w, `${HOME}/run/userenv-applied.json`) ?? "null");
+  assert.deepEqual([applied.by, applied.record, applied.ok], ["init", record.recorded_at, true]);
+  assert.equal(w.files.files.has(`${HOME}/run/init-running`), false, "marker gone after init");
+
+  assert.equal((await init(w, "env-only")).code, 0);
+  assert.equal(w.files.files.has(`${HOME}/login-env.json`), false);
+  assert.equal(w.files.files.has(`${HOME}/run/userenv-applied.json`), false);
+
+  assert.equal((await init(w, "full")).code, 0);
+  assert.equal((await uninstall(w)).code, 0);
+  assert.equal(w.files.files.has(`${HOME}/login-env.json`), false);
+});
+
 Deno.test("full → apps restores the proxy snapshot and keeps the login environment", async () => {
   const w = createWorld();
   await init(w, "full");

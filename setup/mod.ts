@@ -123,3 +123,13 @@ export {
   nodePreloadPath,
   writeNodePreload,
 } from "./node_preload.ts";
+export {
+  type LoginEnvRecord,
+  type LoginEnvTarget,
+  readLoginEnvRecord,
+  type ReadRecord,
+  readUserenvApplied,
+  type UserenvApplied,
+  writeLoginEnvRecord,
+  writeUserenvApplied,
+} from "./login_env_record.ts";
