@@ -104,6 +104,17 @@ export function directBackend(opts: DirectBackendOptions): ServiceBackend {
         stdoutPath: logs.stdout,
         stderrPath: logs.stderr,
       });
+      if (role === "userenv") {
+        // A one-shot: it applies the login environment and exits. A pid file would make
+        // it look "running" (or, once the pid is reused, make stop kill a stranger).
+        await files.removeFile(pidPath(role));
+        return {
+          role,
+          action: "spawn",
+          outcome: "done",
+          detail: `one-shot pid ${pid} (applies the login environment, then exits)`,
+        };
+      }
       await files.writeFile(pidPath(role), `${pid}\n`);
       return { role, action: "spawn", outcome: "done", detail: `pid ${pid}` };
     } catch (err) {
