@@ -200,6 +200,7 @@ Deno.test({
       const status = JSON.parse((await cli(sb, "status", "--json")).stdout);
       assert.equal(status.install_mode, "apps");
       assert.equal(status.daemon.state, "healthy");
+      assert.equal(status.userenv.state, "applied", status.userenv.detail);
       const state = JSON.parse(await Deno.readTextFile(`${sb.state}/system_state.json`));
       assert.deepEqual(state.certifi_bundles, [`${sb.root}/site/certifi/cacert.pem`]);
       // doctor reads the same sandbox init wrote to (trust hooks, certifi copy, no proxy).
