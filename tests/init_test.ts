@@ -268,6 +268,12 @@ Deno.test({
       assert.equal(gui.code, 0, gui.stdout + gui.stderr);
       assert.match(gui.stderr, /--gui is deprecated; use --full/);
       assert.equal(await Deno.readTextFile(`${sb.state}/install-mode`), "full\n");
+      // HALTON_METER_SYSTEM_PROXY=none: nothing OS-wide was set, and init says so.
+      assert.match(gui.stdout, /full mode could not manage a system proxy here: no system proxy/);
+      assert.equal(await exists(`${sb.state}/proxy-managed`), false);
+      assert.ok(await exists(`${sb.state}/proxy-unmanaged`));
+      const fullStatus = JSON.parse((await cli(sb, "status", "--json")).stdout);
+      assert.equal(fullStatus.sentinels.state, "healthy", fullStatus.sentinels.detail);
       seen.push(...await rolePids(sb.state));
       const edgePid = Number((await Deno.readTextFile(`${sb.state}/run/edge.pid`)).trim());
 
