@@ -56,6 +56,14 @@ function readPid(path: string): number | null {
   }
 }
 
+function readText(path: string): string {
+  try {
+    return Deno.readTextFileSync(path);
+  } catch {
+    return "";
+  }
+}
+
 function fileSize(path: string): number {
   try {
     return Deno.statSync(path).size;
@@ -145,6 +153,11 @@ export async function runStart(opts: LifecycleOptions): Promise<number> {
     readPid(`${paths.run}/edge.pid`),
   );
   const roles: Role[] = edgeUp ? ["daemon", "watchdog"] : ["edge", "daemon", "watchdog"];
+  // Nothing runs the direct backend's userenv one-shot at login: `start` (after a reboot,
+  // say) is when it re-applies the login environment, in the modes that have one.
+  if (backend.name === "direct" && /^(apps|full)$/.test(readText(paths.installMode).trim())) {
+    roles.push("userenv");
+  }
   const watchdogLog = `${paths.logs}/watchdog.stderr.log`;
   const watchdogLogStart = fileSize(watchdogLog);
   const report = await backend.start(roles);
