@@ -342,7 +342,9 @@ async function runInitSteps(opts: InitOptions, deps: InitDeps): Promise<number> 
     const restart = opts.nonInteractive ||
       await deps.confirm("A Halton Meter daemon is running: restart it to apply this init?");
     if (restart) {
-      const stopped = await backend.stop(["daemon"]).catch(() => null);
+      // The watchdog too: left up, it restarts the daemon it sees go down while startRoles
+      // starts one as well, and the daemon whose pid file is overwritten is orphaned.
+      const stopped = await backend.stop(["watchdog", "daemon"]).catch(() => null);
       progress.result("daemon restarted", stopped?.ok ? "stopped, starting again" : "stop failed");
     } else progress.result("daemon kept", "still running the code it started with");
   }
@@ -353,7 +355,7 @@ async function runInitSteps(opts: InitOptions, deps: InitDeps): Promise<number> 
   if (!test.ok && !opts.clean) {
     progress.result("self-test failed", `${test.stage}: ${test.message}`);
     progress.result("repairing", "restarting the daemon once");
-    await backend.stop(["daemon"]).catch(() => null);
+    await backend.stop(["watchdog", "daemon"]).catch(() => null);
     started = await deps.startRoles(backend, indent);
     if (started) test = await deps.selfTest();
   }

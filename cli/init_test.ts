@@ -126,7 +126,7 @@ Deno.test("mode switches env-only → apps → full → env-only reconcile witho
     "service install",
     "env apply HTTPS_PROXY=http://127.0.0.1:18081 shellRc=true",
     "confirm A Halton Meter daemon is running",
-    "service stop daemon",
+    "service stop watchdog,daemon",
     "start roles",
     "self-test",
   ]);
@@ -147,7 +147,7 @@ Deno.test("mode switches env-only → apps → full → env-only reconcile witho
     "env apply HTTPS_PROXY=http://127.0.0.1:18081 shellRc=true",
     "proxy enable 18081",
     "confirm A Halton Meter daemon is running",
-    "service stop daemon",
+    "service stop watchdog,daemon",
     "start roles",
     "self-test",
   ]);
@@ -170,7 +170,7 @@ Deno.test("mode switches env-only → apps → full → env-only reconcile witho
     `env remove created=${ENV_D}`,
     `proxy restore {"mode":"none"}`,
     "confirm A Halton Meter daemon is running",
-    "service stop daemon",
+    "service stop watchdog,daemon",
     "start roles",
     "self-test",
   ]);
@@ -299,7 +299,7 @@ Deno.test("a running daemon is restarted after asking; --non-interactive does no
     printError: (l) => out.push(l),
   }, w.initDeps());
   assert.deepEqual(w.events.slice(from).slice(-3), [
-    "service stop daemon",
+    "service stop watchdog,daemon",
     "start roles",
     "self-test",
   ]);
@@ -339,7 +339,7 @@ Deno.test("a failed self-test is repaired in place: the daemon is restarted once
   assert.deepEqual(r.events.slice(-5), [
     "start roles",
     "self-test",
-    "service stop daemon",
+    "service stop watchdog,daemon",
     "start roles",
     "self-test",
   ]);

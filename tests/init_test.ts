@@ -158,8 +158,23 @@ async function rolePids(state: string): Promise<number[]> {
   return pids;
 }
 
+/** Every live process started for this sandbox (its HALTON_METER_HOME), pid files or not. */
+function sandboxProcesses(state: string): number[] {
+  const found: number[] = [];
+  for (const e of Deno.readDirSync("/proc")) {
+    if (!/^\d+$/.test(e.name)) continue;
+    try {
+      const env = Deno.readTextFileSync(`/proc/${e.name}/environ`).split("\0");
+      if (env.includes(`HALTON_METER_HOME=${state}`) && pidAlive(Number(e.name))) {
+        found.push(Number(e.name));
+      }
+    } catch { /* gone, or not ours to read */ }
+  }
+  return found;
+}
+
 async function cleanup(sb: Sandbox, seen: number[]): Promise<void> {
-  for (const pid of [...seen, ...await rolePids(sb.state)]) {
+  for (const pid of [...seen, ...await rolePids(sb.state), ...sandboxProcesses(sb.state)]) {
     if (pid > 0 && pidAlive(pid)) Deno.kill(pid, "SIGKILL");
   }
   await Deno.remove(sb.root, { recursive: true }).catch(() => {});
@@ -231,6 +246,8 @@ Deno.test({
       assert.match(un.stdout, /uninstall complete/);
       assert.deepEqual(await sb.fingerprint(), before);
       for (const pid of seen) assert.equal(pidAlive(pid), false, `pid ${pid} still running`);
+      // Nothing orphaned either (a daemon whose pid file another one overwrote, say).
+      assert.deepEqual(sandboxProcesses(sb.state), [], "processes of this sandbox left running");
       for (
         const f of ["install-mode", "system_state.json", "apps-managed", "run/direct-spec.json"]
       ) {
@@ -289,6 +306,7 @@ Deno.test({
       const later = await cli(sb, "uninstall", "--purge");
       assert.equal(later.code, 0, later.stdout + later.stderr);
       assert.equal(pidAlive(edgePid), false, "a later uninstall stops the kept edge");
+      assert.deepEqual(sandboxProcesses(sb.state), [], "processes of this sandbox left running");
       assert.equal(await exists(sb.state), false, "--purge removes the state directory");
       assert.deepEqual(await sb.fingerprint(), before);
     } finally {
