@@ -21,7 +21,10 @@ export async function userenvStatus(
   running: number | null,
 ): Promise<UserenvRow> {
   if (mode !== "apps" && mode !== "full") {
-    return { state: "unused", detail: `not used in ${mode} mode` };
+    return {
+      state: "unused",
+      detail: mode === "none" ? "not used: init has not run here" : `not used in ${mode} mode`,
+    };
   }
   if (running !== null) {
     return { state: "healthy", detail: `PID ${running} (applying the login environment)` };
