@@ -1,10 +1,11 @@
 /**
- * Halton Meter entry point. `--role edge|daemon|watchdog` runs a long-lived
- * process; anything else is the CLI. This is the only file that calls Deno.exit.
+ * Halton Meter entry point. `--role edge|daemon|watchdog` runs a long-lived process,
+ * `--role userenv` a one-shot (re-applies the login environment at login); anything else
+ * is the CLI. This is the only file that calls Deno.exit.
  */
 import { resolveHome, type Role } from "./core/mod.ts";
 
-const ROLES: readonly Role[] = ["edge", "daemon", "watchdog"];
+const ROLES: readonly Role[] = ["edge", "daemon", "watchdog", "userenv"];
 
 function roleFromArgs(args: string[]): string | undefined {
   for (let i = 0; i < args.length; i++) {
@@ -68,6 +69,12 @@ if (role !== undefined) {
       daemonRestartBy: Deno.env.get("HALTON_METER_SUPERVISOR") === "up" ? "up" : "service",
       // Test hook: a short interval makes the watchdog see a daemon that is down briefly.
       intervalMs: Number(Deno.env.get("HALTON_METER_WATCHDOG_INTERVAL_MS")) || undefined,
+    });
+  } else if (role === "userenv") {
+    const { runUserenvRole } = await import("./userenv/mod.ts");
+    code = await runUserenvRole({
+      home: resolveHome(Deno.env),
+      echoLogs: Deno.stderr.isTerminal(),
     });
   } else {
     console.error(`halton-meter: role "${role}" is not available in this build yet`);

@@ -20,7 +20,7 @@ function report(
     daemon: { ...c(ds), pid: dp, label: "run/daemon.pid" },
     watchdog: { ...c(ds === "healthy" ? "healthy" : "stopped"), pid: 300, label: "w" },
     edge: { ...c(es), pid: ep, port: PORTS.edge },
-    userenv: c("stopped"),
+    userenv: { state: "unused", detail: "not used in env-only mode" },
     mitm_listener: { ...c(ds === "healthy" ? "healthy" : "unbound"), port: PORTS.internal },
     api: { ...c(ds === "healthy" ? "healthy" : "unbound"), port: PORTS.api },
     ports: PORTS,

@@ -76,6 +76,13 @@ export async function systemProxyCheck(
   control: SystemProxyControl | undefined,
 ): Promise<DoctorCheck> {
   const id = "system-proxy.mode";
+  if (s.proxyUnmanaged !== null) {
+    return check(
+      id,
+      "SKIP",
+      `full mode, but init found no system proxy to manage: ${s.proxyUnmanaged}`,
+    );
+  }
   if (!control || control.backend === "none") {
     return s.mode === "full"
       ? check(id, "SKIP", "full mode, but this build cannot read the system proxy here")

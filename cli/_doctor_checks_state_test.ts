@@ -13,6 +13,7 @@ import {
   systemProxyCheck,
 } from "./_doctor_checks_state.ts";
 import { readInstallState } from "./_install_state.ts";
+import { collectStatus } from "./status.ts";
 
 async function withHome(fn: (home: string) => Promise<void>): Promise<void> {
   const home = await Deno.makeTempDir({ prefix: "hm-doctor-state-" });
@@ -92,6 +93,34 @@ Deno.test("system proxy vs mode: full needs it on, other modes need it not point
     assert.equal(left.status, "FAIL");
     assert.match(left.detail, /left over from full mode/);
     assert.equal((await systemProxyCheck(apps, 8081, fakeProxy("foreign"))).status, "PASS");
+  }));
+
+Deno.test("full mode where init managed no system proxy: sentinels PASS, system proxy SKIP with the reason, status agrees", () =>
+  withHome(async (home) => {
+    await Deno.writeTextFile(`${home}/install-mode`, "full\n");
+    await Deno.writeTextFile(`${home}/apps-managed`, "t\n");
+    await Deno.writeTextFile(`${home}/proxy-unmanaged`, "no GNOME desktop\n");
+    const s = readInstallState(home);
+    assert.equal(s.proxyUnmanaged, "no GNOME desktop");
+    const [, sentinels] = installChecks(home, s);
+    assert.equal(sentinels.status, "PASS", sentinels.detail);
+    const proxy = await systemProxyCheck(s, 8081, fakeProxy("off"));
+    assert.equal(proxy.status, "SKIP");
+    assert.match(proxy.detail, /no system proxy to manage: no GNOME desktop/);
+    const status = await collectStatus(home, {
+      backend: null,
+      isAlive: () => false,
+      probeHttp: () => Promise.resolve({ kind: "refused" }),
+      os: "linux",
+      systemProxy: fakeProxy("off"),
+    });
+    assert.equal(status.sentinels.state, "healthy", status.sentinels.detail);
+    assert.equal(status.system_proxy.state, "off");
+    assert.match(status.system_proxy.detail, /none managed here: no GNOME desktop/);
+
+    // A proxy-managed sentinel on top of it contradicts the record.
+    await Deno.writeTextFile(`${home}/proxy-managed`, "t\n");
+    assert.equal(installChecks(home, readInstallState(home))[1].status, "FAIL");
   }));
 
 Deno.test("database: healthy quick_check PASS without side files; corrupt pages and garbage FAIL", () =>

@@ -220,7 +220,7 @@ function machineDeps(w: World) {
     },
     state: () => Promise.resolve(machine.proxy),
   };
-  return { trust, certifi, loginEnv, systemProxy };
+  return { trust, certifi, loginEnv, loginTarget: { userHome: "/home/ada" }, systemProxy };
 }
 
 function fakeBackend(w: World): ServiceBackend {

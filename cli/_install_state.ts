@@ -1,6 +1,8 @@
 /**
  * The install mode and the sentinels init writes, read the same way by `status` and
  * `doctor`: `proxy-managed` belongs to full mode only, `apps-managed` to apps and full.
+ * Full mode where init found no OS proxy to manage (Windows, Linux without GNOME) has
+ * `proxy-unmanaged` (the reason) instead, and then expects no `proxy-managed`.
  */
 import { homePaths } from "../core/mod.ts";
 import { exists, readText } from "./_probes.ts";
@@ -13,6 +15,8 @@ export interface InstallState {
   /** The file's text when it is not a known mode (for messages). */
   raw: string | null;
   proxyManaged: boolean;
+  /** Why full mode manages no system proxy here (`proxy-unmanaged`), or null. */
+  proxyUnmanaged: string | null;
   appsManaged: boolean;
   wantProxy: boolean;
   wantApps: boolean;
@@ -31,12 +35,14 @@ export function readInstallState(home: string): InstallState {
     : "unknown";
   const proxyManaged = exists(paths.proxyManaged);
   const appsManaged = exists(paths.appsManaged);
-  const wantProxy = mode === "full";
+  const proxyUnmanaged = mode === "full" ? readText(paths.proxyUnmanaged)?.trim() || null : null;
+  const wantProxy = mode === "full" && proxyUnmanaged === null;
   const wantApps = mode === "apps" || mode === "full";
   return {
     mode,
     raw,
     proxyManaged,
+    proxyUnmanaged,
     appsManaged,
     wantProxy,
     wantApps,
@@ -47,5 +53,6 @@ export function readInstallState(home: string): InstallState {
 
 /** `proxy-managed: ✓  apps-managed: -` */
 export function describeSentinels(s: InstallState): string {
-  return `proxy-managed: ${s.proxyManaged ? "✓" : "-"}  apps-managed: ${s.appsManaged ? "✓" : "-"}`;
+  const proxy = s.proxyManaged ? "✓" : s.proxyUnmanaged !== null ? "- (none here)" : "-";
+  return `proxy-managed: ${proxy}  apps-managed: ${s.appsManaged ? "✓" : "-"}`;
 }

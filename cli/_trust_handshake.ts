@@ -48,6 +48,12 @@ function why(text: string): string {
 export interface TrustHandshakeDeps {
   runner: CommandRunner;
   os: string;
+  /**
+   * The trust store's bundle when the trust hooks moved it into a sandbox
+   * (`HALTON_METER_TRUST_PATHS`): the client verifies against exactly that file instead of
+   * its compiled-in default, which a sandboxed init never touches. Unset on a real install.
+   */
+  caFile?: string;
 }
 
 /**
@@ -121,8 +127,12 @@ export async function trustHandshake(
       "10",
       "--resolve",
       `${HANDSHAKE_NAME}:${port}:127.0.0.1`,
+      ...(deps.caFile === undefined ? [] : ["--cacert", deps.caFile]),
       `https://${HANDSHAKE_NAME}:${port}/`,
     ]);
+    const store = deps.caFile === undefined
+      ? "the system trust store"
+      : `the sandboxed trust bundle ${deps.caFile} (HALTON_METER_TRUST_PATHS)`;
     const curl = await deps.runner.run(cmd, args);
     const curlMissing = curl.code === COMMAND_NOT_FOUND ||
       /curl(\.exe)?: (command )?not found|No such file/.test(curl.stderr);
@@ -131,19 +141,20 @@ export async function trustHandshake(
         return {
           kind: "verified",
           tool: "curl",
-          detail:
-            `curl verified a leaf for ${HANDSHAKE_NAME} from our CA with the system trust store`,
+          detail: `curl verified a leaf for ${HANDSHAKE_NAME} from our CA with ${store}`,
         };
       }
       // 60: peer certificate cannot be authenticated; 35: handshake failed; 77: no CA store.
-      if (deps.os === "darwin") {
+      if (deps.os === "darwin" && deps.caFile === undefined) {
         const keychain = await keychainVerdict(leaf.certPem, deps.runner);
         if (keychain) return keychain;
       }
       return {
         kind: "rejected",
         tool: "curl",
-        detail: `curl (exit ${curl.code}) rejected a leaf from our CA: ${why(curl.stderr)}`,
+        detail: `curl (exit ${curl.code}) rejected a leaf from our CA with ${store}: ${
+          why(curl.stderr)
+        }`,
       };
     }
     if (deps.os === "windows") return { kind: "unavailable", detail: "curl.exe not found" };
@@ -156,6 +167,7 @@ export async function trustHandshake(
       "-verify_hostname",
       HANDSHAKE_NAME,
       "-verify_return_error",
+      ...(deps.caFile === undefined ? [] : ["-CAfile", deps.caFile]),
       "-brief",
     ]);
     const ossl = await deps.runner.run(ocmd, oargs, { stdin: "" });

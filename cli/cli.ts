@@ -4,7 +4,11 @@ import { runUp } from "./up.ts";
 import { runUsage } from "./usage.ts";
 import { runCommand } from "./run_command.ts";
 import { runStatus } from "./status.ts";
-import { createCommandRunner, createSystemProxyControl } from "../setup/mod.ts";
+import {
+  createCommandRunner,
+  createSystemProxyControl,
+  systemProxyBackendFromEnv,
+} from "../setup/mod.ts";
 import { createLifecycleDeps, runStart, runStop } from "./start_stop.ts";
 import { registerInitCommands } from "./init_command.ts";
 import { createDoctorDeps, runDoctor } from "./doctor.ts";
@@ -91,6 +95,7 @@ export async function runCli(args: string[], deps: CliDeps): Promise<number> {
           systemProxy: createSystemProxyControl({
             os: Deno.build.os,
             runner: createCommandRunner(),
+            backend: systemProxyBackendFromEnv(Deno.env),
           }),
         },
         print: (l) => console.log(l),

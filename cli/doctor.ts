@@ -12,16 +12,15 @@ import {
   type CaTrust,
   type CertifiPatcher,
   type CommandRunner,
-  createCaTrust,
-  createCertifiPatcher,
   createCommandRunner,
   createFileDeps,
   createSystemProxyControl,
-  detectLinuxTrustFamily,
   type LaunchContext,
   type ServiceBackend,
+  systemProxyBackendFromEnv,
   type SystemProxyControl,
 } from "../setup/mod.ts";
+import { createMachine } from "./init_machine.ts";
 import { caChecks, type UsableCa } from "./_doctor_checks_ca.ts";
 import { daemonChecks, portChecks, processChecks } from "./_doctor_checks_runtime.ts";
 import { serviceChecks } from "./_doctor_checks_service.ts";
@@ -145,9 +144,10 @@ export async function runDoctor(opts: DoctorOptions): Promise<number> {
 }
 
 /**
- * Real dependencies. The trust store and certifi modules are the ones `init` uses (only
- * their read-only `state`/`discover` are called); `extra` replaces them or adds the system
- * proxy control.
+ * Real dependencies. The trust store, certifi and system proxy modules are built by
+ * `createMachine`, exactly as `init` builds them (test hooks included), and only their
+ * read-only `state`/`discover` are called; `extra` replaces them. When the trust hooks
+ * point the store into a sandbox, the handshake verifies against that sandbox's bundle.
  */
 export async function createDoctorDeps(
   home: string,
@@ -161,29 +161,9 @@ export async function createDoctorDeps(
   try {
     backend = await resolveBackend({ home, os, env: Deno.env, files });
   } catch { /* reported as service.entries SKIP */ }
-  const userHome = Deno.env.get("HOME") ?? Deno.env.get("USERPROFILE") ?? "";
-  const isRoot = os !== "windows" && Deno.uid() === 0;
-  const caTrust = extra.caTrust ?? (userHome === "" ? undefined : createCaTrust({
-    os,
-    runner,
-    files,
-    userHome,
-    isRoot,
-    nonInteractive: true,
-    linuxFamily: os === "linux" ? await detectLinuxTrustFamily({ files }) : undefined,
-  }));
-  const pyenvRoot = Deno.env.get("PYENV_ROOT");
-  const certifi = extra.certifi ?? (userHome === "" ? undefined : createCertifiPatcher({
-    runner,
-    files,
-    env: {
-      PATH: Deno.env.get("PATH") ?? "",
-      HOME: userHome,
-      ...(pyenvRoot ? { PYENV_ROOT: pyenvRoot } : {}),
-    },
-    isRoot,
-    os,
-  }));
+  // No HOME (or a bad hook value): the trust and certifi checks say SKIP, doctor still runs.
+  const machine = await createMachine({ nonInteractive: true, env: Deno.env }).catch(() => null);
+  const caFile = machine?.trustBundle;
   return {
     backend,
     isAlive: isPidAlive,
@@ -200,10 +180,12 @@ export async function createDoctorDeps(
       ? `${Deno.env.get("USERDOMAIN") ?? ""}\\${Deno.env.get("USERNAME") ?? ""}`
       : undefined,
     portOwner: (port, likely) => findPortOwner(port, likely, { os, runner }),
-    trustHandshake: (ca) => trustHandshake(ca, { runner, os }),
+    trustHandshake: (ca) => trustHandshake(ca, { runner, os, caFile }),
     ...extra,
-    caTrust,
-    certifi,
-    systemProxy: extra.systemProxy ?? createSystemProxyControl({ os, runner }),
+    caTrust: extra.caTrust ?? machine?.trust,
+    certifi: extra.certifi ?? machine?.certifi,
+    systemProxy: extra.systemProxy ??
+      machine?.systemProxy ??
+      createSystemProxyControl({ os, runner, backend: systemProxyBackendFromEnv(Deno.env) }),
   };
 }

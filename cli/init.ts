@@ -12,12 +12,15 @@ import {
   type CertifiPatcher,
   type FileDeps,
   type LoginEnvironment,
+  type LoginEnvTarget,
   nodePreloadPath,
   proxyEnv,
   type ServiceBackend,
   type ServiceSpec,
   type SystemProxyControl,
+  writeLoginEnvRecord,
   writeNodePreload,
+  writeUserenvApplied,
 } from "../setup/mod.ts";
 import {
   emptySystemState,
@@ -29,7 +32,7 @@ import {
 } from "../setup/system_state.ts";
 import type { SelfTestResult } from "../setup/self_test.ts";
 import { contained, createProgress, exitCodeOf, printLeftovers } from "./init_report.ts";
-import { revertChanges, type RevertPlan } from "./init_revert.ts";
+import { restoreMarkers, revertChanges, type RevertPlan } from "./init_revert.ts";
 
 export type InstallMode = "env-only" | "apps" | "full";
 export const INSTALL_MODES: readonly InstallMode[] = ["env-only", "apps", "full"];
@@ -69,6 +72,8 @@ export interface InitDeps {
   /** `--python PATH` values, handed to `certifi.discover`. */
   pythons: readonly string[];
   loginEnv: LoginEnvironment;
+  /** Whose login environment `loginEnv` writes; recorded so the userenv role writes the same. */
+  loginTarget: LoginEnvTarget;
   systemProxy: SystemProxyControl;
   /** Creates the CA if missing, tightens permissions every time. */
   ensureCa(): Promise<CaInfo>;
@@ -97,6 +102,18 @@ async function readMode(files: FileDeps, path: string): Promise<InstallMode | nu
 
 /** Runs init; resolves with the exit code (1 failed, 3 manual steps left, 0 done). */
 export async function runInit(opts: InitOptions, deps: InitDeps): Promise<number> {
+  try {
+    return await runInitSteps(opts, deps);
+  } finally {
+    // Written once init may change things: a userenv role started meanwhile stands back.
+    const marker = homePaths(opts.home).initRunning;
+    if (await deps.files.exists(marker).catch(() => false)) {
+      await deps.files.removeFile(marker).catch(() => {});
+    }
+  }
+}
+
+async function runInitSteps(opts: InitOptions, deps: InitDeps): Promise<number> {
   const paths = homePaths(opts.home);
   const { files } = deps;
   const print = opts.print;
@@ -115,9 +132,11 @@ export async function runInit(opts: InitOptions, deps: InitDeps): Promise<number
     return 1;
   }
   await files.mkdir(opts.home);
+  const loginRecordBefore = await files.readTextFile(paths.loginEnv);
   const previousMode = await readMode(files, paths.installMode);
   const wasAppsManaged = await files.exists(paths.appsManaged);
   const wasProxyManaged = await files.exists(paths.proxyManaged);
+  const wasProxyUnmanaged = await files.exists(paths.proxyUnmanaged);
   const daemonBefore = await backend.status("daemon").catch(() => null);
 
   let state: SystemState = stored.kind === "found" ? stored.state : emptySystemState(iso());
@@ -129,6 +148,8 @@ export async function runInit(opts: InitOptions, deps: InitDeps): Promise<number
     await writeSystemState(files, paths.systemState, state);
   };
   await record({});
+  await files.mkdir(paths.run);
+  await files.writeFile(paths.initRunning, `${iso()}\n`);
 
   // What this run changed, for --clean.
   const undo: RevertPlan = {
@@ -223,6 +244,8 @@ export async function runInit(opts: InitOptions, deps: InitDeps): Promise<number
       if (report) progress.report(report);
     } else progress.result("(skipped — env-only mode: use halton-meter run <cmd>)");
     await files.removeFile(paths.appsManaged);
+    await files.removeFile(paths.loginEnv);
+    await files.removeFile(paths.userenvApplied);
   } else {
     const presentBefore = await deps.loginEnv.present().catch(() => []);
     // Node versions without native env-proxy support route through the edge via this preload.
@@ -244,6 +267,22 @@ export async function runInit(opts: InitOptions, deps: InitDeps): Promise<number
       await record({ files_created: applied.created });
       if (presentBefore.length === 0) undo.loginEnv = { created: applied.created };
       await files.writeFile(paths.appsManaged, `${iso()}\n`);
+      // What the userenv role re-applies at each login; init itself just applied it.
+      const at = iso();
+      await writeLoginEnvRecord(files, paths.loginEnv, {
+        mode: opts.mode,
+        env,
+        shell_rc: opts.shellRc,
+        target: deps.loginTarget,
+        recorded_at: at,
+      });
+      await writeUserenvApplied(files, paths.userenvApplied, {
+        at,
+        by: "init",
+        record: at,
+        ok: applied.ok,
+        detail: `${applied.steps.length} targets`,
+      });
     }
   }
 
@@ -257,11 +296,26 @@ export async function runInit(opts: InitOptions, deps: InitDeps): Promise<number
     );
     if (report) {
       progress.report(report);
-      if (before !== "on") {
-        undo.proxy = true;
-        undo.proxySnapshot = state.system_proxy;
+      // The sentinel says "init set the OS proxy": only when enable really changed it
+      // (Windows, Linux without GNOME, backend none: every step is skipped).
+      const changed = report.steps.some((s) => s.outcome === "done");
+      if (changed) {
+        if (before !== "on") {
+          undo.proxy = true;
+          undo.proxySnapshot = state.system_proxy;
+        }
+        await files.writeFile(paths.proxyManaged, `${iso()}\n`);
+        await files.removeFile(paths.proxyUnmanaged);
+      } else if (report.ok) {
+        const why = report.steps.map((s) => s.detail).join("; ") ||
+          `no system proxy backend on ${deps.os}`;
+        progress.result(
+          "not managed",
+          `full mode could not manage a system proxy here: ${why}; tools that read HTTPS_PROXY (the login environment) are still metered`,
+        );
+        await files.removeFile(paths.proxyManaged);
+        await files.writeFile(paths.proxyUnmanaged, `${why}\n`);
       }
-      await files.writeFile(paths.proxyManaged, `${iso()}\n`);
     }
   } else if (wasProxyManaged || previousMode === "full") {
     const snapshot = state.system_proxy;
@@ -272,7 +326,11 @@ export async function runInit(opts: InitOptions, deps: InitDeps): Promise<number
     );
     if (report) progress.report(report);
     await files.removeFile(paths.proxyManaged);
-  } else progress.result(`(skipped — system proxy unchanged in ${opts.mode} mode)`);
+    await files.removeFile(paths.proxyUnmanaged);
+  } else {
+    await files.removeFile(paths.proxyUnmanaged);
+    progress.result(`(skipped — system proxy unchanged in ${opts.mode} mode)`);
+  }
 
   await files.writeFile(paths.installMode, `${opts.mode}\n`);
 
@@ -284,7 +342,9 @@ export async function runInit(opts: InitOptions, deps: InitDeps): Promise<number
     const restart = opts.nonInteractive ||
       await deps.confirm("A Halton Meter daemon is running: restart it to apply this init?");
     if (restart) {
-      const stopped = await backend.stop(["daemon"]).catch(() => null);
+      // The watchdog too: left up, it restarts the daemon it sees go down while startRoles
+      // starts one as well, and the daemon whose pid file is overwritten is orphaned.
+      const stopped = await backend.stop(["watchdog", "daemon"]).catch(() => null);
       progress.result("daemon restarted", stopped?.ok ? "stopped, starting again" : "stop failed");
     } else progress.result("daemon kept", "still running the code it started with");
   }
@@ -295,7 +355,7 @@ export async function runInit(opts: InitOptions, deps: InitDeps): Promise<number
   if (!test.ok && !opts.clean) {
     progress.result("self-test failed", `${test.stage}: ${test.message}`);
     progress.result("repairing", "restarting the daemon once");
-    await backend.stop(["daemon"]).catch(() => null);
+    await backend.stop(["watchdog", "daemon"]).catch(() => null);
     started = await deps.startRoles(backend, indent);
     if (started) test = await deps.selfTest();
   }
@@ -318,7 +378,13 @@ export async function runInit(opts: InitOptions, deps: InitDeps): Promise<number
       const rollback = createProgress(5, print);
       await revertChanges(undo, deps, rollback);
       if (ca.created) await contained(rollback, "remove new CA", () => deps.removeCa());
-      await restoreMarkers(files, paths, previousMode, wasAppsManaged, wasProxyManaged, iso());
+      await restoreMarkers(files, opts.home, {
+        mode: previousMode,
+        apps: wasAppsManaged,
+        proxy: wasProxyManaged,
+        proxyUnmanaged: wasProxyUnmanaged,
+        loginRecord: loginRecordBefore,
+      }, iso());
       // A first run leaves no record behind; a re-run keeps the pre-init state it merged into.
       if (stored.kind === "missing") await files.removeFile(paths.systemState);
       printLeftovers(progress, "halton-meter init", opts.printError);
@@ -337,21 +403,4 @@ export async function runInit(opts: InitOptions, deps: InitDeps): Promise<number
   );
   printLeftovers(progress, "halton-meter init", opts.printError);
   return exitCodeOf(progress);
-}
-
-/** After a `--clean` rollback: mode file and sentinels as they were before this run. */
-async function restoreMarkers(
-  files: FileDeps,
-  paths: ReturnType<typeof homePaths>,
-  mode: InstallMode | null,
-  apps: boolean,
-  proxy: boolean,
-  nowIso: string,
-): Promise<void> {
-  if (mode === null) await files.removeFile(paths.installMode);
-  else await files.writeFile(paths.installMode, `${mode}\n`);
-  if (apps) await files.writeFile(paths.appsManaged, `${nowIso}\n`);
-  else await files.removeFile(paths.appsManaged);
-  if (proxy) await files.writeFile(paths.proxyManaged, `${nowIso}\n`);
-  else await files.removeFile(paths.proxyManaged);
 }

@@ -8,6 +8,7 @@
  *   detecting it from /etc/os-release;
  * - `HALTON_METER_SYSTEM_PROXY`: `none`, `gsettings` or `networksetup` instead of the OS default.
  * certifi follows `PATH` and `PYENV_ROOT`, the login environment `HOME` and `XDG_CONFIG_HOME`.
+ * `doctor` and `status` build their modules here too, so they read the sandbox init wrote.
  */
 import {
   type CaTrust,
@@ -22,7 +23,8 @@ import {
   detectLinuxTrustFamily,
   type LinuxTrustFamily,
   type LoginEnvironment,
-  type SystemProxyBackendName,
+  type LoginEnvTarget,
+  systemProxyBackendFromEnv,
   type SystemProxyControl,
 } from "../setup/mod.ts";
 
@@ -36,11 +38,18 @@ export interface Machine {
   trust: CaTrust;
   certifi: CertifiPatcher;
   loginEnv: LoginEnvironment;
+  /** Whose login environment `loginEnv` writes (recorded for the userenv role). */
+  loginTarget: LoginEnvTarget;
   systemProxy: SystemProxyControl;
+  /**
+   * The trust store's PEM bundle when `HALTON_METER_TRUST_PATHS` moved it into a sandbox:
+   * doctor's handshake then verifies against it, since the real system store never sees a
+   * sandboxed CA. Undefined on a real install.
+   */
+  trustBundle?: string;
 }
 
 const FAMILIES: readonly LinuxTrustFamily[] = ["debian", "fedora", "p11kit", "unsupported"];
-const PROXY_BACKENDS: readonly SystemProxyBackendName[] = ["networksetup", "gsettings", "none"];
 
 function trustPaths(raw: string | undefined): Partial<CaTrustPaths> {
   if (raw === undefined || raw === "") return {};
@@ -78,17 +87,25 @@ export async function createMachine(opts: MachineOptions): Promise<Machine> {
     }
   } else if (os === "linux") linuxFamily = await detectLinuxTrustFamily({ files });
 
-  const proxyOverride = env.get("HALTON_METER_SYSTEM_PROXY");
-  const proxyBackend = proxyOverride === undefined || proxyOverride === ""
+  const proxyBackend = systemProxyBackendFromEnv(env);
+  const loginTarget: LoginEnvTarget = {
+    userHome,
+    ...(env.get("SHELL") ? { loginShell: env.get("SHELL") } : {}),
+    ...(env.get("XDG_CONFIG_HOME") ? { configHome: env.get("XDG_CONFIG_HOME") } : {}),
+  };
+  const sandboxPaths = trustPaths(env.get("HALTON_METER_TRUST_PATHS"));
+  const trustBundle = os !== "linux"
     ? undefined
-    : PROXY_BACKENDS.find((b) => b === proxyOverride);
-  if (proxyOverride && proxyBackend === undefined) {
-    throw new Error(
-      `HALTON_METER_SYSTEM_PROXY=${proxyOverride} is not one of ${PROXY_BACKENDS.join(", ")}`,
-    );
-  }
+    : linuxFamily === "debian"
+    ? sandboxPaths.debianBundle
+    : linuxFamily === "fedora"
+    ? sandboxPaths.fedoraBundle
+    : linuxFamily === "p11kit"
+    ? sandboxPaths.p11kitBundles?.[0]
+    : undefined;
 
   return {
+    ...(trustBundle === undefined ? {} : { trustBundle }),
     trust: createCaTrust({
       os,
       runner,
@@ -97,7 +114,7 @@ export async function createMachine(opts: MachineOptions): Promise<Machine> {
       isRoot,
       nonInteractive: opts.nonInteractive,
       linuxFamily,
-      paths: trustPaths(env.get("HALTON_METER_TRUST_PATHS")),
+      paths: sandboxPaths,
     }),
     certifi: createCertifiPatcher({
       runner,
@@ -110,14 +127,8 @@ export async function createMachine(opts: MachineOptions): Promise<Machine> {
       isRoot,
       os,
     }),
-    loginEnv: createLoginEnvironment({
-      os,
-      runner,
-      files,
-      userHome,
-      loginShell: env.get("SHELL"),
-      configHome: env.get("XDG_CONFIG_HOME") || undefined,
-    }),
+    loginEnv: createLoginEnvironment({ os, runner, files, ...loginTarget }),
+    loginTarget,
     systemProxy: createSystemProxyControl({ os, runner, backend: proxyBackend }),
   };
 }

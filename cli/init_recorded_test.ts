@@ -106,6 +106,7 @@ function world(os: Os) {
       listDir: () => Promise.resolve(null),
     }),
     loginEnv: createLoginEnvironment({ os, runner, files, userHome: user, loginShell: "zsh" }),
+    loginTarget: { userHome: user, loginShell: "zsh" },
     systemProxy: createSystemProxyControl({ os, runner }),
   };
   const execPath = os === "windows"

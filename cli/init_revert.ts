@@ -4,9 +4,11 @@
  * environment, the service entries, certifi, and the OS trust store last. `uninstall` runs
  * it over everything `system_state.json` records; `init --clean` over what one run changed.
  */
+import { homePaths } from "../core/mod.ts";
 import type {
   CaTrust,
   CertifiPatcher,
+  FileDeps,
   LoginEnvironment,
   ServiceBackend,
   SystemProxyControl,
@@ -103,4 +105,33 @@ export async function revertChanges(
     const report = await contained(progress, "untrust CA", () => deps.trust.remove(caPath));
     if (report) progress.report(report);
   }
+}
+
+/** The install records as they were before an init run. */
+export interface MarkersBefore {
+  mode: string | null;
+  apps: boolean;
+  proxy: boolean;
+  proxyUnmanaged: boolean;
+  /** `login-env.json`'s text, or null when there was none. */
+  loginRecord: string | null;
+}
+
+/** After a `--clean` rollback: mode file, sentinels and login record as they were. */
+export async function restoreMarkers(
+  files: FileDeps,
+  home: string,
+  before: MarkersBefore,
+  nowIso: string,
+): Promise<void> {
+  const paths = homePaths(home);
+  if (before.mode === null) await files.removeFile(paths.installMode);
+  else await files.writeFile(paths.installMode, `${before.mode}\n`);
+  if (before.apps) await files.writeFile(paths.appsManaged, `${nowIso}\n`);
+  else await files.removeFile(paths.appsManaged);
+  if (before.proxy) await files.writeFile(paths.proxyManaged, `${nowIso}\n`);
+  else await files.removeFile(paths.proxyManaged);
+  if (!before.proxyUnmanaged) await files.removeFile(paths.proxyUnmanaged);
+  if (before.loginRecord === null) await files.removeFile(paths.loginEnv);
+  else await files.writeFile(paths.loginEnv, before.loginRecord, { mode: 0o600 });
 }

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { type InstallMode, runInit } from "./init.ts";
 import { runUninstall } from "./uninstall.ts";
+import { noSystemProxy } from "../setup/mod.ts";
 import {
   BASHRC,
   BUNDLE,
@@ -125,7 +126,7 @@ Deno.test("mode switches env-only → apps → full → env-only reconcile witho
     "service install",
     "env apply HTTPS_PROXY=http://127.0.0.1:18081 shellRc=true",
     "confirm A Halton Meter daemon is running",
-    "service stop daemon",
+    "service stop watchdog,daemon",
     "start roles",
     "self-test",
   ]);
@@ -146,7 +147,7 @@ Deno.test("mode switches env-only → apps → full → env-only reconcile witho
     "env apply HTTPS_PROXY=http://127.0.0.1:18081 shellRc=true",
     "proxy enable 18081",
     "confirm A Halton Meter daemon is running",
-    "service stop daemon",
+    "service stop watchdog,daemon",
     "start roles",
     "self-test",
   ]);
@@ -169,7 +170,7 @@ Deno.test("mode switches env-only → apps → full → env-only reconcile witho
     `env remove created=${ENV_D}`,
     `proxy restore {"mode":"none"}`,
     "confirm A Halton Meter daemon is running",
-    "service stop daemon",
+    "service stop watchdog,daemon",
     "start roles",
     "self-test",
   ]);
@@ -182,6 +183,77 @@ Deno.test("mode switches env-only → apps → full → env-only reconcile witho
   assert.deepEqual(s.system_proxy, PRE_INIT_PROXY);
   assert.deepEqual(s.files_created, [ENV_D]);
   assert.equal(s.created_at, "2026-01-02T03:04:05.000Z");
+});
+
+Deno.test("full mode where no system proxy can be managed writes no proxy-managed and says why", async () => {
+  const w = createWorld();
+  const initDeps = w.initDeps;
+  w.initDeps = () => ({
+    ...initDeps(),
+    systemProxy: noSystemProxy("no system proxy is managed on windows: tools read HTTPS_PROXY"),
+  });
+  const r = await init(w, "full");
+  assert.equal(r.code, 0, r.err.join("\n"));
+  assert.equal(w.files.files.has(`${HOME}/proxy-managed`), false);
+  assert.equal(
+    text(w, `${HOME}/proxy-unmanaged`),
+    "no system proxy is managed on windows: tools read HTTPS_PROXY\n",
+  );
+  assert.ok(
+    r.out.some((l) =>
+      /not managed +full mode could not manage a system proxy here: no system proxy is managed on windows/
+        .test(l)
+    ),
+    r.out.join("\n"),
+  );
+  // Back to apps: the record goes with full mode.
+  assert.equal((await init(w, "apps")).code, 0);
+  assert.equal(w.files.files.has(`${HOME}/proxy-unmanaged`), false);
+});
+
+Deno.test("full mode whose proxy enable fails writes no proxy-managed", async () => {
+  const w = createWorld();
+  const initDeps = w.initDeps;
+  w.initDeps = () => {
+    const deps = initDeps();
+    return {
+      ...deps,
+      systemProxy: {
+        ...deps.systemProxy,
+        enable: () =>
+          Promise.resolve({
+            ok: false,
+            steps: [{ action: "system proxy on", outcome: "failed" as const, detail: "no D-Bus" }],
+          }),
+      },
+    };
+  };
+  const r = await init(w, "full");
+  assert.equal(r.code, 1);
+  assert.equal(w.files.files.has(`${HOME}/proxy-managed`), false);
+  assert.equal(w.files.files.has(`${HOME}/proxy-unmanaged`), false);
+});
+
+Deno.test("apps records the login environment for the userenv role; env-only and uninstall drop it", async () => {
+  const w = createWorld();
+  assert.equal((await init(w, "apps")).code, 0);
+  const record = JSON.parse(text(w, `${HOME}/login-env.json`) ?? "null");
+  assert.equal(record.mode, "apps");
+  assert.equal(record.env.HTTPS_PROXY, "http://127.0.0.1:18081");
+  assert.deepEqual(record.env, w.lastEnv);
+  assert.deepEqual(record.target, { userHome: "/home/ada" });
+  assert.equal(record.shell_rc, true);
+  const applied = JSON.parse(text(w, `${HOME}/run/userenv-applied.json`) ?? "null");
+  assert.deepEqual([applied.by, applied.record, applied.ok], ["init", record.recorded_at, true]);
+  assert.equal(w.files.files.has(`${HOME}/run/init-running`), false, "marker gone after init");
+
+  assert.equal((await init(w, "env-only")).code, 0);
+  assert.equal(w.files.files.has(`${HOME}/login-env.json`), false);
+  assert.equal(w.files.files.has(`${HOME}/run/userenv-applied.json`), false);
+
+  assert.equal((await init(w, "full")).code, 0);
+  assert.equal((await uninstall(w)).code, 0);
+  assert.equal(w.files.files.has(`${HOME}/login-env.json`), false);
 });
 
 Deno.test("full → apps restores the proxy snapshot and keeps the login environment", async () => {
@@ -227,7 +299,7 @@ Deno.test("a running daemon is restarted after asking; --non-interactive does no
     printError: (l) => out.push(l),
   }, w.initDeps());
   assert.deepEqual(w.events.slice(from).slice(-3), [
-    "service stop daemon",
+    "service stop watchdog,daemon",
     "start roles",
     "self-test",
   ]);
@@ -267,7 +339,7 @@ Deno.test("a failed self-test is repaired in place: the daemon is restarted once
   assert.deepEqual(r.events.slice(-5), [
     "start roles",
     "self-test",
-    "service stop daemon",
+    "service stop watchdog,daemon",
     "start roles",
     "self-test",
   ]);

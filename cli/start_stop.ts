@@ -17,6 +17,7 @@ import {
   createProcessDeps,
   createServiceSpec,
   directBackend,
+  directBackendFiles,
   type FileDeps,
   type LaunchContext,
   launchdBackend,
@@ -52,6 +53,14 @@ function readPid(path: string): number | null {
     return Number.isInteger(pid) && pid > 0 ? pid : null;
   } catch {
     return null;
+  }
+}
+
+function readText(path: string): string {
+  try {
+    return Deno.readTextFileSync(path);
+  } catch {
+    return "";
   }
 }
 
@@ -117,7 +126,7 @@ export async function runStop(opts: LifecycleOptions): Promise<number> {
 /** The direct backend can only start roles from a stored spec; write one if init never did. */
 function ensureDirectSpec(home: string, launch: LaunchContext): void {
   const paths = homePaths(home);
-  const specPath = `${paths.run}/direct-spec.json`;
+  const specPath = directBackendFiles(home).spec;
   try {
     Deno.statSync(specPath);
     return;
@@ -144,6 +153,11 @@ export async function runStart(opts: LifecycleOptions): Promise<number> {
     readPid(`${paths.run}/edge.pid`),
   );
   const roles: Role[] = edgeUp ? ["daemon", "watchdog"] : ["edge", "daemon", "watchdog"];
+  // Nothing runs the direct backend's userenv one-shot at login: `start` (after a reboot,
+  // say) is when it re-applies the login environment, in the modes that have one.
+  if (backend.name === "direct" && /^(apps|full)$/.test(readText(paths.installMode).trim())) {
+    roles.push("userenv");
+  }
   const watchdogLog = `${paths.logs}/watchdog.stderr.log`;
   const watchdogLogStart = fileSize(watchdogLog);
   const report = await backend.start(roles);
@@ -245,11 +259,13 @@ export function buildBackend(name: BackendName, input: ResolveBackendInput): Ser
 }
 
 /**
- * The backend the roles are installed with: direct when its spec exists in `<home>/run`;
- * else the platform's service manager when it has the daemon installed; else null.
+ * The backend the roles are installed with: direct when its spec exists in `<home>/run`, or
+ * an edge a graceful uninstall left running is recorded there; else the platform's service
+ * manager when it has the daemon installed; else null.
  */
 export async function installedBackend(input: ResolveBackendInput): Promise<ServiceBackend | null> {
-  if (await input.files.exists(`${homePaths(input.home).run}/direct-spec.json`)) {
+  const direct = directBackendFiles(input.home);
+  if (await input.files.exists(direct.spec) || await input.files.exists(direct.leftRunning)) {
     return buildBackend("direct", input);
   }
   const hasSystemdUser = input.os === "linux"

@@ -9,6 +9,7 @@ import { homePaths, readEffectivePorts, VERSION } from "../core/mod.ts";
 import type { Role, ServiceBackend, ServiceStatus, SystemProxyControl } from "../setup/mod.ts";
 import { describeSentinels, readInstallState } from "./_install_state.ts";
 import { healthPid, type HttpProbe, readPidFile, serviceLabel } from "./_probes.ts";
+import { type UserenvRow, userenvStatus } from "./_userenv_status.ts";
 
 export { type HttpProbe, isPidAlive, probeHttp, serviceLabel } from "./_probes.ts";
 
@@ -44,7 +45,7 @@ export interface StatusReport {
   daemon: Component & { pid: number | null; label: string };
   watchdog: Component & { pid: number | null; label: string };
   edge: Component & { pid: number | null; port: number | null };
-  userenv: Component;
+  userenv: UserenvRow;
   mitm_listener: Component & { port: number | null };
   api: Component & { port: number | null };
   ports: { edge: number | null; internal: number | null; api: number | null };
@@ -182,15 +183,13 @@ export async function collectStatus(home: string, deps: StatusDeps): Promise<Sta
     ? { state: "unknown", detail: watchdogP.service.detail ?? "service manager did not say" }
     : { state: "stopped", detail: "not running" };
 
-  const userenv: Component = mode === "apps" || mode === "full"
-    ? userenvP.alive
-      ? { state: "healthy", detail: `PID ${userenvP.pid} (applying the login environment)` }
-      : { state: "stopped", detail: "one-shot: runs once at login" }
-    : { state: "stopped", detail: `not used in ${mode} mode` };
+  const userenv = await userenvStatus(home, mode, userenvP.alive ? userenvP.pid : null);
 
   const { proxyManaged, appsManaged, wantProxy, wantApps } = install;
   const sentinelDetail = describeSentinels(install);
-  const systemProxy = await readSystemProxy(deps, mode, ports.edge);
+  const systemProxy = install.proxyUnmanaged !== null
+    ? { state: "off" as const, detail: `full mode, none managed here: ${install.proxyUnmanaged}` }
+    : await readSystemProxy(deps, mode, ports.edge);
 
   return {
     version: VERSION,

@@ -31,7 +31,15 @@ export interface UninstallDeps extends RevertDeps {
 /** Files `init` writes to record what it did; removed by every uninstall. */
 function markerFiles(home: string): string[] {
   const p = homePaths(home);
-  return [p.installMode, p.appsManaged, p.proxyManaged, p.systemState];
+  return [
+    p.installMode,
+    p.appsManaged,
+    p.proxyManaged,
+    p.proxyUnmanaged,
+    p.loginEnv,
+    p.userenvApplied,
+    p.systemState,
+  ];
 }
 
 /** Runs uninstall; resolves with the exit code (1 when a step failed, 3 when one needs you). */

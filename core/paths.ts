@@ -13,7 +13,15 @@ export interface HomePaths {
   installMode: string;
   systemState: string;
   proxyManaged: string;
+  /** Full mode where `enable` could not manage an OS proxy: the reason, one line. */
+  proxyUnmanaged: string;
   appsManaged: string;
+  /** What init applied as the login environment (apps/full); the userenv role re-applies it. */
+  loginEnv: string;
+  /** When the login environment was last applied, by init or the userenv role. */
+  userenvApplied: string;
+  /** Present while init runs: a userenv started meanwhile leaves the environment to init. */
+  initRunning: string;
   gracefulStop: string;
   logs: string;
   run: string;
@@ -51,7 +59,11 @@ export function homePaths(home: string): HomePaths {
     installMode: `${home}/install-mode`,
     systemState: `${home}/system_state.json`,
     proxyManaged: `${home}/proxy-managed`,
+    proxyUnmanaged: `${home}/proxy-unmanaged`,
     appsManaged: `${home}/apps-managed`,
+    loginEnv: `${home}/login-env.json`,
+    userenvApplied: `${home}/run/userenv-applied.json`,
+    initRunning: `${home}/run/init-running`,
     gracefulStop: `${home}/graceful-stop`,
     logs: `${home}/logs`,
     run: `${home}/run`,

@@ -23,6 +23,19 @@ export interface DirectBackendOptions {
 const POLL_MS = 100;
 
 /**
+ * The direct backend's records under `<home>/run`: `spec` is what `install` stored;
+ * `leftRunning` is written by a graceful uninstall that left the edge up, so a later
+ * `uninstall` or `status` still knows the edge (its pid is in `edge.pid`) belongs to us.
+ */
+export function directBackendFiles(home: string): { spec: string; leftRunning: string } {
+  const runDir = joinPath(home, "run");
+  return {
+    spec: joinPath(runDir, "direct-spec.json"),
+    leftRunning: joinPath(runDir, "direct-left-running.json"),
+  };
+}
+
+/**
  * No service manager (containers, CI): detached processes with pid files under
  * `<home>/run/<role>.pid`. Nothing restarts them and nothing starts them at login; the
  * watchdog is the only supervisor. `install` stores the spec so `start` can run later.
@@ -30,7 +43,7 @@ const POLL_MS = 100;
 export function directBackend(opts: DirectBackendOptions): ServiceBackend {
   const { files, proc } = opts;
   const runDir = joinPath(opts.home, "run");
-  const specPath = joinPath(runDir, "direct-spec.json");
+  const { spec: specPath, leftRunning } = directBackendFiles(opts.home);
   const pidPath = (role: Role) => joinPath(runDir, `${role}.pid`);
   const stopTimeoutMs = opts.stopTimeoutMs ?? 5000;
 
@@ -91,6 +104,17 @@ export function directBackend(opts: DirectBackendOptions): ServiceBackend {
         stdoutPath: logs.stdout,
         stderrPath: logs.stderr,
       });
+      if (role === "userenv") {
+        // A one-shot: it applies the login environment and exits. A pid file would make
+        // it look "running" (or, once the pid is reused, make stop kill a stranger).
+        await files.removeFile(pidPath(role));
+        return {
+          role,
+          action: "spawn",
+          outcome: "done",
+          detail: `one-shot pid ${pid} (applies the login environment, then exits)`,
+        };
+      }
       await files.writeFile(pidPath(role), `${pid}\n`);
       return { role, action: "spawn", outcome: "done", detail: `pid ${pid}` };
     } catch (err) {
@@ -130,6 +154,8 @@ export function directBackend(opts: DirectBackendOptions): ServiceBackend {
       await files.mkdir(runDir);
       await files.mkdir(spec.logDir);
       await files.writeFile(specPath, JSON.stringify(spec, null, 2) + "\n");
+      // An edge a graceful uninstall left running is adopted (start skips a live role).
+      await files.removeFile(leftRunning);
       return await start(START_ORDER);
     },
 
@@ -143,6 +169,20 @@ export function directBackend(opts: DirectBackendOptions): ServiceBackend {
       for (const role of uninstallStopRoles(graceful)) report.add(await stopRole(role));
       await files.removeFile(specPath);
       report.add({ role: null, action: "remove", outcome: "done", detail: specPath });
+      const edge = graceful ? await readPid("edge") : null;
+      if (edge !== null && proc.isAlive(edge)) {
+        // Without the spec nothing would say this edge is ours: record it for a later uninstall.
+        await files.writeFile(
+          leftRunning,
+          JSON.stringify({ roles: ["edge"], edge_pid: edge }) + "\n",
+        );
+        report.add({
+          role: "edge",
+          action: "keep",
+          outcome: "done",
+          detail: `pid ${edge} left running; recorded in ${leftRunning}`,
+        });
+      } else await files.removeFile(leftRunning);
       return report.done();
     },
 

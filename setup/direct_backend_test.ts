@@ -40,7 +40,7 @@ function setup(initial: Record<string, string> = {}, stubborn?: number[]) {
   return { files, ...p, backend: directBackend({ home: HOME, files, proc: p.proc }) };
 }
 
-Deno.test("direct install stores the spec and spawns the four roles with pid files", async () => {
+Deno.test("direct install stores the spec and spawns the four roles; pid files for all but the userenv one-shot", async () => {
   const { files, spawned, backend } = setup();
   assert.equal((await backend.install(linuxSpec)).ok, true);
   assert.deepEqual(spawned.map((c) => c.args.at(-1)), ["edge", "daemon", "watchdog", "userenv"]);
@@ -52,7 +52,8 @@ Deno.test("direct install stores the spec and spawns the four roles with pid fil
     stderrPath: `${HOME}/logs/edge.stderr.log`,
   });
   assert.equal(files.files.get(`${RUN}/edge.pid`), "100\n");
-  assert.equal(files.files.get(`${RUN}/userenv.pid`), "103\n");
+  assert.equal(files.files.has(`${RUN}/userenv.pid`), false, "userenv is a one-shot");
+  assert.deepEqual(await backend.status("userenv"), { role: "userenv", state: "stopped" });
   assert.deepEqual(JSON.parse(String(files.files.get(`${RUN}/direct-spec.json`))), linuxSpec);
   assert.equal(backend.entryFile(linuxSpec, "edge"), null);
 });
@@ -94,16 +95,41 @@ Deno.test("direct uninstall stops everything; --graceful keeps the edge and its 
   const full = setup();
   await full.backend.install(linuxSpec);
   await full.backend.uninstall({ graceful: false });
-  assert.deepEqual(full.signals, ["SIGTERM 102", "SIGTERM 101", "SIGTERM 103", "SIGTERM 100"]);
+  // No signal for the userenv one-shot (pid 103): nothing tracks it, it exits by itself.
+  assert.deepEqual(full.signals, ["SIGTERM 102", "SIGTERM 101", "SIGTERM 100"]);
   assert.deepEqual([...full.files.files.keys()], []);
   assert.deepEqual(await full.backend.status("edge"), { role: "edge", state: "not_installed" });
 
   const soft = setup();
   await soft.backend.install(linuxSpec);
   await soft.backend.uninstall({ graceful: true });
-  assert.deepEqual(soft.signals, ["SIGTERM 102", "SIGTERM 101", "SIGTERM 103"]);
-  assert.deepEqual([...soft.files.files.keys()], [`${RUN}/edge.pid`]);
+  assert.deepEqual(soft.signals, ["SIGTERM 102", "SIGTERM 101"]);
+  assert.deepEqual([...soft.files.files.keys()].sort(), [
+    `${RUN}/direct-left-running.json`,
+    `${RUN}/edge.pid`,
+  ]);
   assert.equal((await soft.backend.status("edge")).state, "running");
+});
+
+Deno.test("direct: after a graceful uninstall the kept edge is recorded; a later uninstall stops it, a re-install adopts it", async () => {
+  const later = setup();
+  await later.backend.install(linuxSpec);
+  await later.backend.uninstall({ graceful: true });
+  assert.deepEqual(
+    JSON.parse(String(later.files.files.get(`${RUN}/direct-left-running.json`))),
+    { roles: ["edge"], edge_pid: 100 },
+  );
+  const second = await later.backend.uninstall({ graceful: false });
+  assert.equal(second.ok, true);
+  assert.deepEqual(later.signals.at(-1), "SIGTERM 100");
+  assert.deepEqual([...later.files.files.keys()], []);
+
+  const again = setup();
+  await again.backend.install(linuxSpec);
+  await again.backend.uninstall({ graceful: true });
+  await again.backend.install(linuxSpec);
+  assert.equal(again.files.files.has(`${RUN}/direct-left-running.json`), false);
+  assert.equal(again.files.files.get(`${RUN}/edge.pid`), "100\n", "the kept edge is adopted");
 });
 
 Deno.test("direct start without install fails with the next step; a corrupt spec throws", async () => {

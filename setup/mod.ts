@@ -53,7 +53,7 @@ export {
   taskSchedulerBackend,
   type TaskSchedulerBackendOptions,
 } from "./task_scheduler_backend.ts";
-export { directBackend, type DirectBackendOptions } from "./direct_backend.ts";
+export { directBackend, directBackendFiles, type DirectBackendOptions } from "./direct_backend.ts";
 export {
   type BackendChoice,
   chooseBackend,
@@ -111,6 +111,7 @@ export {
 export {
   createSystemProxyControl,
   noSystemProxy,
+  systemProxyBackendFromEnv,
   type SystemProxyBackendName,
   type SystemProxyControlOptions,
 } from "./system_proxy_control.ts";
@@ -122,3 +123,13 @@ export {
   nodePreloadPath,
   writeNodePreload,
 } from "./node_preload.ts";
+export {
+  type LoginEnvRecord,
+  type LoginEnvTarget,
+  readLoginEnvRecord,
+  type ReadRecord,
+  readUserenvApplied,
+  type UserenvApplied,
+  writeLoginEnvRecord,
+  writeUserenvApplied,
+} from "./login_env_record.ts";

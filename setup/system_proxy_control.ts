@@ -17,6 +17,27 @@ export interface SystemProxyControlOptions {
   backend?: SystemProxyBackendName;
 }
 
+const BACKEND_NAMES: readonly SystemProxyBackendName[] = ["networksetup", "gsettings", "none"];
+
+/**
+ * Test hook `HALTON_METER_SYSTEM_PROXY` (`none`, `gsettings`, `networksetup`): the backend
+ * every component (init, status, doctor, watchdog) uses instead of the OS default, so a
+ * sandboxed run never reads or changes the real desktop proxy. Unset or empty: undefined.
+ */
+export function systemProxyBackendFromEnv(
+  env: { get(key: string): string | undefined },
+): SystemProxyBackendName | undefined {
+  const value = env.get("HALTON_METER_SYSTEM_PROXY");
+  if (value === undefined || value === "") return undefined;
+  const backend = BACKEND_NAMES.find((b) => b === value);
+  if (backend === undefined) {
+    throw new Error(
+      `HALTON_METER_SYSTEM_PROXY=${value} is not one of ${BACKEND_NAMES.join(", ")}; unset it`,
+    );
+  }
+  return backend;
+}
+
 /** Where no OS-wide proxy is managed: every action is a `skipped` step saying why. */
 export function noSystemProxy(detail: string): SystemProxyControl {
   const skipped = (action: string) => {

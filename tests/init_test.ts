@@ -158,8 +158,23 @@ async function rolePids(state: string): Promise<number[]> {
   return pids;
 }
 
+/** Every live process started for this sandbox (its HALTON_METER_HOME), pid files or not. */
+function sandboxProcesses(state: string): number[] {
+  const found: number[] = [];
+  for (const e of Deno.readDirSync("/proc")) {
+    if (!/^\d+$/.test(e.name)) continue;
+    try {
+      const env = Deno.readTextFileSync(`/proc/${e.name}/environ`).split("\0");
+      if (env.includes(`HALTON_METER_HOME=${state}`) && pidAlive(Number(e.name))) {
+        found.push(Number(e.name));
+      }
+    } catch { /* gone, or not ours to read */ }
+  }
+  return found;
+}
+
 async function cleanup(sb: Sandbox, seen: number[]): Promise<void> {
-  for (const pid of [...seen, ...await rolePids(sb.state)]) {
+  for (const pid of [...seen, ...await rolePids(sb.state), ...sandboxProcesses(sb.state)]) {
     if (pid > 0 && pidAlive(pid)) Deno.kill(pid, "SIGKILL");
   }
   await Deno.remove(sb.root, { recursive: true }).catch(() => {});
@@ -200,8 +215,18 @@ Deno.test({
       const status = JSON.parse((await cli(sb, "status", "--json")).stdout);
       assert.equal(status.install_mode, "apps");
       assert.equal(status.daemon.state, "healthy");
+      assert.equal(status.userenv.state, "applied", status.userenv.detail);
       const state = JSON.parse(await Deno.readTextFile(`${sb.state}/system_state.json`));
       assert.deepEqual(state.certifi_bundles, [`${sb.root}/site/certifi/cacert.pem`]);
+      // doctor reads the same sandbox init wrote to (trust hooks, certifi copy, no proxy).
+      const doctor = await cli(sb, "doctor", "--json");
+      const report = JSON.parse(doctor.stdout) as { checks: { id: string; status: string }[] };
+      const notPass = report.checks.filter((c) => c.status !== "PASS");
+      assert.equal(doctor.code, 0, JSON.stringify(notPass, null, 1));
+      const byId = new Map(report.checks.map((c) => [c.id, c]));
+      for (const id of ["trust.handshake", "trust.store", `certifi.${sb.root}/bin/python3`]) {
+        assert.equal(byId.get(id)?.status, "PASS", JSON.stringify(byId.get(id)));
+      }
       assert.ok(state.files_created.includes(`${sb.home}/.profile`));
 
       // Back to env-only: the login environment goes without an uninstall.
@@ -221,6 +246,8 @@ Deno.test({
       assert.match(un.stdout, /uninstall complete/);
       assert.deepEqual(await sb.fingerprint(), before);
       for (const pid of seen) assert.equal(pidAlive(pid), false, `pid ${pid} still running`);
+      // Nothing orphaned either (a daemon whose pid file another one overwrote, say).
+      assert.deepEqual(sandboxProcesses(sb.state), [], "processes of this sandbox left running");
       for (
         const f of ["install-mode", "system_state.json", "apps-managed", "run/direct-spec.json"]
       ) {
@@ -236,7 +263,8 @@ Deno.test({
 });
 
 Deno.test({
-  name: "onboard = init --apps; --gui warns and means --full; uninstall --graceful --purge",
+  name:
+    "onboard = init --apps; --gui warns and means --full; uninstall --graceful keeps the edge, a later uninstall --purge stops it",
   ignore: !canRun,
   async fn() {
     const sb = await makeSandbox();
@@ -257,13 +285,28 @@ Deno.test({
       assert.equal(gui.code, 0, gui.stdout + gui.stderr);
       assert.match(gui.stderr, /--gui is deprecated; use --full/);
       assert.equal(await Deno.readTextFile(`${sb.state}/install-mode`), "full\n");
+      // HALTON_METER_SYSTEM_PROXY=none: nothing OS-wide was set, and init says so.
+      assert.match(gui.stdout, /full mode could not manage a system proxy here: no system proxy/);
+      assert.equal(await exists(`${sb.state}/proxy-managed`), false);
+      assert.ok(await exists(`${sb.state}/proxy-unmanaged`));
+      const fullStatus = JSON.parse((await cli(sb, "status", "--json")).stdout);
+      assert.equal(fullStatus.sentinels.state, "healthy", fullStatus.sentinels.detail);
       seen.push(...await rolePids(sb.state));
       const edgePid = Number((await Deno.readTextFile(`${sb.state}/run/edge.pid`)).trim());
 
-      const un = await cli(sb, "uninstall", "--graceful", "--purge");
+      const un = await cli(sb, "uninstall", "--graceful");
       assert.equal(un.code, 0, un.stdout + un.stderr);
       assert.match(un.stdout, /the edge keeps running until reboot/);
       assert.equal(pidAlive(edgePid), true, "graceful leaves the edge up");
+      assert.equal(await exists(`${sb.state}/run/direct-spec.json`), false);
+      // The stored spec is gone, yet status and a later uninstall still know the edge.
+      const status = JSON.parse((await cli(sb, "status", "--json")).stdout);
+      assert.equal(status.edge.pid, edgePid, JSON.stringify(status.edge));
+      assert.equal(status.edge.state, "healthy");
+      const later = await cli(sb, "uninstall", "--purge");
+      assert.equal(later.code, 0, later.stdout + later.stderr);
+      assert.equal(pidAlive(edgePid), false, "a later uninstall stops the kept edge");
+      assert.deepEqual(sandboxProcesses(sb.state), [], "processes of this sandbox left running");
       assert.equal(await exists(sb.state), false, "--purge removes the state directory");
       assert.deepEqual(await sb.fingerprint(), before);
     } finally {

@@ -155,6 +155,17 @@ for (const signal of ["SIGTERM", "SIGKILL"] as const) {
       try {
         const first = roleProcesses(home, "daemon");
         assert.equal(first.length, 1, `one daemon: ${first}`);
+        // Until the watchdog has seen the daemon healthy once it treats silence as start-up
+        // (its grace), so the kill must come after that for it to notice a death.
+        await until("the watchdog to see the daemon healthy", 10_000, () => {
+          try {
+            return Deno.readTextFileSync(`${home}/logs/watchdog.log`).includes("daemon healthy")
+              ? true
+              : null;
+          } catch {
+            return null;
+          }
+        });
         Deno.kill(first[0], "SIGKILL");
         const second = await until("up to restart the daemon", 20_000, () => {
           const now = roleProcesses(home, "daemon");

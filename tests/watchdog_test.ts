@@ -1,7 +1,12 @@
 import assert from "node:assert/strict";
 import { type Logger, readEffectivePorts } from "../core/mod.ts";
 import { probeDaemonHealth } from "../edge/mod.ts";
-import { type ProbeResult, runWatchdog, type WatchdogDeps } from "../watchdog/mod.ts";
+import {
+  type ProbeResult,
+  runWatchdog,
+  STARTUP_GRACE_MS,
+  type WatchdogDeps,
+} from "../watchdog/mod.ts";
 import { MAIN } from "./_support/role_process.ts";
 
 interface FakeRun {
@@ -24,6 +29,8 @@ async function runFake(opts: {
   proxyOn?: boolean;
   onTick?: (t: number) => void | Promise<void>;
   deps?: Partial<WatchdogDeps>;
+  /** 0 unless given: most scenarios are about a daemon that dies later. `"default"`: none passed. */
+  startupGraceMs?: number | "default";
 }): Promise<FakeRun> {
   const start = 1_700_000_000_000;
   let now = start;
@@ -38,6 +45,7 @@ async function runFake(opts: {
     home: opts.home,
     signal: controller.signal,
     intervalMs: opts.intervalMs,
+    ...(opts.startupGraceMs === "default" ? {} : { startupGraceMs: opts.startupGraceMs ?? 0 }),
     deps: {
       now: () => now,
       sleep: async (ms) => {
@@ -114,6 +122,65 @@ Deno.test("watchdog restarts a dead daemon with doubling backoff, capped, reset 
     assert.deepEqual(gaps(run.restarts), [1, 2, 4, 8, 16, 32, 60, 60, 77, 1, 2, 4]);
     assert.ok(run.lines.some((l) => l.includes("restart backoff reset")), run.lines.join("\n"));
     assert.deepEqual(run.proxyCalls, [], "no install-mode file: the system proxy is not ours");
+  } finally {
+    await Deno.remove(home, { recursive: true });
+  }
+});
+
+Deno.test("watchdog at startup waits for a binding daemon: no 'down' log, no restart, no port 0", async () => {
+  // No effective-ports.json yet: the daemon has not bound. It answers from t = 6 s.
+  const home = await Deno.makeTempDir({ prefix: "hm-watchdog-" });
+  try {
+    let bound = false;
+    const run = await runFake({
+      home,
+      intervalMs: 500,
+      untilMs: 12_000,
+      startupGraceMs: "default",
+      daemon: () => (bound ? "healthy" : "refused"),
+      onTick: async (t) => {
+        if (t === 6000) {
+          await Deno.writeTextFile(
+            `${home}/effective-ports.json`,
+            JSON.stringify({ edge: 18081, internal: 18090, api: 18765 }),
+          );
+          bound = true;
+        }
+      },
+    });
+    const text = run.lines.join("\n");
+    assert.deepEqual(run.restarts, [], text);
+    assert.doesNotMatch(text, /daemon is down/);
+    assert.doesNotMatch(text, /"port":0/);
+    assert.equal(run.lines.filter((l) => l.includes("waiting for the daemon to start")).length, 1);
+    assert.match(text, /daemon healthy/);
+  } finally {
+    await Deno.remove(home, { recursive: true });
+  }
+});
+
+Deno.test("watchdog startup grace ends: a daemon that never answers is restarted after it, and a later death at once", async () => {
+  const home = await fakeHome();
+  try {
+    const never = await runFake({
+      home,
+      intervalMs: 1000,
+      untilMs: STARTUP_GRACE_MS + 2500,
+      startupGraceMs: "default",
+      daemon: () => "refused",
+    });
+    // Then the usual backoff: 1 s, 2 s, ...
+    assert.deepEqual(never.restarts, [STARTUP_GRACE_MS, STARTUP_GRACE_MS + 1000]);
+    assert.equal(never.lines.filter((l) => l.startsWith("warn daemon is down {")).length, 1);
+    // Seen healthy once, the grace is over: a death at 3 s is acted on at 3 s, not 15 s.
+    const dies = await runFake({
+      home,
+      intervalMs: 1000,
+      untilMs: 3500,
+      startupGraceMs: "default",
+      daemon: (t) => (t < 3000 ? "healthy" : "refused"),
+    });
+    assert.deepEqual(dies.restarts, [3000]);
   } finally {
     await Deno.remove(home, { recursive: true });
   }
@@ -396,6 +463,8 @@ Deno.test("watchdog restarts a SIGKILLed daemon through the direct backend, and 
       home,
       signal: controller.signal,
       intervalMs: 250,
+      // Nothing starts a daemon here but the watchdog: no reason to wait for one binding.
+      startupGraceMs: 0,
       supervisor: "direct",
       launch: { execPath: Deno.execPath(), mainModule: MAIN, compiled: false },
     });

@@ -7,6 +7,7 @@ export {
   type ProbeResult,
   runWatchdog,
   type RunWatchdogOptions,
+  STARTUP_GRACE_MS,
   type WatchdogDeps,
 } from "./run_watchdog.ts";
 export {

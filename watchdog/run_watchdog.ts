@@ -8,7 +8,12 @@ import {
 import { probeDaemonHealth } from "../edge/mod.ts";
 import { createRestartDaemon, type RestartResult } from "./restart_daemon.ts";
 import { createControlSystemProxy, type SystemProxy } from "./system_proxy.ts";
-import { createCommandRunner, createSystemProxyControl, type LaunchContext } from "../setup/mod.ts";
+import {
+  createCommandRunner,
+  createSystemProxyControl,
+  type LaunchContext,
+  systemProxyBackendFromEnv,
+} from "../setup/mod.ts";
 
 /** What a raw `/health` probe saw (the same classification the edge uses). */
 export type ProbeResult = Awaited<ReturnType<typeof probeDaemonHealth>>;
@@ -40,6 +45,12 @@ export interface RunWatchdogOptions {
    * watches; a daemon it started would be detached and outlive `up`.
    */
   daemonRestartBy?: "service" | "up";
+  /**
+   * After the watchdog starts, a daemon that does not answer yet is starting, not down:
+   * no "down" log and no restart until it was seen healthy once or this much time passed.
+   * Default `STARTUP_GRACE_MS`.
+   */
+  startupGraceMs?: number;
   echoLogs?: boolean;
   deps?: Partial<WatchdogDeps>;
 }
@@ -49,6 +60,12 @@ export const BACKOFF_INITIAL_MS = 1000;
 export const BACKOFF_MAX_MS = 60_000;
 /** The backoff starts over once the daemon has stayed healthy this long. */
 export const HEALTHY_RESET_MS = 60_000;
+/**
+ * `start` and service managers launch the daemon and the watchdog together; the daemon
+ * needs a few seconds to open its database and bind (then it writes `effective-ports.json`).
+ * `start` itself waits 15 s for it; a daemon still silent after this long is really down.
+ */
+export const STARTUP_GRACE_MS = 15_000;
 
 function realSleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
@@ -99,7 +116,11 @@ export async function runWatchdog(opts: RunWatchdogOptions): Promise<number> {
       supervisor: opts.supervisor,
     }),
     systemProxy: createControlSystemProxy(
-      createSystemProxyControl({ os: Deno.build.os, runner: createCommandRunner() }),
+      createSystemProxyControl({
+        os: Deno.build.os,
+        runner: createCommandRunner(),
+        backend: systemProxyBackendFromEnv(Deno.env),
+      }),
       () => readEffectivePorts(paths.effectivePorts).edge,
       log,
     ),
@@ -115,8 +136,11 @@ export async function runWatchdog(opts: RunWatchdogOptions): Promise<number> {
   /** No restart before this time (the previous attempt plus the backoff then current). */
   let nextRestartAt = 0;
   let healthySince: number | null = null;
+  const graceMs = opts.startupGraceMs ?? STARTUP_GRACE_MS;
+  /** Until the daemon is first seen healthy or this time passes, silence means "starting". */
+  let graceUntil: number | null = null;
   let inFlight: Promise<void> | null = null;
-  let lastDaemon: "healthy" | "down" | "stopped" | null = null;
+  let lastDaemon: "healthy" | "starting" | "down" | "stopped" | null = null;
   // Remembered on disk: a watchdog restarted while the edge was down (reboot, `up` run
   // again, launchd) must still turn the proxy back on that an earlier one turned off.
   const proxyOffMarker = `${paths.run}/system-proxy-off-by-watchdog`;
@@ -142,9 +166,11 @@ export async function runWatchdog(opts: RunWatchdogOptions): Promise<number> {
     const port = readEffectivePorts(paths.effectivePorts).internal;
     const probe = port === undefined ? "refused" : await deps.probeDaemon(port);
     const now = deps.now();
+    graceUntil ??= now + graceMs;
     if (probe === "healthy") {
       if (lastDaemon !== "healthy") log.log("info", "daemon healthy", { port: port ?? 0 });
       lastDaemon = "healthy";
+      graceUntil = 0;
       healthySince ??= now;
       if (backoffMs !== BACKOFF_INITIAL_MS && now - healthySince >= HEALTHY_RESET_MS) {
         log.log("info", "daemon stayed healthy: restart backoff reset", {
@@ -166,11 +192,26 @@ export async function runWatchdog(opts: RunWatchdogOptions): Promise<number> {
       lastDaemon = "stopped";
       return;
     }
+    // No port recorded yet means the daemon has not bound yet, not that it listens on 0.
+    const where: Record<string, string | number> = port === undefined
+      ? { internal_port: "not recorded yet" }
+      : { port };
+    if (now < graceUntil) {
+      if (lastDaemon !== "starting") {
+        log.log("info", "waiting for the daemon to start", {
+          probe,
+          ...where,
+          grace_ms: graceUntil - now,
+        });
+      }
+      lastDaemon = "starting";
+      return;
+    }
     if (lastDaemon !== "down") {
       log.log(
         "warn",
         restartByUp ? "daemon is down: halton-meter up restarts it" : "daemon is down",
-        { probe, port: port ?? 0 },
+        { probe, ...where },
       );
     }
     lastDaemon = "down";

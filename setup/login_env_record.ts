@@ -1,0 +1,114 @@
+/**
+ * What `init` applied as the login environment (`<home>/login-env.json`), and when it was
+ * last (re)applied (`<home>/run/userenv-applied.json`). The `userenv` role re-applies the
+ * first at each login and writes the second; `status` compares the two.
+ */
+import { z } from "zod";
+import type { FileDeps } from "./file_deps.ts";
+
+/** Who the environment was written for, so a role started by a service manager (whose own
+ * HOME/SHELL may differ or be unset) writes exactly the files init wrote. */
+export interface LoginEnvTarget {
+  userHome: string;
+  loginShell?: string;
+  configHome?: string;
+}
+
+export interface LoginEnvRecord {
+  /** The mode that applied it: `apps` or `full`. */
+  mode: string;
+  env: Record<string, string>;
+  /** False with `--no-shell-rc`. */
+  shell_rc: boolean;
+  target: LoginEnvTarget;
+  /** ISO time init wrote it; `userenv-applied.json` names the record it applied by this. */
+  recorded_at: string;
+}
+
+export interface UserenvApplied {
+  /** ISO time of the run. */
+  at: string;
+  /** `init` (it applied the env itself) or `userenv` (the login agent). */
+  by: "init" | "userenv";
+  /** `recorded_at` of the record that was applied. */
+  record: string;
+  ok: boolean;
+  detail: string;
+}
+
+const recordSchema = z.object({
+  mode: z.string(),
+  env: z.record(z.string(), z.string()),
+  shell_rc: z.boolean(),
+  target: z.object({
+    userHome: z.string(),
+    loginShell: z.string().optional(),
+    configHome: z.string().optional(),
+  }),
+  recorded_at: z.string(),
+});
+
+const appliedSchema = z.object({
+  at: z.string(),
+  by: z.enum(["init", "userenv"]),
+  record: z.string(),
+  ok: z.boolean(),
+  detail: z.string(),
+});
+
+export type ReadRecord<T> =
+  | { kind: "missing" }
+  | { kind: "found"; value: T }
+  | { kind: "invalid"; message: string };
+
+function parse<T>(path: string, text: string | null, schema: z.ZodType<T>): ReadRecord<T> {
+  if (text === null) return { kind: "missing" };
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (err) {
+    return { kind: "invalid", message: `Cannot parse ${path} (${String(err)})` };
+  }
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    return {
+      kind: "invalid",
+      message: `Cannot read ${path}: ${issue?.path.join(".") || "(root)"}: ${
+        issue?.message ?? "invalid"
+      }`,
+    };
+  }
+  return { kind: "found", value: parsed.data };
+}
+
+export async function readLoginEnvRecord(
+  files: FileDeps,
+  path: string,
+): Promise<ReadRecord<LoginEnvRecord>> {
+  return parse(path, await files.readTextFile(path), recordSchema);
+}
+
+/** 0600: the values name the CA bundle and proxy in the user's home. */
+export async function writeLoginEnvRecord(
+  files: FileDeps,
+  path: string,
+  record: LoginEnvRecord,
+): Promise<void> {
+  await files.writeFile(path, JSON.stringify(record, null, 2) + "\n", { mode: 0o600 });
+}
+
+export async function readUserenvApplied(
+  files: FileDeps,
+  path: string,
+): Promise<ReadRecord<UserenvApplied>> {
+  return parse(path, await files.readTextFile(path), appliedSchema);
+}
+
+export async function writeUserenvApplied(
+  files: FileDeps,
+  path: string,
+  applied: UserenvApplied,
+): Promise<void> {
+  await files.writeFile(path, JSON.stringify(applied) + "\n");
+}

@@ -1,0 +1,31 @@
+import { createFileLogger, homePaths } from "../core/mod.ts";
+import { createCommandRunner, createFileDeps, createLoginEnvironment } from "../setup/mod.ts";
+import { runUserenv } from "./run_userenv.ts";
+
+/** `main.ts --role userenv`: the real files, commands and `logs/userenv.log`. */
+export async function runUserenvRole(opts: { home: string; echoLogs: boolean }): Promise<number> {
+  const files = createFileDeps();
+  const runner = createCommandRunner();
+  const os = Deno.build.os;
+  return await runUserenv({
+    home: opts.home,
+    deps: {
+      files,
+      os,
+      log: createFileLogger({
+        path: `${homePaths(opts.home).logs}/userenv.log`,
+        echo: opts.echoLogs,
+      }),
+      now: () => new Date(),
+      loginEnvFor: (target) =>
+        createLoginEnvironment({
+          os,
+          runner,
+          files,
+          userHome: target.userHome,
+          loginShell: target.loginShell,
+          configHome: target.configHome,
+        }),
+    },
+  });
+}
