@@ -193,7 +193,7 @@ async function runInitSteps(opts: InitOptions, deps: InitDeps): Promise<number> 
     () => deps.certifi.discover(deps.pythons),
   ) ?? [];
   for (const t of targets) {
-    if (t.bundle === null) progress.result(`· ${t.python}`, t.error ?? "no certifi");
+    if (t.bundle === null) progress.result("· no certifi", t.error ?? t.python);
   }
   const bundles = targets.flatMap((t) => t.bundle === null ? [] : [t.bundle]);
   if (bundles.length === 0) progress.result("(skipped — no Python interpreter with certifi found)");

@@ -48,7 +48,7 @@ export function createProgress(total: number, print: (line: string) => void): Pr
       print(`  ${n}/${total}  ${title}`);
     },
     result(label, value) {
-      print(value === undefined ? `${INDENT}${label}` : `${INDENT}${label.padEnd(18)}${value}`);
+      print(value === undefined ? `${INDENT}${label}` : `${INDENT}${label.padEnd(17)} ${value}`);
     },
     report(report) {
       for (const step of report.steps) line(step);
