@@ -104,7 +104,16 @@ export function createCaTrust(opts: CaTrustOptions): CaTrust {
   ): Promise<SetupReport> {
     const report = createSetupReport();
     if (unsupported !== null) {
-      report.add({ action: `${verb} CA (system store)`, outcome: "failed", detail: unsupported });
+      // Install could never have added anything here, so there is nothing to take away.
+      report.add(
+        verb === "trust"
+          ? { action: "trust CA (system store)", outcome: "failed", detail: unsupported }
+          : {
+            action: "untrust CA (system store)",
+            outcome: "skipped",
+            detail: `nothing was added: ${unsupported}`,
+          },
+      );
     }
     let ca: CaInput;
     try {

@@ -237,6 +237,11 @@ Deno.test("ca_trust refusals: unsupported family or OS, missing or malformed CA"
   assert.equal(report.ok, false);
   assert.match(report.steps[0].detail, /install the ca-certificates package/);
   assert.equal(await none.trust.state(CA), "unknown");
+  // Nothing could have been added, so removing is a skip, not a failed uninstall.
+  const removed = await none.trust.remove(CA);
+  assert.equal(removed.ok, true);
+  assert.equal(removed.steps[0].outcome, "skipped");
+  assert.match(removed.steps[0].detail, /^nothing was added: no supported system trust tool/);
 
   const bsd = createCaTrust({
     os: "freebsd",
