@@ -5,21 +5,15 @@
  */
 import { createPrivateKey, X509Certificate } from "node:crypto";
 import { homePaths } from "../core/mod.ts";
-import { type CertInfo, describeCert } from "../daemon/certs/mod.ts";
+import { type CaMaterial, type CertInfo, describeCert } from "../daemon/certs/mod.ts";
 import { check, type DoctorCheck, shq } from "./doctor_check.ts";
 
 const DAY_MS = 86_400_000;
 /** Under this many days left, the CA is a WARN: renewing means re-trusting everywhere. */
 export const CA_EXPIRY_WARN_DAYS = 30;
 
-/** A CA that passed every check, for the handshake that proves OS trust. */
-export interface UsableCa {
-  dir: string;
-  certPath: string;
-  keyPath: string;
-  bundlePath: string;
-  certPem: string;
-  keyPem: string;
+/** A CA that passed every check, for the handshake that proves OS trust; doctor never creates one. */
+export interface UsableCa extends CaMaterial {
   created: false;
 }
 
