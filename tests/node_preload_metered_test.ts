@@ -7,17 +7,9 @@
 import assert from "node:assert/strict";
 import { createFileDeps, nodePreloadPath, proxyEnv, writeNodePreload } from "../setup/mod.ts";
 import { startMeter, stopMeter, waitRows } from "./_support/meter.ts";
+import { NODE_VERSION as NODE } from "./_support/node_version.ts";
 
 const TESTDATA = new URL("../adapters/testdata/", import.meta.url).pathname;
-
-const NODE = (() => {
-  try {
-    const out = new Deno.Command("node", { args: ["--version"], stdout: "piped" }).outputSync();
-    return out.success ? new TextDecoder().decode(out.stdout).trim() : null;
-  } catch {
-    return null;
-  }
-})();
 
 const CLIENT = String.raw`
 const https = require("https");
