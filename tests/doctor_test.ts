@@ -18,6 +18,7 @@ import {
 } from "../setup/mod.ts";
 import { run } from "./_support/net.ts";
 import { MAIN, startMain } from "./_support/role_process.ts";
+import { loadJsonSchema, validateJsonSchema } from "./_support/json_schema.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 const SCHEMA_PATH = new URL("../docs/doctor.schema.json", import.meta.url);
@@ -35,43 +36,7 @@ interface Report {
   checks: Check[];
 }
 
-type Schema = {
-  type?: string;
-  enum?: unknown[];
-  required?: string[];
-  properties?: Record<string, Schema>;
-  items?: Schema;
-  pattern?: string;
-};
-
-/** The JSON Schema subset doctor.schema.json uses: type, enum, required, properties, items, pattern. */
-function validate(schema: Schema, value: unknown, at = "$"): string[] {
-  const t = value === null ? "null" : Array.isArray(value) ? "array" : typeof value;
-  if (schema.type !== undefined && schema.type !== t) {
-    return [`${at}: expected ${schema.type}, got ${t}`];
-  }
-  const errors: string[] = [];
-  if (schema.enum !== undefined && !schema.enum.includes(value)) {
-    errors.push(`${at}: ${JSON.stringify(value)} not in enum`);
-  }
-  if (schema.pattern !== undefined && typeof value === "string") {
-    if (!new RegExp(schema.pattern).test(value)) errors.push(`${at}: does not match pattern`);
-  }
-  if (Array.isArray(value) && schema.items) {
-    value.forEach((v, i) => errors.push(...validate(schema.items!, v, `${at}[${i}]`)));
-  } else if (t === "object") {
-    const rec = value as Record<string, unknown>;
-    for (const key of schema.required ?? []) {
-      if (!(key in rec)) errors.push(`${at}.${key}: required field missing`);
-    }
-    for (const [key, sub] of Object.entries(schema.properties ?? {})) {
-      if (key in rec) errors.push(...validate(sub, rec[key], `${at}.${key}`));
-    }
-  }
-  return errors;
-}
-
-const schema = async () => JSON.parse(await Deno.readTextFile(SCHEMA_PATH)) as Schema;
+const schema = () => loadJsonSchema(SCHEMA_PATH);
 
 function cli(home: string, ...args: string[]) {
   return run(Deno.execPath(), [
@@ -98,7 +63,7 @@ async function doctor(
   } catch {
     throw new Error(`doctor --json printed no JSON (exit ${r.code}):\n${r.stdout}\n${r.stderr}`);
   }
-  assert.deepEqual(validate(await schema(), report), []);
+  assert.deepEqual(validateJsonSchema(await schema(), report), []);
   assert.equal(r.code, report.ok ? 0 : 1, "exit code follows ok");
   assert.equal(report.ok, !report.checks.some((c) => c.status === "FAIL"));
   return { code: r.code, report, byId: Object.fromEntries(report.checks.map((c) => [c.id, c])) };
@@ -146,17 +111,17 @@ Deno.test("the schema guards the documented shape", async () => {
     ok: true,
     checks: [{ id: "ca.files", layer: "ca", status: "PASS", detail: "x" }],
   };
-  assert.deepEqual(validate(s, good), []);
+  assert.deepEqual(validateJsonSchema(s, good), []);
   const renamed = structuredClone(good) as Record<string, unknown>;
   renamed.passed = renamed.ok;
   delete renamed.ok;
-  assert.match(validate(s, renamed).join("\n"), /\$\.ok: required/);
+  assert.match(validateJsonSchema(s, renamed).join("\n"), /\$\.ok: required/);
   const lower = structuredClone(good);
   lower.checks[0].status = "pass";
-  assert.match(validate(s, lower).join("\n"), /status/);
+  assert.match(validateJsonSchema(s, lower).join("\n"), /status/);
   const noDetail = structuredClone(good) as { checks: Record<string, unknown>[] };
   delete noDetail.checks[0].detail;
-  assert.match(validate(s, noDetail).join("\n"), /detail: required/);
+  assert.match(validateJsonSchema(s, noDetail).join("\n"), /detail: required/);
 });
 
 Deno.test("doctor on a never-initialised home fails with init/start as next actions", async () => {
