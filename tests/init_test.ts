@@ -8,11 +8,11 @@
 import assert from "node:assert/strict";
 import { MAIN } from "./_support/role_process.ts";
 import { SOURCE_PERMISSIONS } from "../setup/mod.ts";
+import { makeDebianTrustStore, MOZILLA_CERTS } from "./_support/debian_trust_store.ts";
 
-const MOZILLA = "/usr/share/ca-certificates/mozilla";
 const exists = (p: string) => Deno.stat(p).then(() => true, () => false);
 const canRun = Deno.build.os === "linux" && Deno.uid() === 0 &&
-  await exists("/usr/sbin/update-ca-certificates") && await exists(MOZILLA) &&
+  await exists("/usr/sbin/update-ca-certificates") && await exists(MOZILLA_CERTS) &&
   await exists("/usr/bin/python3");
 
 interface Sandbox {
@@ -45,46 +45,16 @@ async function makeSandbox(): Promise<Sandbox> {
   const root = await Deno.makeTempDir({ prefix: "hm-init-" });
   const home = `${root}/home`;
   const state = `${home}/.halton-meter`;
-  const d = {
-    share: `${root}/share`,
-    local: `${root}/local`,
-    etc: `${root}/etc-certs`,
-    hooks: `${root}/hooks`,
-    conf: `${root}/certs.conf`,
-    site: `${root}/site`,
-    bin: `${root}/bin`,
-  };
-  for (const dir of [`${d.share}/mozilla`, d.local, d.etc, d.hooks, `${d.site}/certifi`, d.bin]) {
-    await Deno.mkdir(dir, { recursive: true });
-  }
+  const store = await makeDebianTrustStore(root);
+  const d = { ...store, site: `${root}/site`, bin: `${root}/bin` };
+  for (const dir of [`${d.site}/certifi`, d.bin]) await Deno.mkdir(dir, { recursive: true });
   await Deno.mkdir(state, { recursive: true });
-  const names: string[] = [];
-  for await (const e of Deno.readDir(MOZILLA)) if (e.name.endsWith(".crt")) names.push(e.name);
-  names.sort();
-  for (const n of names.slice(0, 3)) {
-    await Deno.copyFile(`${MOZILLA}/${n}`, `${d.share}/mozilla/${n}`);
-  }
-  await Deno.writeTextFile(d.conf, names.slice(0, 3).map((n) => `mozilla/${n}\n`).join(""));
-  const trustArgs = [
-    "--certsconf",
-    d.conf,
-    "--certsdir",
-    d.share,
-    "--localcertsdir",
-    d.local,
-    "--etccertsdir",
-    d.etc,
-    "--hooksdir",
-    d.hooks,
-  ];
-  const first = await new Deno.Command("update-ca-certificates", { args: trustArgs }).output();
-  assert.equal(first.code, 0, new TextDecoder().decode(first.stderr));
   // A certifi package of our own whose bundle is a copy: the real one is never reachable.
   await Deno.writeTextFile(
     `${d.site}/certifi/__init__.py`,
     "import os\ndef where():\n    return os.path.join(os.path.dirname(__file__), 'cacert.pem')\n",
   );
-  await Deno.copyFile(`${d.share}/mozilla/${names[0]}`, `${d.site}/certifi/cacert.pem`);
+  await Deno.copyFile(`${d.share}/mozilla/${d.roots[0]}`, `${d.site}/certifi/cacert.pem`);
   // -S: no site hooks of this machine may touch the copy; no bytecode files beside it either.
   for (const name of ["python3", "python"]) {
     await Deno.writeTextFile(
@@ -111,8 +81,8 @@ async function makeSandbox(): Promise<Sandbox> {
     HALTON_METER_SYSTEM_PROXY: "none",
     HALTON_METER_TRUST_PATHS: JSON.stringify({
       debianLocalDir: d.local,
-      debianBundle: `${d.etc}/ca-certificates.crt`,
-      debianArgs: trustArgs,
+      debianBundle: d.bundle,
+      debianArgs: d.args,
     }),
   };
   return {
