@@ -19,6 +19,7 @@ import {
 import { run } from "./_support/net.ts";
 import { MAIN, startMain } from "./_support/role_process.ts";
 import { loadJsonSchema, validateJsonSchema } from "./_support/json_schema.ts";
+import { pidAlive, readRolePid, rolePids } from "./_support/processes.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 const SCHEMA_PATH = new URL("../docs/doctor.schema.json", import.meta.url);
@@ -82,20 +83,9 @@ function assertOnlyMachineTrustFails(rep: Report): void {
   assert.deepEqual(f.filter((id) => !/^(trust|certifi)\./.test(id)), [], f.join(", "));
 }
 
-function alive(pid: number): boolean {
-  try {
-    return !/^\d+ \(.*\) [ZX]/.test(Deno.readTextFileSync(`/proc/${pid}/stat`));
-  } catch {
-    return false;
-  }
-}
-
 async function waitDead(pid: number): Promise<void> {
-  for (let i = 0; i < 250 && alive(pid); i++) await new Promise((r) => setTimeout(r, 20));
+  for (let i = 0; i < 250 && pidAlive(pid); i++) await new Promise((r) => setTimeout(r, 20));
 }
-
-const readPid = async (home: string, role: string) =>
-  Number((await Deno.readTextFile(`${home}/run/${role}.pid`)).trim());
 
 Deno.test("the schema guards the documented shape", async () => {
   const s = await schema();
@@ -152,7 +142,7 @@ Deno.test("doctor through healthy, stopped and broken states of a real install",
   try {
     let r = await cli(home, "start");
     assert.equal(r.code, 0, r.stdout + r.stderr);
-    for (const role of ["edge", "daemon", "watchdog"]) pids.add(await readPid(home, role));
+    for (const role of ["edge", "daemon", "watchdog"]) pids.add(await readRolePid(home, role));
 
     // Healthy. The sandbox CA is not in this machine's trust store (tests never touch it),
     // so the real handshake is the one FAIL, and it says so.
@@ -183,7 +173,7 @@ Deno.test("doctor through healthy, stopped and broken states of a real install",
         "disk.free",
       ]
     ) assert.equal(d.byId[id]?.status, "PASS", `${id}: ${d.byId[id]?.detail}`);
-    const daemonPid = await readPid(home, "daemon");
+    const daemonPid = await readRolePid(home, "daemon");
     assert.match(
       d.byId["port.api"].detail,
       new RegExp(`held by the daemon \\(pid ${daemonPid}\\)`),
@@ -310,8 +300,8 @@ Deno.test("doctor through healthy, stopped and broken states of a real install",
     // Started again, then the daemon killed outright (watchdog first, or it would revive it).
     r = await cli(home, "start");
     assert.equal(r.code, 0, r.stdout + r.stderr);
-    const second = await readPid(home, "daemon");
-    const watchdog = await readPid(home, "watchdog");
+    const second = await readRolePid(home, "daemon");
+    const watchdog = await readRolePid(home, "watchdog");
     pids.add(second).add(watchdog);
     Deno.kill(watchdog, "SIGTERM");
     await waitDead(watchdog);
@@ -330,11 +320,7 @@ Deno.test("doctor through healthy, stopped and broken states of a real install",
     assert.match(d.byId["config.parse"].detail, /"ports\.edgee"/);
     assert.ok(d.byId["config.parse"].detail.includes(`${home}/config.json`));
   } finally {
-    for (const role of ["edge", "daemon", "watchdog"]) {
-      try {
-        pids.add(await readPid(home, role));
-      } catch { /* none */ }
-    }
+    for (const pid of await rolePids(home, ["edge", "daemon", "watchdog"])) pids.add(pid);
     for (const pid of pids) {
       try {
         Deno.kill(pid, "SIGKILL");

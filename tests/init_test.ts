@@ -9,6 +9,7 @@ import assert from "node:assert/strict";
 import { MAIN } from "./_support/role_process.ts";
 import { SOURCE_PERMISSIONS } from "../setup/mod.ts";
 import { makeDebianTrustStore, MOZILLA_CERTS } from "./_support/debian_trust_store.ts";
+import { homeProcesses, pidAlive, readRolePid, rolePids } from "./_support/processes.ts";
 
 const exists = (p: string) => Deno.stat(p).then(() => true, () => false);
 const canRun = Deno.build.os === "linux" && Deno.uid() === 0 &&
@@ -110,41 +111,10 @@ async function cli(sb: Sandbox, ...args: string[]) {
   return { code: out.code, stdout: d.decode(out.stdout), stderr: d.decode(out.stderr) };
 }
 
-function pidAlive(pid: number): boolean {
-  try {
-    return !/^\d+ \(.*\) [ZX]/.test(Deno.readTextFileSync(`/proc/${pid}/stat`));
-  } catch {
-    return false;
-  }
-}
-
-async function rolePids(state: string): Promise<number[]> {
-  const pids: number[] = [];
-  for (const role of ["edge", "daemon", "watchdog", "userenv"]) {
-    try {
-      pids.push(Number((await Deno.readTextFile(`${state}/run/${role}.pid`)).trim()));
-    } catch { /* none */ }
-  }
-  return pids;
-}
-
-/** Every live process started for this sandbox (its HALTON_METER_HOME), pid files or not. */
-function sandboxProcesses(state: string): number[] {
-  const found: number[] = [];
-  for (const e of Deno.readDirSync("/proc")) {
-    if (!/^\d+$/.test(e.name)) continue;
-    try {
-      const env = Deno.readTextFileSync(`/proc/${e.name}/environ`).split("\0");
-      if (env.includes(`HALTON_METER_HOME=${state}`) && pidAlive(Number(e.name))) {
-        found.push(Number(e.name));
-      }
-    } catch { /* gone, or not ours to read */ }
-  }
-  return found;
-}
+const ROLES = ["edge", "daemon", "watchdog", "userenv"];
 
 async function cleanup(sb: Sandbox, seen: number[]): Promise<void> {
-  for (const pid of [...seen, ...await rolePids(sb.state), ...sandboxProcesses(sb.state)]) {
+  for (const pid of [...seen, ...await rolePids(sb.state, ROLES), ...homeProcesses(sb.state)]) {
     if (pid > 0 && pidAlive(pid)) Deno.kill(pid, "SIGKILL");
   }
   await Deno.remove(sb.root, { recursive: true }).catch(() => {});
@@ -165,7 +135,7 @@ Deno.test({
       assert.match(envOnly.stdout, /^ {2}1\/8 {2}Generating CA certificate…$/m);
       assert.match(envOnly.stdout, /self-test passed/);
       assert.match(envOnly.stdout, /init complete +mode: env-only/);
-      seen.push(...await rolePids(sb.state));
+      seen.push(...await rolePids(sb.state, ROLES));
       assert.equal(await Deno.readTextFile(`${sb.state}/install-mode`), "env-only\n");
       assert.equal(await exists(`${sb.home}/.profile`), false, "env-only writes no rc file");
       const certifi = await Deno.readTextFile(`${sb.root}/site/certifi/cacert.pem`);
@@ -208,7 +178,7 @@ Deno.test({
         "# the user's own bashrc\nalias ll='ls -l'\n",
       );
       assert.equal(await exists(`${sb.state}/apps-managed`), false);
-      seen.push(...await rolePids(sb.state));
+      seen.push(...await rolePids(sb.state, ROLES));
 
       const un = await cli(sb, "uninstall");
       assert.equal(un.code, 0, un.stdout + un.stderr);
@@ -217,7 +187,7 @@ Deno.test({
       assert.deepEqual(await sb.fingerprint(), before);
       for (const pid of seen) assert.equal(pidAlive(pid), false, `pid ${pid} still running`);
       // Nothing orphaned either (a daemon whose pid file another one overwrote, say).
-      assert.deepEqual(sandboxProcesses(sb.state), [], "processes of this sandbox left running");
+      assert.deepEqual(homeProcesses(sb.state), [], "processes of this sandbox left running");
       for (
         const f of ["install-mode", "system_state.json", "apps-managed", "run/direct-spec.json"]
       ) {
@@ -261,8 +231,8 @@ Deno.test({
       assert.ok(await exists(`${sb.state}/proxy-unmanaged`));
       const fullStatus = JSON.parse((await cli(sb, "status", "--json")).stdout);
       assert.equal(fullStatus.sentinels.state, "healthy", fullStatus.sentinels.detail);
-      seen.push(...await rolePids(sb.state));
-      const edgePid = Number((await Deno.readTextFile(`${sb.state}/run/edge.pid`)).trim());
+      seen.push(...await rolePids(sb.state, ROLES));
+      const edgePid = await readRolePid(sb.state, "edge");
 
       const un = await cli(sb, "uninstall", "--graceful");
       assert.equal(un.code, 0, un.stdout + un.stderr);
@@ -276,7 +246,7 @@ Deno.test({
       const later = await cli(sb, "uninstall", "--purge");
       assert.equal(later.code, 0, later.stdout + later.stderr);
       assert.equal(pidAlive(edgePid), false, "a later uninstall stops the kept edge");
-      assert.deepEqual(sandboxProcesses(sb.state), [], "processes of this sandbox left running");
+      assert.deepEqual(homeProcesses(sb.state), [], "processes of this sandbox left running");
       assert.equal(await exists(sb.state), false, "--purge removes the state directory");
       assert.deepEqual(await sb.fingerprint(), before);
     } finally {
