@@ -5,21 +5,15 @@
  */
 import { createPrivateKey, X509Certificate } from "node:crypto";
 import { homePaths } from "../core/mod.ts";
-import { type CertInfo, describeCert } from "../daemon/certs/mod.ts";
-import { check, type DoctorCheck, shq } from "./doctor_check.ts";
+import { type CaMaterial, type CertInfo, describeCert } from "../daemon/certs/mod.ts";
+import { check, type DoctorCheck, octalMode, shq } from "./doctor_check.ts";
 
 const DAY_MS = 86_400_000;
 /** Under this many days left, the CA is a WARN: renewing means re-trusting everywhere. */
 export const CA_EXPIRY_WARN_DAYS = 30;
 
-/** A CA that passed every check, for the handshake that proves OS trust. */
-export interface UsableCa {
-  dir: string;
-  certPath: string;
-  keyPath: string;
-  bundlePath: string;
-  certPem: string;
-  keyPem: string;
+/** A CA that passed every check, for the handshake that proves OS trust; doctor never creates one. */
+export interface UsableCa extends CaMaterial {
   created: false;
 }
 
@@ -43,8 +37,6 @@ function readOrError(path: string): { text: string } | { error: string } {
     return { error: err instanceof Error ? err.message : String(err) };
   }
 }
-
-const octal = (mode: number) => (mode & 0o777).toString(8).padStart(4, "0");
 
 /** Body of a PEM certificate without armour or whitespace, for containment tests. */
 export function pemBody(pem: string): string {
@@ -88,7 +80,7 @@ export function caChecks(home: string, opts: { now: number; os: string }): CaChe
         "ca.permissions",
         "FAIL",
         `CA key ${p.caKey} is mode ${
-          octal(keyMode)
+          octalMode(keyMode)
         }: other users can read it and mint certificates your tools trust`,
         `chmod 600 ${shq(p.caKey)} && chmod 700 ${shq(p.caDir)}`,
       ));
@@ -96,8 +88,8 @@ export function caChecks(home: string, opts: { now: number; os: string }): CaChe
       checks.push(check(
         "ca.permissions",
         "WARN",
-        `CA directory ${p.caDir} is mode ${octal(dirMode)} (want 0700); the key itself is ${
-          octal(keyMode)
+        `CA directory ${p.caDir} is mode ${octalMode(dirMode)} (want 0700); the key itself is ${
+          octalMode(keyMode)
         }`,
         `chmod 700 ${shq(p.caDir)}`,
       ));
@@ -105,7 +97,7 @@ export function caChecks(home: string, opts: { now: number; os: string }): CaChe
       checks.push(check(
         "ca.permissions",
         "PASS",
-        `dir ${octal(dirMode)}, key ${octal(keyMode)}`,
+        `dir ${octalMode(dirMode)}, key ${octalMode(keyMode)}`,
       ));
     }
   } else {

@@ -8,7 +8,7 @@ import { homePaths, type Ports } from "../core/mod.ts";
 import type { InstallState } from "./_install_state.ts";
 import type { PortOwner } from "./_port_owner.ts";
 import { type HttpProbe, probeBody, readPidFile } from "./_probes.ts";
-import { check, type DoctorCheck, shq } from "./doctor_check.ts";
+import { check, type DoctorCheck, octalMode, shq } from "./doctor_check.ts";
 import type { StatusReport } from "./status.ts";
 
 export interface RuntimeCheckDeps {
@@ -210,7 +210,7 @@ function tokenCheck(
       result: check(
         "api.token",
         "FAIL",
-        `${path} is mode ${mode.toString(8).padStart(4, "0")}: other users can read your usage`,
+        `${path} is mode ${octalMode(mode)}: other users can read your usage`,
         `chmod 600 ${shq(path)}`,
       ),
     };

@@ -4,6 +4,7 @@ import { readInstallState } from "./_install_state.ts";
 import type { PortOwner } from "./_port_owner.ts";
 import type { HttpProbe } from "./_probes.ts";
 import type { ComponentState, StatusReport } from "./status.ts";
+import { withTempHome } from "../tests/_support/temp_home.ts";
 
 const PORTS = { edge: 18081, internal: 18090, api: 18765 };
 
@@ -29,14 +30,7 @@ function report(
   };
 }
 
-async function withHome(fn: (home: string) => Promise<void>): Promise<void> {
-  const home = await Deno.makeTempDir({ prefix: "hm-doctor-rt-" });
-  try {
-    await fn(home);
-  } finally {
-    await Deno.remove(home, { recursive: true });
-  }
-}
+const withHome = (fn: (home: string) => Promise<void>) => withTempHome("hm-doctor-rt-", fn);
 
 Deno.test("processes: a killed daemon is FAIL, a stopped one (graceful-stop) WARN, a dead edge FAIL", () =>
   withHome(async (home) => {

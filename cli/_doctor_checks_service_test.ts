@@ -11,6 +11,7 @@ import {
   taskSchedulerBackend,
 } from "../setup/mod.ts";
 import { serviceChecks } from "./_doctor_checks_service.ts";
+import { withTempHome } from "../tests/_support/temp_home.ts";
 
 const LAUNCH: LaunchContext = {
   execPath: "/opt/deno/bin/deno",
@@ -23,14 +24,7 @@ const OTHER: LaunchContext = {
   compiled: true,
 };
 
-async function withHome(fn: (home: string) => Promise<void>): Promise<void> {
-  const home = await Deno.makeTempDir({ prefix: "hm-doctor-svc-" });
-  try {
-    await fn(home);
-  } finally {
-    await Deno.remove(home, { recursive: true });
-  }
-}
+const withHome = (fn: (home: string) => Promise<void>) => withTempHome("hm-doctor-svc-", fn);
 
 const statuses = (checks: { id: string; status: string }[]) =>
   checks.map((c) => `${c.id}=${c.status}`);

@@ -14,15 +14,9 @@ import {
 } from "./_doctor_checks_state.ts";
 import { readInstallState } from "./_install_state.ts";
 import { collectStatus } from "./status.ts";
+import { withTempHome } from "../tests/_support/temp_home.ts";
 
-async function withHome(fn: (home: string) => Promise<void>): Promise<void> {
-  const home = await Deno.makeTempDir({ prefix: "hm-doctor-state-" });
-  try {
-    await fn(home);
-  } finally {
-    await Deno.remove(home, { recursive: true });
-  }
-}
+const withHome = (fn: (home: string) => Promise<void>) => withTempHome("hm-doctor-state-", fn);
 
 Deno.test("config: missing is PASS (defaults), an unknown key is FAIL naming the key and the file", () =>
   withHome(async (home) => {

@@ -10,15 +10,13 @@ import {
 import type { UsableCa } from "./_doctor_checks_ca.ts";
 import { trustChecks } from "./_doctor_checks_trust.ts";
 import { HANDSHAKE_NAME, trustHandshake } from "./_trust_handshake.ts";
+import { withTempHome } from "../tests/_support/temp_home.ts";
 
-async function withCa(fn: (ca: UsableCa) => Promise<void>): Promise<void> {
-  const home = await Deno.makeTempDir({ prefix: "hm-doctor-trust-" });
-  try {
+function withCa(fn: (ca: UsableCa) => Promise<void>): Promise<void> {
+  return withTempHome("hm-doctor-trust-", async (home) => {
     const ca = await ensureCa(home);
     await fn({ ...ca, created: false });
-  } finally {
-    await Deno.remove(home, { recursive: true });
-  }
+  });
 }
 
 /** The real runner, with our CA handed to the client: what a machine that trusts it sees. */

@@ -28,6 +28,8 @@ import {
   taskSchedulerBackend,
 } from "../setup/mod.ts";
 import { type HttpProbe, isPidAlive, probeHttp, serviceLabel } from "./status.ts";
+import { readPidFile } from "./_probes.ts";
+import { readInstallState } from "./_install_state.ts";
 
 export interface LifecycleDeps {
   backend: ServiceBackend;
@@ -45,23 +47,6 @@ export interface LifecycleOptions {
   printError: (line: string) => void;
   /** How long `start` waits for the daemon's `/health` (default 15 s). */
   readyTimeoutMs?: number;
-}
-
-function readPid(path: string): number | null {
-  try {
-    const pid = Number(Deno.readTextFileSync(path).trim());
-    return Number.isInteger(pid) && pid > 0 ? pid : null;
-  } catch {
-    return null;
-  }
-}
-
-function readText(path: string): string {
-  try {
-    return Deno.readTextFileSync(path);
-  } catch {
-    return "";
-  }
 }
 
 function fileSize(path: string): number {
@@ -108,7 +93,7 @@ export async function runStop(opts: LifecycleOptions): Promise<number> {
     if (step) opts.print(stepLine(step, serviceLabel(backend, role), "stopped"));
   }
   const edgePort = readEffectivePorts(paths.effectivePorts).edge;
-  const edgePid = readPid(`${paths.run}/edge.pid`);
+  const edgePid = readPidFile(`${paths.run}/edge.pid`);
   if (await answersAs(opts.deps, edgePort, edgePid)) {
     opts.print(`edge still running 127.0.0.1:${edgePort} (passthrough)`);
   } else {
@@ -150,12 +135,12 @@ export async function runStart(opts: LifecycleOptions): Promise<number> {
   const edgeUp = await answersAs(
     opts.deps,
     readEffectivePorts(paths.effectivePorts).edge,
-    readPid(`${paths.run}/edge.pid`),
+    readPidFile(`${paths.run}/edge.pid`),
   );
   const roles: Role[] = edgeUp ? ["daemon", "watchdog"] : ["edge", "daemon", "watchdog"];
   // Nothing runs the direct backend's userenv one-shot at login: `start` (after a reboot,
   // say) is when it re-applies the login environment, in the modes that have one.
-  if (backend.name === "direct" && /^(apps|full)$/.test(readText(paths.installMode).trim())) {
+  if (backend.name === "direct" && readInstallState(opts.home).wantApps) {
     roles.push("userenv");
   }
   const watchdogLog = `${paths.logs}/watchdog.stderr.log`;
@@ -170,7 +155,7 @@ export async function runStart(opts: LifecycleOptions): Promise<number> {
   let daemonPid: number | null = null;
   let ready = false;
   while (Date.now() < deadline) {
-    daemonPid = readPid(`${paths.run}/daemon.pid`);
+    daemonPid = readPidFile(`${paths.run}/daemon.pid`);
     const ports = readEffectivePorts(paths.effectivePorts);
     if (daemonPid !== null && await answersAs(opts.deps, ports.internal, daemonPid)) {
       ready = true;
@@ -181,7 +166,7 @@ export async function runStart(opts: LifecycleOptions): Promise<number> {
   }
   const ports = readEffectivePorts(paths.effectivePorts);
   if (roles.includes("edge")) {
-    const up = await answersAs(opts.deps, ports.edge, readPid(`${paths.run}/edge.pid`));
+    const up = await answersAs(opts.deps, ports.edge, readPidFile(`${paths.run}/edge.pid`));
     opts.print(
       up ? `✓ edge started  127.0.0.1:${ports.edge}` : `✗ edge did not answer; see ${paths.logs}/`,
     );
@@ -201,7 +186,7 @@ export async function runStart(opts: LifecycleOptions): Promise<number> {
   );
 
   // A build without the watchdog role exits at once saying so; that is a note, not a failure.
-  const watchdogPid = readPid(`${paths.run}/watchdog.pid`);
+  const watchdogPid = readPidFile(`${paths.run}/watchdog.pid`);
   let said = "";
   for (let waited = 0; waited < 1500; waited += 100) {
     said = readFrom(watchdogLog, watchdogLogStart);

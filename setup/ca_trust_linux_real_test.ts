@@ -9,8 +9,7 @@ import { makeLeaf, makeTestCa } from "./_test_openssl.ts";
 import { createCaTrust, DEBIAN_CA_FILE, NSS_NICKNAME } from "./ca_trust.ts";
 import { createCommandRunner } from "./command_runner.ts";
 import { createFileDeps } from "./file_deps.ts";
-
-const MOZILLA = "/usr/share/ca-certificates/mozilla";
+import { makeDebianTrustStore, MOZILLA_CERTS } from "../tests/_support/debian_trust_store.ts";
 
 async function has(path: string): Promise<boolean> {
   return await Deno.stat(path).then(() => true, () => false);
@@ -34,7 +33,7 @@ async function snapshot(dir: string): Promise<Record<string, string>> {
 
 const onPath = async (tool: string) => (await run("sh", ["-c", `command -v ${tool}`])).code === 0;
 // Every path is sandboxed, so this needs no root: only the tool and some real roots.
-const canRun = await onPath("update-ca-certificates") && await has(MOZILLA);
+const canRun = await onPath("update-ca-certificates") && await has(MOZILLA_CERTS);
 const canNss = await onPath("certutil");
 
 Deno.test({
@@ -43,40 +42,11 @@ Deno.test({
   async fn(t) {
     const root = await Deno.makeTempDir({ prefix: "halton-trust-" });
     try {
-      const d = {
-        certs: `${root}/share`,
-        local: `${root}/local dir`, // a space, as real admins' paths can have
-        etc: `${root}/etc-certs`,
-        hooks: `${root}/hooks`,
-        conf: `${root}/ca-certificates.conf`,
-        home: `${root}/home`,
-      };
-      for (const dir of [`${d.certs}/mozilla`, d.local, d.etc, d.hooks, d.home]) {
-        await Deno.mkdir(dir, { recursive: true });
-      }
-      // A few real roots keep the run fast; the mechanism is the same for all of them.
-      const names = [];
-      for await (const e of Deno.readDir(MOZILLA)) if (e.name.endsWith(".crt")) names.push(e.name);
-      names.sort();
-      for (const n of names.slice(0, 3)) {
-        await Deno.copyFile(`${MOZILLA}/${n}`, `${d.certs}/mozilla/${n}`);
-      }
-      await Deno.writeTextFile(d.conf, names.slice(0, 3).map((n) => `mozilla/${n}\n`).join(""));
-      const args = [
-        "--certsconf",
-        d.conf,
-        "--certsdir",
-        d.certs,
-        "--localcertsdir",
-        d.local,
-        "--etccertsdir",
-        d.etc,
-        "--hooksdir",
-        d.hooks,
-      ];
-      const first = await run("update-ca-certificates", args);
-      assert.equal(first.code, 0, first.out);
-      const bundle = `${d.etc}/ca-certificates.crt`;
+      // A space in the local directory, as real admins' paths can have.
+      const store = await makeDebianTrustStore(root, { local: `${root}/local dir` });
+      const d = { ...store, home: `${root}/home` };
+      await Deno.mkdir(d.home);
+      const { args, bundle } = store;
       const before = await Deno.readFile(bundle);
       const beforeDir = await snapshot(d.etc);
 

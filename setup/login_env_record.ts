@@ -5,6 +5,9 @@
  */
 import { z } from "zod";
 import type { FileDeps } from "./file_deps.ts";
+import { readJsonRecord, type ReadRecord } from "./read_json_record.ts";
+
+export type { ReadRecord };
 
 /** Who the environment was written for, so a role started by a service manager (whose own
  * HOME/SHELL may differ or be unset) writes exactly the files init wrote. */
@@ -56,37 +59,11 @@ const appliedSchema = z.object({
   detail: z.string(),
 });
 
-export type ReadRecord<T> =
-  | { kind: "missing" }
-  | { kind: "found"; value: T }
-  | { kind: "invalid"; message: string };
-
-function parse<T>(path: string, text: string | null, schema: z.ZodType<T>): ReadRecord<T> {
-  if (text === null) return { kind: "missing" };
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (err) {
-    return { kind: "invalid", message: `Cannot parse ${path} (${String(err)})` };
-  }
-  const parsed = schema.safeParse(raw);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    return {
-      kind: "invalid",
-      message: `Cannot read ${path}: ${issue?.path.join(".") || "(root)"}: ${
-        issue?.message ?? "invalid"
-      }`,
-    };
-  }
-  return { kind: "found", value: parsed.data };
-}
-
 export async function readLoginEnvRecord(
   files: FileDeps,
   path: string,
 ): Promise<ReadRecord<LoginEnvRecord>> {
-  return parse(path, await files.readTextFile(path), recordSchema);
+  return await readJsonRecord(files, path, recordSchema);
 }
 
 /** 0600: the values name the CA bundle and proxy in the user's home. */
@@ -102,7 +79,7 @@ export async function readUserenvApplied(
   files: FileDeps,
   path: string,
 ): Promise<ReadRecord<UserenvApplied>> {
-  return parse(path, await files.readTextFile(path), appliedSchema);
+  return await readJsonRecord(files, path, appliedSchema);
 }
 
 export async function writeUserenvApplied(

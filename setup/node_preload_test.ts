@@ -13,6 +13,7 @@ import {
   writeNodePreload,
 } from "./node_preload.ts";
 import { proxyEnv } from "./proxy_env.ts";
+import { NODE_VERSION as NODE } from "../tests/_support/node_version.ts";
 
 Deno.test("nodeHasNativeEnvProxy: 22.21+, 24.5+ and later majors", () => {
   const table: Array<[string, boolean]> = [
@@ -43,14 +44,6 @@ Deno.test("writeNodePreload writes <home>/node/proxy-preload.cjs once", async ()
 
 // ---- the real node ---------------------------------------------------------------------
 
-const NODE = (() => {
-  try {
-    const out = new Deno.Command("node", { args: ["--version"], stdout: "piped" }).outputSync();
-    return out.success ? new TextDecoder().decode(out.stdout).trim() : null;
-  } catch {
-    return null;
-  }
-})();
 const SKIP = NODE === null ? " (skipped: node is not installed)" : "";
 
 interface ConnectProxy {

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import type { FileDeps } from "./file_deps.ts";
+import { readJsonRecord } from "./read_json_record.ts";
 import type { SystemProxySnapshot } from "./machine_interfaces.ts";
 
 /**
@@ -97,28 +98,8 @@ export type ReadSystemState =
 
 /** Reads and validates the file; a damaged file is data so callers can say what to do. */
 export async function readSystemState(files: FileDeps, path: string): Promise<ReadSystemState> {
-  const text = await files.readTextFile(path);
-  if (text === null) return { kind: "missing" };
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (err) {
-    return {
-      kind: "invalid",
-      message: `Cannot parse ${path} as JSON (${String(err)}); fix or delete it`,
-    };
-  }
-  const parsed = stateSchema.safeParse(raw);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    return {
-      kind: "invalid",
-      message: `Cannot read ${path}: ${issue?.path.join(".") || "(root)"}: ${
-        issue?.message ?? "invalid"
-      }; fix or delete it`,
-    };
-  }
-  return { kind: "found", state: parsed.data as SystemState };
+  const read = await readJsonRecord(files, path, stateSchema, "; fix or delete it");
+  return read.kind === "found" ? { kind: "found", state: read.value as SystemState } : read;
 }
 
 /** Writes the state, 0600: it may name proxy hosts and paths in the home directory. */

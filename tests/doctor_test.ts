@@ -18,6 +18,8 @@ import {
 } from "../setup/mod.ts";
 import { run } from "./_support/net.ts";
 import { MAIN, startMain } from "./_support/role_process.ts";
+import { loadJsonSchema, validateJsonSchema } from "./_support/json_schema.ts";
+import { pidAlive, readRolePid, rolePids } from "./_support/processes.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 const SCHEMA_PATH = new URL("../docs/doctor.schema.json", import.meta.url);
@@ -35,43 +37,7 @@ interface Report {
   checks: Check[];
 }
 
-type Schema = {
-  type?: string;
-  enum?: unknown[];
-  required?: string[];
-  properties?: Record<string, Schema>;
-  items?: Schema;
-  pattern?: string;
-};
-
-/** The JSON Schema subset doctor.schema.json uses: type, enum, required, properties, items, pattern. */
-function validate(schema: Schema, value: unknown, at = "$"): string[] {
-  const t = value === null ? "null" : Array.isArray(value) ? "array" : typeof value;
-  if (schema.type !== undefined && schema.type !== t) {
-    return [`${at}: expected ${schema.type}, got ${t}`];
-  }
-  const errors: string[] = [];
-  if (schema.enum !== undefined && !schema.enum.includes(value)) {
-    errors.push(`${at}: ${JSON.stringify(value)} not in enum`);
-  }
-  if (schema.pattern !== undefined && typeof value === "string") {
-    if (!new RegExp(schema.pattern).test(value)) errors.push(`${at}: does not match pattern`);
-  }
-  if (Array.isArray(value) && schema.items) {
-    value.forEach((v, i) => errors.push(...validate(schema.items!, v, `${at}[${i}]`)));
-  } else if (t === "object") {
-    const rec = value as Record<string, unknown>;
-    for (const key of schema.required ?? []) {
-      if (!(key in rec)) errors.push(`${at}.${key}: required field missing`);
-    }
-    for (const [key, sub] of Object.entries(schema.properties ?? {})) {
-      if (key in rec) errors.push(...validate(sub, rec[key], `${at}.${key}`));
-    }
-  }
-  return errors;
-}
-
-const schema = async () => JSON.parse(await Deno.readTextFile(SCHEMA_PATH)) as Schema;
+const schema = () => loadJsonSchema(SCHEMA_PATH);
 
 function cli(home: string, ...args: string[]) {
   return run(Deno.execPath(), [
@@ -98,7 +64,7 @@ async function doctor(
   } catch {
     throw new Error(`doctor --json printed no JSON (exit ${r.code}):\n${r.stdout}\n${r.stderr}`);
   }
-  assert.deepEqual(validate(await schema(), report), []);
+  assert.deepEqual(validateJsonSchema(await schema(), report), []);
   assert.equal(r.code, report.ok ? 0 : 1, "exit code follows ok");
   assert.equal(report.ok, !report.checks.some((c) => c.status === "FAIL"));
   return { code: r.code, report, byId: Object.fromEntries(report.checks.map((c) => [c.id, c])) };
@@ -117,20 +83,9 @@ function assertOnlyMachineTrustFails(rep: Report): void {
   assert.deepEqual(f.filter((id) => !/^(trust|certifi)\./.test(id)), [], f.join(", "));
 }
 
-function alive(pid: number): boolean {
-  try {
-    return !/^\d+ \(.*\) [ZX]/.test(Deno.readTextFileSync(`/proc/${pid}/stat`));
-  } catch {
-    return false;
-  }
-}
-
 async function waitDead(pid: number): Promise<void> {
-  for (let i = 0; i < 250 && alive(pid); i++) await new Promise((r) => setTimeout(r, 20));
+  for (let i = 0; i < 250 && pidAlive(pid); i++) await new Promise((r) => setTimeout(r, 20));
 }
-
-const readPid = async (home: string, role: string) =>
-  Number((await Deno.readTextFile(`${home}/run/${role}.pid`)).trim());
 
 Deno.test("the schema guards the documented shape", async () => {
   const s = await schema();
@@ -146,17 +101,17 @@ Deno.test("the schema guards the documented shape", async () => {
     ok: true,
     checks: [{ id: "ca.files", layer: "ca", status: "PASS", detail: "x" }],
   };
-  assert.deepEqual(validate(s, good), []);
+  assert.deepEqual(validateJsonSchema(s, good), []);
   const renamed = structuredClone(good) as Record<string, unknown>;
   renamed.passed = renamed.ok;
   delete renamed.ok;
-  assert.match(validate(s, renamed).join("\n"), /\$\.ok: required/);
+  assert.match(validateJsonSchema(s, renamed).join("\n"), /\$\.ok: required/);
   const lower = structuredClone(good);
   lower.checks[0].status = "pass";
-  assert.match(validate(s, lower).join("\n"), /status/);
+  assert.match(validateJsonSchema(s, lower).join("\n"), /status/);
   const noDetail = structuredClone(good) as { checks: Record<string, unknown>[] };
   delete noDetail.checks[0].detail;
-  assert.match(validate(s, noDetail).join("\n"), /detail: required/);
+  assert.match(validateJsonSchema(s, noDetail).join("\n"), /detail: required/);
 });
 
 Deno.test("doctor on a never-initialised home fails with init/start as next actions", async () => {
@@ -187,7 +142,7 @@ Deno.test("doctor through healthy, stopped and broken states of a real install",
   try {
     let r = await cli(home, "start");
     assert.equal(r.code, 0, r.stdout + r.stderr);
-    for (const role of ["edge", "daemon", "watchdog"]) pids.add(await readPid(home, role));
+    for (const role of ["edge", "daemon", "watchdog"]) pids.add(await readRolePid(home, role));
 
     // Healthy. The sandbox CA is not in this machine's trust store (tests never touch it),
     // so the real handshake is the one FAIL, and it says so.
@@ -218,7 +173,7 @@ Deno.test("doctor through healthy, stopped and broken states of a real install",
         "disk.free",
       ]
     ) assert.equal(d.byId[id]?.status, "PASS", `${id}: ${d.byId[id]?.detail}`);
-    const daemonPid = await readPid(home, "daemon");
+    const daemonPid = await readRolePid(home, "daemon");
     assert.match(
       d.byId["port.api"].detail,
       new RegExp(`held by the daemon \\(pid ${daemonPid}\\)`),
@@ -345,8 +300,8 @@ Deno.test("doctor through healthy, stopped and broken states of a real install",
     // Started again, then the daemon killed outright (watchdog first, or it would revive it).
     r = await cli(home, "start");
     assert.equal(r.code, 0, r.stdout + r.stderr);
-    const second = await readPid(home, "daemon");
-    const watchdog = await readPid(home, "watchdog");
+    const second = await readRolePid(home, "daemon");
+    const watchdog = await readRolePid(home, "watchdog");
     pids.add(second).add(watchdog);
     Deno.kill(watchdog, "SIGTERM");
     await waitDead(watchdog);
@@ -365,11 +320,7 @@ Deno.test("doctor through healthy, stopped and broken states of a real install",
     assert.match(d.byId["config.parse"].detail, /"ports\.edgee"/);
     assert.ok(d.byId["config.parse"].detail.includes(`${home}/config.json`));
   } finally {
-    for (const role of ["edge", "daemon", "watchdog"]) {
-      try {
-        pids.add(await readPid(home, role));
-      } catch { /* none */ }
-    }
+    for (const pid of await rolePids(home, ["edge", "daemon", "watchdog"])) pids.add(pid);
     for (const pid of pids) {
       try {
         Deno.kill(pid, "SIGKILL");

@@ -8,11 +8,12 @@
 import assert from "node:assert/strict";
 import { MAIN } from "./_support/role_process.ts";
 import { SOURCE_PERMISSIONS } from "../setup/mod.ts";
+import { makeDebianTrustStore, MOZILLA_CERTS } from "./_support/debian_trust_store.ts";
+import { homeProcesses, pidAlive, readRolePid, rolePids } from "./_support/processes.ts";
 
-const MOZILLA = "/usr/share/ca-certificates/mozilla";
 const exists = (p: string) => Deno.stat(p).then(() => true, () => false);
 const canRun = Deno.build.os === "linux" && Deno.uid() === 0 &&
-  await exists("/usr/sbin/update-ca-certificates") && await exists(MOZILLA) &&
+  await exists("/usr/sbin/update-ca-certificates") && await exists(MOZILLA_CERTS) &&
   await exists("/usr/bin/python3");
 
 interface Sandbox {
@@ -45,46 +46,16 @@ async function makeSandbox(): Promise<Sandbox> {
   const root = await Deno.makeTempDir({ prefix: "hm-init-" });
   const home = `${root}/home`;
   const state = `${home}/.halton-meter`;
-  const d = {
-    share: `${root}/share`,
-    local: `${root}/local`,
-    etc: `${root}/etc-certs`,
-    hooks: `${root}/hooks`,
-    conf: `${root}/certs.conf`,
-    site: `${root}/site`,
-    bin: `${root}/bin`,
-  };
-  for (const dir of [`${d.share}/mozilla`, d.local, d.etc, d.hooks, `${d.site}/certifi`, d.bin]) {
-    await Deno.mkdir(dir, { recursive: true });
-  }
+  const store = await makeDebianTrustStore(root);
+  const d = { ...store, site: `${root}/site`, bin: `${root}/bin` };
+  for (const dir of [`${d.site}/certifi`, d.bin]) await Deno.mkdir(dir, { recursive: true });
   await Deno.mkdir(state, { recursive: true });
-  const names: string[] = [];
-  for await (const e of Deno.readDir(MOZILLA)) if (e.name.endsWith(".crt")) names.push(e.name);
-  names.sort();
-  for (const n of names.slice(0, 3)) {
-    await Deno.copyFile(`${MOZILLA}/${n}`, `${d.share}/mozilla/${n}`);
-  }
-  await Deno.writeTextFile(d.conf, names.slice(0, 3).map((n) => `mozilla/${n}\n`).join(""));
-  const trustArgs = [
-    "--certsconf",
-    d.conf,
-    "--certsdir",
-    d.share,
-    "--localcertsdir",
-    d.local,
-    "--etccertsdir",
-    d.etc,
-    "--hooksdir",
-    d.hooks,
-  ];
-  const first = await new Deno.Command("update-ca-certificates", { args: trustArgs }).output();
-  assert.equal(first.code, 0, new TextDecoder().decode(first.stderr));
   // A certifi package of our own whose bundle is a copy: the real one is never reachable.
   await Deno.writeTextFile(
     `${d.site}/certifi/__init__.py`,
     "import os\ndef where():\n    return os.path.join(os.path.dirname(__file__), 'cacert.pem')\n",
   );
-  await Deno.copyFile(`${d.share}/mozilla/${names[0]}`, `${d.site}/certifi/cacert.pem`);
+  await Deno.copyFile(`${d.share}/mozilla/${d.roots[0]}`, `${d.site}/certifi/cacert.pem`);
   // -S: no site hooks of this machine may touch the copy; no bytecode files beside it either.
   for (const name of ["python3", "python"]) {
     await Deno.writeTextFile(
@@ -111,8 +82,8 @@ async function makeSandbox(): Promise<Sandbox> {
     HALTON_METER_SYSTEM_PROXY: "none",
     HALTON_METER_TRUST_PATHS: JSON.stringify({
       debianLocalDir: d.local,
-      debianBundle: `${d.etc}/ca-certificates.crt`,
-      debianArgs: trustArgs,
+      debianBundle: d.bundle,
+      debianArgs: d.args,
     }),
   };
   return {
@@ -140,41 +111,10 @@ async function cli(sb: Sandbox, ...args: string[]) {
   return { code: out.code, stdout: d.decode(out.stdout), stderr: d.decode(out.stderr) };
 }
 
-function pidAlive(pid: number): boolean {
-  try {
-    return !/^\d+ \(.*\) [ZX]/.test(Deno.readTextFileSync(`/proc/${pid}/stat`));
-  } catch {
-    return false;
-  }
-}
-
-async function rolePids(state: string): Promise<number[]> {
-  const pids: number[] = [];
-  for (const role of ["edge", "daemon", "watchdog", "userenv"]) {
-    try {
-      pids.push(Number((await Deno.readTextFile(`${state}/run/${role}.pid`)).trim()));
-    } catch { /* none */ }
-  }
-  return pids;
-}
-
-/** Every live process started for this sandbox (its HALTON_METER_HOME), pid files or not. */
-function sandboxProcesses(state: string): number[] {
-  const found: number[] = [];
-  for (const e of Deno.readDirSync("/proc")) {
-    if (!/^\d+$/.test(e.name)) continue;
-    try {
-      const env = Deno.readTextFileSync(`/proc/${e.name}/environ`).split("\0");
-      if (env.includes(`HALTON_METER_HOME=${state}`) && pidAlive(Number(e.name))) {
-        found.push(Number(e.name));
-      }
-    } catch { /* gone, or not ours to read */ }
-  }
-  return found;
-}
+const ROLES = ["edge", "daemon", "watchdog", "userenv"];
 
 async function cleanup(sb: Sandbox, seen: number[]): Promise<void> {
-  for (const pid of [...seen, ...await rolePids(sb.state), ...sandboxProcesses(sb.state)]) {
+  for (const pid of [...seen, ...await rolePids(sb.state, ROLES), ...homeProcesses(sb.state)]) {
     if (pid > 0 && pidAlive(pid)) Deno.kill(pid, "SIGKILL");
   }
   await Deno.remove(sb.root, { recursive: true }).catch(() => {});
@@ -195,7 +135,7 @@ Deno.test({
       assert.match(envOnly.stdout, /^ {2}1\/8 {2}Generating CA certificate…$/m);
       assert.match(envOnly.stdout, /self-test passed/);
       assert.match(envOnly.stdout, /init complete +mode: env-only/);
-      seen.push(...await rolePids(sb.state));
+      seen.push(...await rolePids(sb.state, ROLES));
       assert.equal(await Deno.readTextFile(`${sb.state}/install-mode`), "env-only\n");
       assert.equal(await exists(`${sb.home}/.profile`), false, "env-only writes no rc file");
       const certifi = await Deno.readTextFile(`${sb.root}/site/certifi/cacert.pem`);
@@ -238,7 +178,7 @@ Deno.test({
         "# the user's own bashrc\nalias ll='ls -l'\n",
       );
       assert.equal(await exists(`${sb.state}/apps-managed`), false);
-      seen.push(...await rolePids(sb.state));
+      seen.push(...await rolePids(sb.state, ROLES));
 
       const un = await cli(sb, "uninstall");
       assert.equal(un.code, 0, un.stdout + un.stderr);
@@ -247,7 +187,7 @@ Deno.test({
       assert.deepEqual(await sb.fingerprint(), before);
       for (const pid of seen) assert.equal(pidAlive(pid), false, `pid ${pid} still running`);
       // Nothing orphaned either (a daemon whose pid file another one overwrote, say).
-      assert.deepEqual(sandboxProcesses(sb.state), [], "processes of this sandbox left running");
+      assert.deepEqual(homeProcesses(sb.state), [], "processes of this sandbox left running");
       for (
         const f of ["install-mode", "system_state.json", "apps-managed", "run/direct-spec.json"]
       ) {
@@ -291,8 +231,8 @@ Deno.test({
       assert.ok(await exists(`${sb.state}/proxy-unmanaged`));
       const fullStatus = JSON.parse((await cli(sb, "status", "--json")).stdout);
       assert.equal(fullStatus.sentinels.state, "healthy", fullStatus.sentinels.detail);
-      seen.push(...await rolePids(sb.state));
-      const edgePid = Number((await Deno.readTextFile(`${sb.state}/run/edge.pid`)).trim());
+      seen.push(...await rolePids(sb.state, ROLES));
+      const edgePid = await readRolePid(sb.state, "edge");
 
       const un = await cli(sb, "uninstall", "--graceful");
       assert.equal(un.code, 0, un.stdout + un.stderr);
@@ -306,7 +246,7 @@ Deno.test({
       const later = await cli(sb, "uninstall", "--purge");
       assert.equal(later.code, 0, later.stdout + later.stderr);
       assert.equal(pidAlive(edgePid), false, "a later uninstall stops the kept edge");
-      assert.deepEqual(sandboxProcesses(sb.state), [], "processes of this sandbox left running");
+      assert.deepEqual(homeProcesses(sb.state), [], "processes of this sandbox left running");
       assert.equal(await exists(sb.state), false, "--purge removes the state directory");
       assert.deepEqual(await sb.fingerprint(), before);
     } finally {

@@ -4,10 +4,9 @@
  */
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { makeTestCa, type TestCa } from "./_support/test_ca.ts";
 import { run } from "./_support/net.ts";
-import { type RoleProcess, startMain } from "./_support/role_process.ts";
-import { type FakeProvider, loadExchange, startFakeProvider } from "./_support/fake_provider.ts";
+import { loadExchange } from "./_support/fake_provider.ts";
+import { api, type Meter, type Row, startMeter, stopMeter, waitRows } from "./_support/meter.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 const ANTHROPIC_KEY = "sk-ant-test-SECRET-KEY-12345";
@@ -15,79 +14,6 @@ const OPENAI_KEY = "sk-proj-test-SECRET-KEY-67890";
 const PY_KEY = "sk-ant-test-PYTHON-KEY-24680";
 const CURL_KEY = "sk-ant-test-CURL-KEY-13579";
 const TESTDATA = `${ROOT}adapters/testdata`;
-
-interface Meter {
-  dir: string;
-  home: string;
-  ca: TestCa;
-  fake: FakeProvider;
-  up: RoleProcess;
-  ports: { edge: number; internal: number; api: number };
-  token: string;
-}
-
-async function startMeter(): Promise<Meter> {
-  const dir = await Deno.makeTempDir({ prefix: "hm-metered-" });
-  const home = `${dir}/home`;
-  await Deno.mkdir(home);
-  const ca = await makeTestCa(`${dir}/ca`);
-  const fake = startFakeProvider(ca);
-  try {
-    const to = `127.0.0.1:${fake.port}`;
-    await Deno.writeTextFile(
-      `${home}/config.json`,
-      JSON.stringify({
-        ports: { edge: 0, internal: 0, api: 0 },
-        upstream: {
-          resolve: { "api.anthropic.com:443": to, "api.openai.com:443": to },
-          ca_file: ca.caFile,
-        },
-      }),
-    );
-    const up = await startMain(["up"], home, { ready: /NODE_EXTRA_CA_CERTS/ });
-    const ports = JSON.parse(await Deno.readTextFile(`${home}/effective-ports.json`));
-    const token = (await Deno.readTextFile(`${home}/api-token`)).trim();
-    return { dir, home, ca, fake, up, ports, token };
-  } catch (err) {
-    await fake.close();
-    throw err;
-  }
-}
-
-async function stopMeter(m: Meter): Promise<number> {
-  try {
-    return await m.up.stop("SIGTERM");
-  } finally {
-    await m.up.stop("SIGKILL");
-    await m.fake.close();
-    await Deno.remove(m.dir, { recursive: true });
-  }
-}
-
-type Row = Record<string, unknown>;
-
-async function api(m: Meter, path: string, headers: Record<string, string> = {}) {
-  const res = await fetch(`http://127.0.0.1:${m.ports.api}${path}`, {
-    headers: { authorization: `Bearer ${m.token}`, ...headers },
-  });
-  return { status: res.status, body: await res.json() };
-}
-
-/** Polls /v1/calls?project= until `count` rows are there (rows land in batches). */
-async function waitRows(m: Meter, project: string, count = 1, timeoutMs = 8000): Promise<Row[]> {
-  const end = Date.now() + timeoutMs;
-  let rows: Row[] = [];
-  while (Date.now() < end) {
-    const r = await api(m, `/v1/calls?project=${project}`);
-    assert.equal(r.status, 200);
-    rows = r.body.calls;
-    if (rows.length >= count) return rows;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(
-    `only ${rows.length} of ${count} rows for project ${project} after ${timeoutMs} ms`,
-  );
-}
 
 function assertUsage(row: Row, exchange: string) {
   const e = loadExchange(exchange).expected;

@@ -6,20 +6,10 @@
  */
 import assert from "node:assert/strict";
 import { createFileDeps, nodePreloadPath, proxyEnv, writeNodePreload } from "../setup/mod.ts";
-import { makeTestCa } from "./_support/test_ca.ts";
-import { startFakeProvider } from "./_support/fake_provider.ts";
-import { startMain } from "./_support/role_process.ts";
+import { startMeter, stopMeter, waitRows } from "./_support/meter.ts";
+import { NODE_VERSION as NODE } from "./_support/node_version.ts";
 
 const TESTDATA = new URL("../adapters/testdata/", import.meta.url).pathname;
-
-const NODE = (() => {
-  try {
-    const out = new Deno.Command("node", { args: ["--version"], stdout: "piped" }).outputSync();
-    return out.success ? new TextDecoder().decode(out.stdout).trim() : null;
-  } catch {
-    return null;
-  }
-})();
 
 const CLIENT = String.raw`
 const https = require("https");
@@ -61,25 +51,9 @@ Deno.test({
   }`,
   ignore: NODE === null,
   async fn() {
-    const dir = await Deno.makeTempDir({ prefix: "hm-node-metered-" });
-    const home = `${dir}/home`;
-    await Deno.mkdir(home);
-    const ca = await makeTestCa(`${dir}/ca`);
-    const fake = startFakeProvider(ca);
-    const to = `127.0.0.1:${fake.port}`;
-    await Deno.writeTextFile(
-      `${home}/config.json`,
-      JSON.stringify({
-        ports: { edge: 0, internal: 0, api: 0 },
-        upstream: {
-          resolve: { "api.anthropic.com:443": to, "api.openai.com:443": to },
-          ca_file: ca.caFile,
-        },
-      }),
-    );
-    const up = await startMain(["up"], home, { ready: /NODE_EXTRA_CA_CERTS/ });
+    const m = await startMeter("hm-node-metered-");
+    const { dir, home, ports } = m;
     try {
-      const ports = JSON.parse(await Deno.readTextFile(`${home}/effective-ports.json`));
       const step = await writeNodePreload(createFileDeps(), home);
       assert.equal(step.outcome, "done", step.detail);
       const env = proxyEnv({
@@ -108,15 +82,7 @@ Deno.test({
       assert.match(out.https, /^200 \d+$/, stdout);
       assert.match(out.fetch, /^200 \d+$/, stdout);
 
-      const token = (await Deno.readTextFile(`${home}/api-token`)).trim();
-      let rows: Array<Record<string, unknown>> = [];
-      for (let i = 0; i < 100 && rows.length < 2; i++) {
-        const res = await fetch(`http://127.0.0.1:${ports.api}/v1/calls?project=node20`, {
-          headers: { authorization: `Bearer ${token}` },
-        });
-        rows = (await res.json()).calls;
-        if (rows.length < 2) await new Promise((r) => setTimeout(r, 100));
-      }
+      const rows = await waitRows(m, "node20", 2, 10_000);
       assert.deepEqual(rows.map((row) => row.provider).sort(), ["anthropic", "openai"]);
       for (const row of rows) {
         assert.equal(row.project, "node20");
@@ -124,9 +90,7 @@ Deno.test({
         assert.ok((row.input_tokens as number) > 0, JSON.stringify(row));
       }
     } finally {
-      await up.stop("SIGTERM");
-      await fake.close();
-      await Deno.remove(dir, { recursive: true });
+      await stopMeter(m);
     }
   },
 });

@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import { run } from "./_support/net.ts";
 import { makeTestCa } from "./_support/test_ca.ts";
+import { pidAlive, readRolePid, rolePids } from "./_support/processes.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 
@@ -31,20 +32,8 @@ interface Status {
   sentinels: { graceful_stop: boolean };
 }
 
-function alive(pid: number): boolean {
-  try {
-    return !/^\d+ \(.*\) [ZX]/.test(Deno.readTextFileSync(`/proc/${pid}/stat`));
-  } catch {
-    return false;
-  }
-}
-
 async function killAll(home: string, pids: Set<number>): Promise<void> {
-  for (const role of ["edge", "daemon", "watchdog"]) {
-    try {
-      pids.add(Number((await Deno.readTextFile(`${home}/run/${role}.pid`)).trim()));
-    } catch { /* none */ }
-  }
+  for (const pid of await rolePids(home, ["edge", "daemon", "watchdog"])) pids.add(pid);
   for (const pid of pids) {
     if (!Number.isInteger(pid) || pid <= 0) continue;
     try {
@@ -110,7 +99,7 @@ Deno.test("stop keeps the edge in passthrough, start brings the daemon back, sta
     const edgePid = s.edge.pid!;
     const firstDaemon = s.daemon.pid!;
     pids.add(edgePid).add(firstDaemon);
-    assert.ok(alive(edgePid) && alive(firstDaemon));
+    assert.ok(pidAlive(edgePid) && pidAlive(firstDaemon));
 
     // stop: sentinel first, daemon down, edge up and still tunnelling.
     r = await cli("stop");
@@ -120,7 +109,7 @@ Deno.test("stop keeps the edge in passthrough, start brings the daemon back, sta
       r.stdout,
       new RegExp(`edge still running 127\\.0\\.0\\.1:${s.edge.port} \\(passthrough\\)`),
     );
-    assert.equal(alive(firstDaemon), false);
+    assert.equal(pidAlive(firstDaemon), false);
     assert.ok((await Deno.stat(`${home}/graceful-stop`)).isFile);
     s = await status();
     assert.equal(s.daemon.state, "stopped");
@@ -156,14 +145,14 @@ Deno.test("stop keeps the edge in passthrough, start brings the daemon back, sta
 
     // The daemon killed outright: stopped, its listeners unbound. Stop the watchdog
     // first, or it would (rightly) bring the daemon back before status looks.
-    const watchdogPid = Number((await Deno.readTextFile(`${home}/run/watchdog.pid`)).trim());
+    const watchdogPid = await readRolePid(home, "watchdog");
     pids.add(watchdogPid);
     Deno.kill(watchdogPid, "SIGTERM");
-    for (let i = 0; i < 100 && alive(watchdogPid); i++) {
+    for (let i = 0; i < 100 && pidAlive(watchdogPid); i++) {
       await new Promise((res) => setTimeout(res, 20));
     }
     Deno.kill(secondDaemon, "SIGKILL");
-    for (let i = 0; i < 50 && alive(secondDaemon); i++) {
+    for (let i = 0; i < 50 && pidAlive(secondDaemon); i++) {
       await new Promise((res) => setTimeout(res, 20));
     }
     s = await status();

@@ -10,57 +10,11 @@ import { readEffectivePorts } from "../core/mod.ts";
 import { createFileDeps, createProcessDeps, directBackend } from "../setup/mod.ts";
 import { freePort } from "./_support/net.ts";
 import { type RoleProcess, startMain } from "./_support/role_process.ts";
+import { loadJsonSchema, validateJsonSchema } from "./_support/json_schema.ts";
 
 const SCHEMA_PATH = new URL("../docs/status.schema.json", import.meta.url);
 
-type Schema = {
-  type?: string | string[];
-  enum?: unknown[];
-  required?: string[];
-  properties?: Record<string, Schema>;
-  minimum?: number;
-  maximum?: number;
-};
-
-function typeOf(v: unknown): string {
-  if (v === null) return "null";
-  if (Array.isArray(v)) return "array";
-  if (typeof v === "number") return Number.isInteger(v) ? "integer" : "number";
-  return typeof v;
-}
-
-/** The JSON Schema subset the schema file uses: type, enum, required, properties, min/max. */
-function validate(schema: Schema, value: unknown, at = "$"): string[] {
-  const errors: string[] = [];
-  if (schema.type !== undefined) {
-    const types = Array.isArray(schema.type) ? schema.type : [schema.type];
-    const t = typeOf(value);
-    if (!types.includes(t) && !(t === "integer" && types.includes("number"))) {
-      return [`${at}: expected ${types.join("|")}, got ${t}`];
-    }
-  }
-  if (schema.enum !== undefined && !schema.enum.includes(value)) {
-    errors.push(`${at}: ${JSON.stringify(value)} not in ${JSON.stringify(schema.enum)}`);
-  }
-  if (typeof value === "number") {
-    if (schema.minimum !== undefined && value < schema.minimum) errors.push(`${at}: < minimum`);
-    if (schema.maximum !== undefined && value > schema.maximum) errors.push(`${at}: > maximum`);
-  }
-  if (typeof value === "object" && value !== null && !Array.isArray(value)) {
-    const rec = value as Record<string, unknown>;
-    for (const key of schema.required ?? []) {
-      if (!(key in rec)) errors.push(`${at}.${key}: required field missing`);
-    }
-    for (const [key, sub] of Object.entries(schema.properties ?? {})) {
-      if (key in rec) errors.push(...validate(sub, rec[key], `${at}.${key}`));
-    }
-  }
-  return errors;
-}
-
-async function loadSchema(): Promise<Schema> {
-  return JSON.parse(await Deno.readTextFile(SCHEMA_PATH)) as Schema;
-}
+const loadSchema = () => loadJsonSchema(SCHEMA_PATH);
 
 function realDeps(home: string): StatusDeps {
   const proc = { ...createProcessDeps(), isAlive: isPidAlive };
@@ -109,7 +63,7 @@ Deno.test("status --json of a running edge and daemon is healthy and matches the
     const [edge, daemon] = procs;
     const out = await statusJson(home, realDeps(home));
     const schema = await loadSchema();
-    assert.deepEqual(validate(schema, out), []);
+    assert.deepEqual(validateJsonSchema(schema, out), []);
 
     const ports = readEffectivePorts(`${home}/effective-ports.json`);
     assert.deepEqual(out.ports, { edge: ports.edge, internal: ports.internal, api: ports.api });
@@ -130,14 +84,14 @@ Deno.test("status --json of a running edge and daemon is healthy and matches the
     // The guard can fail: a removed or renamed field is caught.
     const removed = structuredClone(out);
     delete (removed.daemon as Record<string, unknown>).label;
-    assert.match(validate(schema, removed).join("\n"), /\$\.daemon\.label: required/);
+    assert.match(validateJsonSchema(schema, removed).join("\n"), /\$\.daemon\.label: required/);
     const renamed = structuredClone(out);
     renamed.installMode = renamed.install_mode;
     delete renamed.install_mode;
-    assert.match(validate(schema, renamed).join("\n"), /\$\.install_mode: required/);
+    assert.match(validateJsonSchema(schema, renamed).join("\n"), /\$\.install_mode: required/);
     const badState = structuredClone(out);
     (badState.edge as Record<string, unknown>).state = "up";
-    assert.match(validate(schema, badState).join("\n"), /\$\.edge\.state/);
+    assert.match(validateJsonSchema(schema, badState).join("\n"), /\$\.edge\.state/);
 
     // The table carries the same states.
     const lines: string[] = [];
@@ -172,7 +126,7 @@ Deno.test("a port held by another process is inconsistent; nothing running is st
     assert.equal(out.edge.state, "stopped");
     assert.equal(out.watchdog.state, "stopped");
     assert.equal(out.install_mode, "none");
-    assert.deepEqual(validate(await loadSchema(), out), []);
+    assert.deepEqual(validateJsonSchema(await loadSchema(), out), []);
   } finally {
     await foreign.shutdown();
     await Deno.remove(home, { recursive: true });

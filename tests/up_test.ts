@@ -2,15 +2,7 @@ import assert from "node:assert/strict";
 import { makeTestCa } from "./_support/test_ca.ts";
 import { run } from "./_support/net.ts";
 import { spawnMain, startMain } from "./_support/role_process.ts";
-
-function alive(pid: number): boolean {
-  try {
-    const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
-    return !/^\d+ \(.*\) Z/.test(stat); // a zombie has exited
-  } catch {
-    return false;
-  }
-}
+import { homeProcesses, pidAlive, readRolePid } from "./_support/processes.ts";
 
 Deno.test("up starts the roles, answers, and exits cleanly on SIGTERM leaving nothing behind", async () => {
   const dir = await Deno.makeTempDir({ prefix: "hm-up-" });
@@ -55,16 +47,14 @@ Deno.test("up starts the roles, answers, and exits cleanly on SIGTERM leaving no
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stdout, "through up\n");
     const pids = await Promise.all(
-      ["edge", "daemon", "watchdog"].map(async (r) =>
-        Number((await Deno.readTextFile(`${home}/run/${r}.pid`)).trim())
-      ),
+      ["edge", "daemon", "watchdog"].map((r) => readRolePid(home, r)),
     );
-    for (const pid of pids) assert.ok(alive(pid));
+    for (const pid of pids) assert.ok(pidAlive(pid));
     assert.match(up.stdout(), new RegExp(`watchdog pid ${pids[2]}\\b`));
     const code = await up.stop("SIGTERM");
     assert.equal(code, 0, up.stderr());
     assert.match(up.stdout(), /Stopped\./);
-    for (const pid of pids) assert.equal(alive(pid), false, `process ${pid} left behind`);
+    for (const pid of pids) assert.equal(pidAlive(pid), false, `process ${pid} left behind`);
     await assert.rejects(() => Deno.connect({ hostname: "127.0.0.1", port: up.port }));
   } finally {
     await up.stop("SIGKILL");
@@ -94,15 +84,13 @@ Deno.test("roles started by up stop by themselves when up is killed outright", a
     );
     const up = await startMain(["up"], home, { ready: /NODE_EXTRA_CA_CERTS/ });
     const pids = await Promise.all(
-      ["edge", "daemon", "watchdog"].map(async (r) =>
-        Number((await Deno.readTextFile(`${home}/run/${r}.pid`)).trim())
-      ),
+      ["edge", "daemon", "watchdog"].map((r) => readRolePid(home, r)),
     );
-    for (const pid of pids) assert.ok(alive(pid));
+    for (const pid of pids) assert.ok(pidAlive(pid));
     await up.stop("SIGKILL");
     let gone = false;
     for (let i = 0; i < 100 && !gone; i++) {
-      gone = pids.every((pid) => !alive(pid));
+      gone = pids.every((pid) => !pidAlive(pid));
       if (!gone) await new Promise((r) => setTimeout(r, 50));
     }
     assert.ok(gone, "a role outlived a SIGKILLed up");
@@ -110,23 +98,6 @@ Deno.test("roles started by up stop by themselves when up is killed outright", a
     await Deno.remove(home, { recursive: true });
   }
 });
-
-/** Live processes running a role for `home` (from /proc: command line and environment). */
-function roleProcesses(home: string, role: string): number[] {
-  const found: number[] = [];
-  for (const e of Deno.readDirSync("/proc")) {
-    if (!/^\d+$/.test(e.name)) continue;
-    try {
-      const cmd = Deno.readTextFileSync(`/proc/${e.name}/cmdline`);
-      if (!cmd.includes(`--role\0${role}`)) continue;
-      const env = Deno.readTextFileSync(`/proc/${e.name}/environ`).split("\0");
-      if (env.includes(`HALTON_METER_HOME=${home}`) && alive(Number(e.name))) {
-        found.push(Number(e.name));
-      }
-    } catch { /* gone meanwhile */ }
-  }
-  return found;
-}
 
 async function until<T>(what: string, ms: number, f: () => T | null): Promise<T> {
   const deadline = Date.now() + ms;
@@ -153,7 +124,7 @@ for (const signal of ["SIGTERM", "SIGKILL"] as const) {
         env: { HALTON_METER_WATCHDOG_INTERVAL_MS: "100" },
       });
       try {
-        const first = roleProcesses(home, "daemon");
+        const first = homeProcesses(home, "daemon");
         assert.equal(first.length, 1, `one daemon: ${first}`);
         // Until the watchdog has seen the daemon healthy once it treats silence as start-up
         // (its grace), so the kill must come after that for it to notice a death.
@@ -168,7 +139,7 @@ for (const signal of ["SIGTERM", "SIGKILL"] as const) {
         });
         Deno.kill(first[0], "SIGKILL");
         const second = await until("up to restart the daemon", 20_000, () => {
-          const now = roleProcesses(home, "daemon");
+          const now = homeProcesses(home, "daemon");
           return now.length === 1 && now[0] !== first[0] ? now[0] : null;
         });
         const log = await until("the watchdog to notice", 10_000, () => {
@@ -180,7 +151,7 @@ for (const signal of ["SIGTERM", "SIGKILL"] as const) {
           }
         });
         await new Promise((r) => setTimeout(r, 1000)); // ten more watchdog ticks
-        assert.deepEqual(roleProcesses(home, "daemon"), [second], "exactly up's daemon");
+        assert.deepEqual(homeProcesses(home, "daemon"), [second], "exactly up's daemon");
         assert.doesNotMatch(log, /restarting it/);
         await assert.rejects(() => Deno.stat(`${home}/run/direct-spec.json`));
         assert.match(up.stderr(), /daemon exited .*restarting/);
@@ -191,7 +162,7 @@ for (const signal of ["SIGTERM", "SIGKILL"] as const) {
         "every role of this up to end",
         10_000,
         () =>
-          ["edge", "daemon", "watchdog"].every((r) => roleProcesses(home, r).length === 0)
+          ["edge", "daemon", "watchdog"].every((r) => homeProcesses(home, r).length === 0)
             ? true
             : null,
       );

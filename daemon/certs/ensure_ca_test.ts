@@ -3,17 +3,11 @@ import { CaError } from "./ca_error.ts";
 import { ensureCa, type EnsureCaDeps } from "./ensure_ca.ts";
 import { modeOf, run, testKeyPem, x509Text } from "./_testing.ts";
 import { describeCert } from "./describe_cert.ts";
+import { withTempHome } from "../../tests/_support/temp_home.ts";
 
 const posix = Deno.build.os !== "windows";
 
-async function withHome(fn: (home: string) => Promise<void>): Promise<void> {
-  const home = await Deno.makeTempDir({ prefix: "halton-certs-" });
-  try {
-    await fn(home);
-  } finally {
-    await Deno.remove(home, { recursive: true });
-  }
-}
+const withHome = (fn: (home: string) => Promise<void>) => withTempHome("halton-certs-", fn);
 
 const fixedKey = (n: number): EnsureCaDeps => ({
   generateKeyPem: () => Promise.resolve(testKeyPem(n)),

@@ -2,15 +2,9 @@ import assert from "node:assert/strict";
 import { ensureCa } from "./ensure_ca.ts";
 import { writeCaBundle } from "./write_ca_bundle.ts";
 import { modeOf, run, testKeyPem } from "./_testing.ts";
+import { withTempHome } from "../../tests/_support/temp_home.ts";
 
-async function withHome(fn: (home: string) => Promise<void>): Promise<void> {
-  const home = await Deno.makeTempDir({ prefix: "halton-bundle-" });
-  try {
-    await fn(home);
-  } finally {
-    await Deno.remove(home, { recursive: true });
-  }
-}
+const withHome = (fn: (home: string) => Promise<void>) => withTempHome("halton-bundle-", fn);
 
 /** A self-signed root with another name, made by openssl from a pooled key. */
 async function otherRootPem(dir: string): Promise<string> {

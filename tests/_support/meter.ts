@@ -1,0 +1,90 @@
+/**
+ * A running meter for black-box tests: `main.ts up` in a temporary HALTON_METER_HOME whose
+ * config sends api.anthropic.com and api.openai.com to a fake provider (loopback only),
+ * with the API's port and token read back for `/v1/calls`.
+ */
+import assert from "node:assert/strict";
+import { makeTestCa, type TestCa } from "./test_ca.ts";
+import { type RoleProcess, startMain } from "./role_process.ts";
+import { type FakeProvider, startFakeProvider } from "./fake_provider.ts";
+
+export interface Meter {
+  dir: string;
+  home: string;
+  ca: TestCa;
+  fake: FakeProvider;
+  up: RoleProcess;
+  ports: { edge: number; internal: number; api: number };
+  token: string;
+}
+
+/** `prefix` names the temporary directory (home, CA, and whatever the test adds). */
+export async function startMeter(prefix = "hm-metered-"): Promise<Meter> {
+  const dir = await Deno.makeTempDir({ prefix });
+  const home = `${dir}/home`;
+  await Deno.mkdir(home);
+  const ca = await makeTestCa(`${dir}/ca`);
+  const fake = startFakeProvider(ca);
+  try {
+    const to = `127.0.0.1:${fake.port}`;
+    await Deno.writeTextFile(
+      `${home}/config.json`,
+      JSON.stringify({
+        ports: { edge: 0, internal: 0, api: 0 },
+        upstream: {
+          resolve: { "api.anthropic.com:443": to, "api.openai.com:443": to },
+          ca_file: ca.caFile,
+        },
+      }),
+    );
+    const up = await startMain(["up"], home, { ready: /NODE_EXTRA_CA_CERTS/ });
+    const ports = JSON.parse(await Deno.readTextFile(`${home}/effective-ports.json`));
+    const token = (await Deno.readTextFile(`${home}/api-token`)).trim();
+    return { dir, home, ca, fake, up, ports, token };
+  } catch (err) {
+    await fake.close();
+    throw err;
+  }
+}
+
+/** SIGTERM, and its exit code; then nothing of the meter is left. */
+export async function stopMeter(m: Meter): Promise<number> {
+  try {
+    return await m.up.stop("SIGTERM");
+  } finally {
+    await m.up.stop("SIGKILL");
+    await m.fake.close();
+    await Deno.remove(m.dir, { recursive: true });
+  }
+}
+
+export type Row = Record<string, unknown>;
+
+/** GET `path` on the API with the meter's token. */
+export async function api(m: Meter, path: string, headers: Record<string, string> = {}) {
+  const res = await fetch(`http://127.0.0.1:${m.ports.api}${path}`, {
+    headers: { authorization: `Bearer ${m.token}`, ...headers },
+  });
+  return { status: res.status, body: await res.json() };
+}
+
+/** Polls /v1/calls?project= until `count` rows are there (rows land in batches). */
+export async function waitRows(
+  m: Meter,
+  project: string,
+  count = 1,
+  timeoutMs = 8000,
+): Promise<Row[]> {
+  const end = Date.now() + timeoutMs;
+  let rows: Row[] = [];
+  while (Date.now() < end) {
+    const r = await api(m, `/v1/calls?project=${project}`);
+    assert.equal(r.status, 200);
+    rows = r.body.calls;
+    if (rows.length >= count) return rows;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(
+    `only ${rows.length} of ${count} rows for project ${project} after ${timeoutMs} ms`,
+  );
+}
