@@ -5,11 +5,13 @@
  * for Node, the combined bundle for everything else); the project travels as proxy
  * credentials and lands on its rows. Exit code and signals pass through. When the
  * edge is not running the command still runs, unmetered, with a warning: metering
- * must never be the reason a command fails.
+ * must never be the reason a command fails. When init wrote the Node preload, its
+ * `--require` is appended to the NODE_OPTIONS the command inherits (once: `run` inside an
+ * apps shell, or nested, does not add it again), never replacing the user's options.
  */
 import { homePaths, readEffectivePorts } from "../core/mod.ts";
 import { probeDaemonHealth } from "../edge/mod.ts";
-import { proxyEnv } from "../setup/mod.ts";
+import { appendNodeOption, nodePreloadOption, nodePreloadPath, proxyEnv } from "../setup/mod.ts";
 
 export interface RunCommandOptions {
   home: string;
@@ -55,6 +57,15 @@ export async function runCommand(opts: RunCommandOptions): Promise<number> {
       bundlePath: paths.caBundle,
       project: opts.project,
     });
+    const preload = nodePreloadPath(opts.home);
+    try {
+      if (Deno.statSync(preload).isFile) {
+        env.NODE_OPTIONS = appendNodeOption(
+          Deno.env.get("NODE_OPTIONS"),
+          nodePreloadOption(preload),
+        );
+      }
+    } catch { /* no preload (init --apps not run) or an unusable path: NODE_OPTIONS as it is */ }
   } else {
     opts.printError(
       `halton-meter run: ${

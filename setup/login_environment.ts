@@ -5,6 +5,7 @@ import {
   type LoginEnvironment,
   type SetupReport,
 } from "./machine_interfaces.ts";
+import { NODE_OPTIONS } from "./node_options.ts";
 import { PROXY_ENV_NAMES } from "./proxy_env.ts";
 import { applyRcBlock, removeRcBlock } from "./rc_block.ts";
 import { renderEnvironmentD } from "./render_environment_d.ts";
@@ -20,6 +21,7 @@ import {
   shellName,
 } from "./_login_files.ts";
 import { joinPath } from "./_path.ts";
+import { osNodeOptionsCalls } from "./_os_node_options.ts";
 
 export interface LoginEnvironmentOptions {
   /** `Deno.build.os`: `linux`, `darwin`, `windows` (anything else: rc files only). */
@@ -132,25 +134,29 @@ export function createLoginEnvironment(opts: LoginEnvironmentOptions): LoginEnvi
     env: Record<string, string>,
     report: ReturnType<typeof createSetupReport>,
   ): Promise<void> {
-    const stale = PROXY_ENV_NAMES.filter((n) => !(n in env));
+    const stale = PROXY_ENV_NAMES.filter((n) => !(n in env) && n !== NODE_OPTIONS);
+    const set = Object.entries(env).filter(([n]) => n !== NODE_OPTIONS);
     let r: { ok: boolean; detail: string; command?: string };
     let action: string;
+    if (os !== "darwin" && os !== "windows") return;
+    // The user's NODE_OPTIONS is extended (or, without a preload, cleaned of ours), never set.
+    const nodeCalls = await osNodeOptionsCalls(os, runner, WINDOWS_ENV_KEY, env[NODE_OPTIONS]);
     if (os === "darwin") {
       action = "login env (launchctl setenv)";
       r = await runEach(action, [
-        ...Object.entries(env).map(([n, v]) => ["launchctl", "setenv", n, v]),
+        ...set.map(([n, v]) => ["launchctl", "setenv", n, v]),
+        ...nodeCalls,
         ...stale.map((n) => ["launchctl", "unsetenv", n]),
       ]);
-    } else if (os === "windows") {
+    } else {
       action = `login env (reg add ${WINDOWS_ENV_KEY})`;
       r = await runEach(action, [
-        ...Object.entries(env).map((
+        ...set.map((
           [n, v],
         ) => ["reg", "add", WINDOWS_ENV_KEY, "/v", n, "/t", "REG_SZ", "/d", v, "/f"]),
+        ...nodeCalls,
         ...stale.map((n) => ["reg", "delete", WINDOWS_ENV_KEY, "/v", n, "/f"]),
       ], notFound);
-    } else {
-      return;
     }
     report.add({
       action,
@@ -246,26 +252,35 @@ export function createLoginEnvironment(opts: LoginEnvironmentOptions): LoginEnvi
           });
         }
       }
+      // NODE_OPTIONS keeps the user's own options: only ours are taken out of it.
+      const owned = PROXY_ENV_NAMES.filter((n) => n !== NODE_OPTIONS);
       if (os === "darwin") {
-        const r = await runEach(
-          "login env (launchctl unsetenv)",
-          PROXY_ENV_NAMES.map((n) => ["launchctl", "unsetenv", n]),
-        );
+        const r = await runEach("login env (launchctl unsetenv)", [
+          ...owned.map((n) => ["launchctl", "unsetenv", n]),
+          ...await osNodeOptionsCalls(os, runner, WINDOWS_ENV_KEY, undefined),
+        ]);
         report.add({
           action: "login env (launchctl unsetenv)",
           outcome: r.ok ? "done" : "failed",
-          detail: r.ok ? `${PROXY_ENV_NAMES.length} variables unset` : r.detail,
+          detail: r.ok
+            ? `${owned.length} variables unset, NODE_OPTIONS cleaned of our preload`
+            : r.detail,
         });
       } else if (os === "windows") {
         const r = await runEach(
           `login env (reg delete ${WINDOWS_ENV_KEY})`,
-          PROXY_ENV_NAMES.map((n) => ["reg", "delete", WINDOWS_ENV_KEY, "/v", n, "/f"]),
+          [
+            ...owned.map((n) => ["reg", "delete", WINDOWS_ENV_KEY, "/v", n, "/f"]),
+            ...await osNodeOptionsCalls(os, runner, WINDOWS_ENV_KEY, undefined),
+          ],
           notFound,
         );
         report.add({
           action: `login env (reg delete ${WINDOWS_ENV_KEY})`,
           outcome: r.ok ? "done" : "failed",
-          detail: r.ok ? `${PROXY_ENV_NAMES.length} variables removed` : r.detail,
+          detail: r.ok
+            ? `${owned.length} variables removed, NODE_OPTIONS cleaned of our preload`
+            : r.detail,
         });
       }
       return report.done();

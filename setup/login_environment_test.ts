@@ -10,7 +10,9 @@ const ENV = {
   NO_PROXY: "localhost,127.0.0.1,::1",
   SSL_CERT_FILE: "/Users/ada/.halton-meter/ca/ca bundle.pem",
 };
-const STALE = PROXY_ENV_NAMES.filter((n) => !(n in ENV));
+// NODE_OPTIONS is never unset or deleted outright: it may hold the user's own options.
+const STALE = PROXY_ENV_NAMES.filter((n) => !(n in ENV) && n !== "NODE_OPTIONS");
+const OWNED = PROXY_ENV_NAMES.filter((n) => n !== "NODE_OPTIONS");
 
 Deno.test("macOS apply: launchctl setenv per variable, stale names unset, zsh block created for the login shell", async () => {
   const runner = createRecordingRunner();
@@ -25,6 +27,7 @@ Deno.test("macOS apply: launchctl setenv per variable, stale names unset, zsh bl
   const r = await login.apply(ENV, { shellRc: true });
   assert.equal(r.ok, true, JSON.stringify(r.steps));
   assert.deepEqual(runner.calls.map((c) => [c.cmd, ...c.args]), [
+    ["launchctl", "getenv", "NODE_OPTIONS"],
     ["launchctl", "setenv", "HTTPS_PROXY", "http://127.0.0.1:8081"],
     ["launchctl", "setenv", "NO_PROXY", "localhost,127.0.0.1,::1"],
     ["launchctl", "setenv", "SSL_CERT_FILE", "/Users/ada/.halton-meter/ca/ca bundle.pem"],
@@ -53,7 +56,10 @@ Deno.test("macOS remove: unsets every name, deletes the file it created, keeps a
   runner.calls.length = 0;
   const removed = await login.remove(applied.created);
   assert.equal(removed.ok, true);
-  assert.deepEqual(runner.lines(), PROXY_ENV_NAMES.map((n) => `launchctl unsetenv ${n}`));
+  assert.deepEqual(runner.lines(), [
+    "launchctl getenv NODE_OPTIONS",
+    ...OWNED.map((n) => `launchctl unsetenv ${n}`),
+  ]);
   assert.deepEqual(Object.fromEntries(files.files), { "/Users/ada/.bashrc": "alias ll='ls -l'" });
 });
 
@@ -78,7 +84,7 @@ Deno.test("macOS: a refused launchctl is a failed step with the command to retry
 
 Deno.test("Windows apply/remove: reg add REG_SZ per variable, reg delete tolerates missing values, no files", async () => {
   const runner = createRecordingRunner((_cmd, args) =>
-    args[0] === "delete" && args[3] === "NODE_OPTIONS"
+    args[0] === "query" && args[3] === "NODE_OPTIONS"
       ? {
         code: 1,
         stderr: "ERROR: The system was unable to find the specified registry key or value.\r\n",
@@ -97,7 +103,8 @@ Deno.test("Windows apply/remove: reg add REG_SZ per variable, reg delete tolerat
   assert.equal(r.ok, true, JSON.stringify(r.steps));
   assert.deepEqual(r.created, []);
   assert.equal(files.ops.length, 0);
-  assert.deepEqual(runner.calls.slice(0, 3).map((c) => [c.cmd, ...c.args]), [
+  assert.deepEqual(runner.calls.slice(0, 4).map((c) => [c.cmd, ...c.args]), [
+    ["reg", "query", WINDOWS_ENV_KEY, "/v", "NODE_OPTIONS"],
     [
       "reg",
       "add",
@@ -125,16 +132,16 @@ Deno.test("Windows apply/remove: reg add REG_SZ per variable, reg delete tolerat
     ],
   ]);
   assert.deepEqual(
-    runner.lines().slice(3),
+    runner.lines().slice(4),
     STALE.map((n) => `reg delete HKCU\\Environment /v ${n} /f`),
   );
   runner.calls.length = 0;
   const removed = await login.remove(r.created);
   assert.equal(removed.ok, true, JSON.stringify(removed.steps));
-  assert.deepEqual(
-    runner.lines(),
-    PROXY_ENV_NAMES.map((n) => `reg delete HKCU\\Environment /v ${n} /f`),
-  );
+  assert.deepEqual(runner.lines(), [
+    "reg query HKCU\\Environment /v NODE_OPTIONS",
+    ...OWNED.map((n) => `reg delete HKCU\\Environment /v ${n} /f`),
+  ]);
 });
 
 Deno.test("Windows: a reg failure other than 'not found' fails the step", async () => {

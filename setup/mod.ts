@@ -104,6 +104,12 @@ export {
 // Apps and full mode: login environment, system proxy, Node preload (h-envmode).
 export { nodePreloadOption, PROXY_ENV_NAMES } from "./proxy_env.ts";
 export {
+  appendNodeOption,
+  hasNodeOption,
+  NODE_OPTIONS,
+  removePreloadOptions,
+} from "./node_options.ts";
+export {
   createLoginEnvironment,
   type LoginEnvironmentOptions,
   WINDOWS_ENV_KEY,

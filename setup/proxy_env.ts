@@ -8,8 +8,10 @@ export interface ProxyEnvInput {
   project?: string;
   /**
    * The Node preload (`<home>/node/proxy-preload.cjs`, see `node_preload.ts`): when set,
-   * `NODE_OPTIONS=--require <path>` is added so Node versions without native env-proxy
-   * support still route through the edge. Absent: no `NODE_OPTIONS` key at all.
+   * `NODE_OPTIONS` carries `--require <path>` so Node versions without native env-proxy
+   * support still route through the edge. That value is our option only: every consumer
+   * appends it to the user's `NODE_OPTIONS` (see `node_options.ts`), none sets it as is.
+   * Absent: no `NODE_OPTIONS` key at all.
    */
   nodePreloadPath?: string;
 }

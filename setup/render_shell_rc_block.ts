@@ -1,3 +1,5 @@
+import { NODE_OPTIONS } from "./node_options.ts";
+
 export const RC_BEGIN_MARKER = "# >>> halton-meter >>>";
 export const RC_END_MARKER = "# <<< halton-meter <<<";
 
@@ -29,9 +31,35 @@ function fishQuote(value: string): string {
   return `'${value.replaceAll("\\", "\\\\").replaceAll("'", "\\'")}'`;
 }
 
+/** fish `string match` glob: `*`, `?` and `\\` are special, a backslash escapes them. */
+function fishGlobLiteral(value: string): string {
+  return value.replace(/[*?\\]/g, "\\$&");
+}
+
+/**
+ * `NODE_OPTIONS` is the user's too: our option is appended to whatever it holds, and only
+ * when it is not there yet, so re-sourcing the file or a nested shell adds it once.
+ */
+function nodeOptionsLines(option: string, shell: Shell): string[] {
+  if (shell === "fish") {
+    return [
+      `if not string match -q -- ${fishQuote(`* ${fishGlobLiteral(option)} *`)} " $NODE_OPTIONS "`,
+      `    set -gx NODE_OPTIONS (string join -- ' ' $NODE_OPTIONS ${fishQuote(option)})`,
+      "end",
+    ];
+  }
+  return [
+    `case " \${NODE_OPTIONS-} " in`,
+    `  *${posixQuote(` ${option} `)}*) ;;`,
+    `  *) export NODE_OPTIONS="\${NODE_OPTIONS:+$NODE_OPTIONS }"${posixQuote(option)} ;;`,
+    "esac",
+  ];
+}
+
 /**
  * The marked block `init --apps` puts in `~/.bashrc`, `~/.zshrc` or fish's `conf.d`.
- * Ends with a newline; feed it to `applyRcBlock`.
+ * Ends with a newline; feed it to `applyRcBlock`. Every variable is set, except
+ * `NODE_OPTIONS`, whose value (our preload option) is appended to the user's.
  */
 export function renderShellRcBlock(env: Record<string, string>, shell: Shell): string {
   const lines = [
@@ -40,6 +68,10 @@ export function renderShellRcBlock(env: Record<string, string>, shell: Shell): s
   ];
   for (const [name, value] of Object.entries(env)) {
     checkEntry(name, value);
+    if (name === NODE_OPTIONS) {
+      lines.push(...nodeOptionsLines(value, shell));
+      continue;
+    }
     lines.push(
       shell === "fish"
         ? `set -gx ${name} ${fishQuote(value)}`

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { assertGolden } from "./_golden.ts";
 import { createCommandRunner } from "./command_runner.ts";
-import { proxyEnv } from "./proxy_env.ts";
+import { nodePreloadOption, proxyEnv } from "./proxy_env.ts";
 import { renderEnvironmentD } from "./render_environment_d.ts";
 import { renderShellRcBlock, type Shell } from "./render_shell_rc_block.ts";
 
@@ -9,9 +9,14 @@ const ENV = proxyEnv({
   edgePort: 8081,
   caPath: "/home/ada/.halton-meter/ca/halton-meter-ca.pem",
   bundlePath: "/home/ada/.halton-meter/ca/ca-bundle.pem",
+  nodePreloadPath: "/home/ada/.halton-meter/node/proxy-preload.cjs",
 });
 
 const TRICKY = { A: "it's", B: 'say "hi" $HOME `id` \\n', C: "", D: "semi;colon & amp" };
+// A home with a space, a quote-breaking apostrophe and glob characters: NODE_OPTIONS quoting.
+const TRICKY_NODE = {
+  NODE_OPTIONS: nodePreloadOption("/home/o'brien/my hm*?/node/proxy-preload.cjs"),
+};
 
 Deno.test("renderShellRcBlock matches the golden blocks", async () => {
   await assertGolden("rc/bash.sh", renderShellRcBlock(ENV, "bash"));
@@ -19,6 +24,8 @@ Deno.test("renderShellRcBlock matches the golden blocks", async () => {
   await assertGolden("rc/fish.fish", renderShellRcBlock(ENV, "fish"));
   await assertGolden("rc/quoting.sh", renderShellRcBlock(TRICKY, "bash"));
   await assertGolden("rc/quoting.fish", renderShellRcBlock(TRICKY, "fish"));
+  await assertGolden("rc/node_options.sh", renderShellRcBlock(TRICKY_NODE, "bash"));
+  await assertGolden("rc/node_options.fish", renderShellRcBlock(TRICKY_NODE, "fish"));
 });
 
 Deno.test("renderEnvironmentD matches the golden file and refuses values it cannot quote", async () => {
@@ -63,7 +70,7 @@ Deno.test("renderEnvironmentD values read back through systemd's environment.d g
   const dir = await Deno.makeTempDir({ prefix: "hm-envd-" });
   try {
     // No empty value: systemd reads `K=""` as "not set" and drops it.
-    const env = { HM_A: "/p/it's & <m> 100% x", HM_B: "a b", HM_C: "plain" };
+    const env = { HM_A: "/p/it's & <m> 100% x", HM_B: "a b", HM_C: "plain", HM_D: 'q"uo\\te' };
     await Deno.mkdir(`${dir}/environment.d`);
     await Deno.writeTextFile(`${dir}/environment.d/halton-meter.conf`, renderEnvironmentD(env));
     const result = await createCommandRunner().run(generator, [], {

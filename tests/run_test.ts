@@ -1,9 +1,10 @@
 import assert from "node:assert/strict";
 import { makeTestCa } from "./_support/test_ca.ts";
 import { spawnMain, startMain } from "./_support/role_process.ts";
+import { NODE_PRELOAD_SOURCE, nodePreloadOption } from "../setup/mod.ts";
 
-async function output(args: string[], home: string) {
-  const out = await spawnMain(args, home).output();
+async function output(args: string[], home: string, env: Record<string, string> = {}) {
+  const out = await spawnMain(args, home, env).output();
   return {
     code: out.code,
     signal: out.signal,
@@ -12,7 +13,7 @@ async function output(args: string[], home: string) {
   };
 }
 
-Deno.test("run meters a command's calls under its project; exit codes pass through", async () => {
+Deno.test("run meters a command's calls under its project, extends NODE_OPTIONS; exit codes pass through", async () => {
   const dir = await Deno.makeTempDir({ prefix: "hm-run-" });
   const home = `${dir}/home`;
   await Deno.mkdir(home);
@@ -59,6 +60,18 @@ Deno.test("run meters a command's calls under its project; exit codes pass throu
       rows = JSON.parse(u.stdout).rows;
     }
     assert.deepEqual(rows.map((x) => [x.key, x.calls]), [["demo-app", 1]]);
+
+    // The preload init --apps writes is appended to the user's NODE_OPTIONS, never replacing
+    // it, and not again when the inherited value (an apps shell, a nested run) has it.
+    await Deno.mkdir(`${home}/node`);
+    await Deno.writeTextFile(`${home}/node/proxy-preload.cjs`, NODE_PRELOAD_SOURCE);
+    const ours = nodePreloadOption(`${home}/node/proxy-preload.cjs`);
+    const show = ["run", "--", "sh", "-c", 'printf "[%s]" "$NODE_OPTIONS"'];
+    const user = "--max-old-space-size=4096";
+    assert.equal((await output(show, home, { NODE_OPTIONS: user })).stdout, `[${user} ${ours}]`);
+    const nested = await output(show, home, { NODE_OPTIONS: `${user} ${ours}` });
+    assert.equal(nested.stdout, `[${user} ${ours}]`);
+    assert.equal((await output(show, home, { NODE_OPTIONS: "" })).stdout, `[${ours}]`);
 
     const exit = await output(["run", "--", "sh", "-c", "exit 7"], home);
     assert.equal(exit.code, 7);

@@ -15,4 +15,7 @@ set -gx GIT_SSL_CAINFO '/home/ada/.halton-meter/ca/ca-bundle.pem'
 set -gx AWS_CA_BUNDLE '/home/ada/.halton-meter/ca/ca-bundle.pem'
 set -gx CARGO_HTTP_CAINFO '/home/ada/.halton-meter/ca/ca-bundle.pem'
 set -gx DENO_CERT '/home/ada/.halton-meter/ca/ca-bundle.pem'
+if not string match -q -- '* --require /home/ada/.halton-meter/node/proxy-preload.cjs *' " $NODE_OPTIONS "
+    set -gx NODE_OPTIONS (string join -- ' ' $NODE_OPTIONS '--require /home/ada/.halton-meter/node/proxy-preload.cjs')
+end
 # <<< halton-meter <<<

@@ -15,4 +15,8 @@ export GIT_SSL_CAINFO='/home/ada/.halton-meter/ca/ca-bundle.pem'
 export AWS_CA_BUNDLE='/home/ada/.halton-meter/ca/ca-bundle.pem'
 export CARGO_HTTP_CAINFO='/home/ada/.halton-meter/ca/ca-bundle.pem'
 export DENO_CERT='/home/ada/.halton-meter/ca/ca-bundle.pem'
+case " ${NODE_OPTIONS-} " in
+  *' --require /home/ada/.halton-meter/node/proxy-preload.cjs '*) ;;
+  *) export NODE_OPTIONS="${NODE_OPTIONS:+$NODE_OPTIONS }"'--require /home/ada/.halton-meter/node/proxy-preload.cjs' ;;
+esac
 # <<< halton-meter <<<
