@@ -19,6 +19,7 @@ import {
   type ServiceBackend,
   systemProxyBackendFromEnv,
   type SystemProxyControl,
+  type SystemProxyState,
 } from "../setup/mod.ts";
 import { createMachine } from "./init_machine.ts";
 import { caChecks, type UsableCa } from "./_doctor_checks_ca.ts";
@@ -76,24 +77,42 @@ export interface DoctorOptions {
   print: (line: string) => void;
 }
 
+/**
+ * The control with `state` read at most once per edge port: `status` (inside doctor) and the
+ * system-proxy check both ask, and each read runs networksetup once per network service or
+ * gsettings four times.
+ */
+function stateReadOnce(control: SystemProxyControl): SystemProxyControl {
+  const seen = new Map<number, Promise<SystemProxyState>>();
+  return {
+    ...control,
+    state(edgePort) {
+      let state = seen.get(edgePort);
+      if (state === undefined) seen.set(edgePort, state = control.state(edgePort));
+      return state;
+    },
+  };
+}
+
 /** Runs every check in a fixed order; never throws for an expected condition. */
 export async function collectDoctor(home: string, deps: DoctorDeps): Promise<DoctorReport> {
   const paths = homePaths(home);
   const install = readInstallState(home);
   const ports = readEffectivePorts(paths.effectivePorts);
+  const systemProxy = deps.systemProxy && stateReadOnce(deps.systemProxy);
   const st = await collectStatus(home, {
     backend: deps.backend,
     isAlive: deps.isAlive,
     probeHttp: (port, path) => deps.probeHttp(port, path),
     os: deps.os,
-    systemProxy: deps.systemProxy,
+    systemProxy,
   });
   const ca = caChecks(home, { now: deps.now(), os: deps.os });
   const [trust, ownedPorts, daemon, proxy, disk] = await Promise.all([
     trustChecks(ca.ca, deps),
     portChecks(home, ports, st, deps),
     daemonChecks(home, ports, st, deps),
-    systemProxyCheck(install, ports.edge, deps.systemProxy),
+    systemProxyCheck(install, ports.edge, systemProxy),
     diskCheck(home, deps),
   ]);
   const checks: DoctorCheck[] = [

@@ -148,6 +148,29 @@ Deno.test("warnings alone keep exit 0", async () => {
   }
 });
 
+Deno.test("doctor reads the system proxy once for status and its own check", async () => {
+  const home = await healthyHome();
+  try {
+    const reads: number[] = [];
+    const control = {
+      backend: "gsettings",
+      capture: () => Promise.reject(new Error("read only")),
+      enable: () => Promise.reject(new Error("read only")),
+      disable: () => Promise.reject(new Error("read only")),
+      restore: () => Promise.reject(new Error("read only")),
+      state: (port: number) => {
+        reads.push(port);
+        return Promise.resolve("off" as const);
+      },
+    };
+    const doc = await collectDoctor(home, { ...fakeDeps(), systemProxy: control });
+    assert.equal(doc.checks.find((c) => c.id === "system-proxy.mode")!.status, "PASS");
+    assert.deepEqual(reads, [PORTS.edge]);
+  } finally {
+    await Deno.remove(home, { recursive: true });
+  }
+});
+
 Deno.test("status and doctor read the system proxy and the sentinels the same way", async () => {
   const home = await healthyHome();
   try {
