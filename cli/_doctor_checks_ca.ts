@@ -6,7 +6,8 @@
 import { createPrivateKey, X509Certificate } from "node:crypto";
 import { homePaths } from "../core/mod.ts";
 import { type CaMaterial, type CertInfo, describeCert } from "../daemon/certs/mod.ts";
-import { check, type DoctorCheck, octalMode, shq } from "./doctor_check.ts";
+import { check, type DoctorCheck, octalMode } from "./doctor_check.ts";
+import { shellQuote } from "../setup/mod.ts";
 
 const DAY_MS = 86_400_000;
 /** Under this many days left, the CA is a WARN: renewing means re-trusting everywhere. */
@@ -82,7 +83,7 @@ export function caChecks(home: string, opts: { now: number; os: string }): CaChe
         `CA key ${p.caKey} is mode ${
           octalMode(keyMode)
         }: other users can read it and mint certificates your tools trust`,
-        `chmod 600 ${shq(p.caKey)} && chmod 700 ${shq(p.caDir)}`,
+        `chmod 600 ${shellQuote(p.caKey)} && chmod 700 ${shellQuote(p.caDir)}`,
       ));
     } else if ((dirMode & 0o077) !== 0) {
       checks.push(check(
@@ -91,7 +92,7 @@ export function caChecks(home: string, opts: { now: number; os: string }): CaChe
         `CA directory ${p.caDir} is mode ${octalMode(dirMode)} (want 0700); the key itself is ${
           octalMode(keyMode)
         }`,
-        `chmod 700 ${shq(p.caDir)}`,
+        `chmod 700 ${shellQuote(p.caDir)}`,
       ));
     } else {
       checks.push(check(
@@ -112,7 +113,7 @@ export function caChecks(home: string, opts: { now: number; os: string }): CaChe
       "ca.certificate",
       "FAIL",
       `cannot read ${p.caCert}: ${certText.error}`,
-      `ls -l ${shq(p.caCert)}  # make the current user its owner`,
+      `ls -l ${shellQuote(p.caCert)}  # make the current user its owner`,
     ));
   } else {
     try {
@@ -170,7 +171,7 @@ export function caChecks(home: string, opts: { now: number; os: string }): CaChe
       "ca.key-match",
       "FAIL",
       `cannot read ${p.caKey}: ${keyText.error}`,
-      `ls -l ${shq(p.caKey)}  # make the current user its owner`,
+      `ls -l ${shellQuote(p.caKey)}  # make the current user its owner`,
     ));
   } else {
     try {
@@ -241,7 +242,7 @@ function bundleCheck(
       "bundle.ca-bundle",
       "FAIL",
       `cannot read ${p.caBundle}: ${bundle.error}`,
-      `ls -l ${shq(p.caBundle)}`,
+      `ls -l ${shellQuote(p.caBundle)}`,
     );
   }
   if (!pemBody(bundle.text).includes(pemBody(certPem))) {

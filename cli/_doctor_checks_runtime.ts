@@ -8,7 +8,8 @@ import { homePaths, type Ports } from "../core/mod.ts";
 import type { InstallState } from "./_install_state.ts";
 import type { PortOwner } from "./_port_owner.ts";
 import { type HttpProbe, probeBody, readPidFile } from "./_probes.ts";
-import { check, type DoctorCheck, octalMode, shq } from "./doctor_check.ts";
+import { check, type DoctorCheck, octalMode } from "./doctor_check.ts";
+import { shellQuote } from "../setup/mod.ts";
 import type { StatusReport } from "./status.ts";
 
 export interface RuntimeCheckDeps {
@@ -144,7 +145,7 @@ export async function portChecks(
         id,
         "FAIL",
         `${where} held by ${who}; ${expected}`,
-        `${kill}  # or set ports.${name} in ${shq(paths.config)}; then ${
+        `${kill}  # or set ports.${name} in ${shellQuote(paths.config)}; then ${
           running === null ? START : RESTART
         }`,
       ));
@@ -199,7 +200,7 @@ function tokenCheck(
         "api.token",
         "FAIL",
         `cannot read ${path}: ${(err as Error).message}`,
-        `ls -l ${shq(path)}`,
+        `ls -l ${shellQuote(path)}`,
       ),
     };
   }
@@ -211,7 +212,7 @@ function tokenCheck(
         "api.token",
         "FAIL",
         `${path} is mode ${octalMode(mode)}: other users can read your usage`,
-        `chmod 600 ${shq(path)}`,
+        `chmod 600 ${shellQuote(path)}`,
       ),
     };
   }
@@ -250,7 +251,9 @@ export async function daemonChecks(
         `store ${String(store.state)}: ${
           String(store.reason ?? "no reason given")
         }; ${store.spooled} rows spooled, ${store.dropped} dropped`,
-        `tail -n 20 ${shq(`${paths.logs}/daemon.log`)}  # then check database.integrity below`,
+        `tail -n 20 ${
+          shellQuote(`${paths.logs}/daemon.log`)
+        }  # then check database.integrity below`,
       ));
     }
   }
@@ -273,7 +276,7 @@ export async function daemonChecks(
         `GET /v1/calls with the token from ${paths.apiToken} got ${got}`,
         probe.kind === "answered" && probe.status === 401
           ? `${RESTART}  # the daemon reads api-token at start`
-          : `tail -n 20 ${shq(`${paths.logs}/daemon.log`)}`,
+          : `tail -n 20 ${shellQuote(`${paths.logs}/daemon.log`)}`,
       ));
     }
   }

@@ -6,9 +6,9 @@
 import { DatabaseSync } from "node:sqlite";
 import { loadConfig } from "../config/mod.ts";
 import { homePaths } from "../core/mod.ts";
-import type { CommandRunner, SystemProxyControl } from "../setup/mod.ts";
+import { type CommandRunner, shellQuote, type SystemProxyControl } from "../setup/mod.ts";
 import { describeSentinels, type InstallState } from "./_install_state.ts";
-import { check, type DoctorCheck, shq } from "./doctor_check.ts";
+import { check, type DoctorCheck } from "./doctor_check.ts";
 
 export const DISK_WARN_BYTES = 1024 ** 3;
 export const DISK_FAIL_BYTES = 100 * 1024 ** 2;
@@ -16,7 +16,7 @@ export const DISK_FAIL_BYTES = 100 * 1024 ** 2;
 export function configCheck(home: string): DoctorCheck {
   const r = loadConfig(homePaths(home).config);
   if (!r.ok) {
-    return check("config.parse", "FAIL", r.message, `\${EDITOR:-vi} ${shq(r.path)}`);
+    return check("config.parse", "FAIL", r.message, `\${EDITOR:-vi} ${shellQuote(r.path)}`);
   }
   return check(
     "config.parse",
@@ -139,8 +139,8 @@ function readOnlyTarget(db: string): string | URL {
 export function databaseChecks(home: string): DoctorCheck[] {
   const p = homePaths(home);
   const out: DoctorCheck[] = [];
-  const moveAside = `halton-meter stop && mv ${shq(p.db)} ${
-    shq(`${p.db}.corrupt`)
+  const moveAside = `halton-meter stop && mv ${shellQuote(p.db)} ${
+    shellQuote(`${p.db}.corrupt`)
   } && halton-meter start  # a new database is created; the old one is kept`;
   let size: number | null = null;
   try {
@@ -195,7 +195,7 @@ export function databaseChecks(home: string): DoctorCheck[] {
       `${lines} rows (${
         spool!.length
       } bytes) wait in ${p.spool}: the database refused writes; they are replayed once it accepts them`,
-      `tail -n 20 ${shq(`${p.logs}/daemon.log`)}`,
+      `tail -n 20 ${shellQuote(`${p.logs}/daemon.log`)}`,
     ),
   );
   return out;
@@ -225,7 +225,7 @@ export async function diskCheck(
       "disk.free",
       "WARN",
       `df -Pk ${dir} exited ${r.code}: ${(r.stderr || r.stdout).trim().split("\n")[0]}`,
-      `df -Pk ${shq(dir)}`,
+      `df -Pk ${shellQuote(dir)}`,
     );
   }
   const bytes = availKb * 1024;
@@ -233,7 +233,7 @@ export async function diskCheck(
     ? `${(bytes / 1024 ** 3).toFixed(1)} GiB`
     : `${(bytes / 1024 ** 2).toFixed(0)} MiB`;
   const mount = fields.slice(5).join(" ");
-  const cleanup = `du -sh ${shq(home)}/* | sort -h  # then free space on ${mount}`;
+  const cleanup = `du -sh ${shellQuote(home)}/* | sort -h  # then free space on ${mount}`;
   if (bytes < DISK_FAIL_BYTES) {
     return check(
       "disk.free",

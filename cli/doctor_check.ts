@@ -28,11 +28,6 @@ export function check(
   return out;
 }
 
-/** Single-quotes a path for a pasted shell command when it needs it. */
-export function shq(text: string): string {
-  return /^[A-Za-z0-9_./:@%+=,-]+$/.test(text) ? text : `'${text.replaceAll("'", `'\\''`)}'`;
-}
-
 /** A POSIX permission mode as `ls`/`chmod` users read it: `0600`. */
 export function octalMode(mode: number): string {
   return (mode & 0o777).toString(8).padStart(4, "0");

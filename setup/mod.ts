@@ -139,3 +139,5 @@ export {
   writeLoginEnvRecord,
   writeUserenvApplied,
 } from "./login_env_record.ts";
+// One POSIX quoting for commands shown to users (doctor next steps, sudo lines).
+export { shellQuote } from "./_shell_quote.ts";
