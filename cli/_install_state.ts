@@ -8,10 +8,11 @@ import { homePaths } from "../core/mod.ts";
 import { exists, readText } from "./_probes.ts";
 
 export const INSTALL_MODES = ["env-only", "apps", "full"] as const;
+export type InstallMode = typeof INSTALL_MODES[number];
 
 export interface InstallState {
   /** `none` when `install-mode` is missing or empty, `unknown` for an unrecognised value. */
-  mode: "none" | "env-only" | "apps" | "full" | "unknown";
+  mode: "none" | InstallMode | "unknown";
   /** The file's text when it is not a known mode (for messages). */
   raw: string | null;
   proxyManaged: boolean;

@@ -31,11 +31,11 @@ import {
   writeSystemState,
 } from "../setup/system_state.ts";
 import type { SelfTestResult } from "../setup/self_test.ts";
+import { INSTALL_MODES, type InstallMode } from "./_install_state.ts";
 import { contained, createProgress, exitCodeOf, printLeftovers } from "./init_report.ts";
 import { restoreMarkers, revertChanges, type RevertPlan } from "./init_revert.ts";
 
-export type InstallMode = "env-only" | "apps" | "full";
-export const INSTALL_MODES: readonly InstallMode[] = ["env-only", "apps", "full"];
+export type { InstallMode };
 
 export interface InitOptions {
   home: string;
