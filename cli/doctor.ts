@@ -7,7 +7,7 @@
  *
  * JSON (`docs/doctor.schema.json`): `{version, ok, checks: [{id, layer, status, detail, next?}]}`.
  */
-import { homePaths, isCompiled, readEffectivePorts, VERSION } from "../core/mod.ts";
+import { homePaths, readEffectivePorts, VERSION } from "../core/mod.ts";
 import {
   type CaTrust,
   type CertifiPatcher,
@@ -38,7 +38,7 @@ import { findPortOwner, type PortOwner } from "./_port_owner.ts";
 import { type HttpProbe, isPidAlive, probeHttp } from "./_probes.ts";
 import { type HandshakeResult, trustHandshake } from "./_trust_handshake.ts";
 import type { DoctorCheck } from "./doctor_check.ts";
-import { resolveBackend } from "./start_stop.ts";
+import { cliLaunchContext, resolveBackend } from "./start_stop.ts";
 import { collectStatus } from "./status.ts";
 
 export interface DoctorDeps {
@@ -175,7 +175,6 @@ export async function createDoctorDeps(
   const runner = createCommandRunner();
   const files = createFileDeps();
   const os = Deno.build.os;
-  const execPath = Deno.execPath();
   let backend: ServiceBackend | null = null;
   try {
     backend = await resolveBackend({ home, os, env: Deno.env, files });
@@ -190,11 +189,7 @@ export async function createDoctorDeps(
     runner,
     os,
     now: Date.now,
-    launch: {
-      execPath,
-      mainModule: new URL("../main.ts", import.meta.url).href,
-      compiled: isCompiled(execPath),
-    },
+    launch: cliLaunchContext(),
     serviceUser: os === "windows"
       ? `${Deno.env.get("USERDOMAIN") ?? ""}\\${Deno.env.get("USERNAME") ?? ""}`
       : undefined,

@@ -5,20 +5,19 @@
  */
 import tls from "node:tls";
 import { loadConfig } from "../config/mod.ts";
-import { DEFAULT_PORTS, homePaths, isCompiled, readEffectivePorts } from "../core/mod.ts";
+import { DEFAULT_PORTS, homePaths, readEffectivePorts } from "../core/mod.ts";
 import { ensureCa, readSystemRoots, writeCaBundle } from "../daemon/certs/mod.ts";
 import {
   chooseBackend,
   createCommandRunner,
   createFileDeps,
   createServiceSpec,
-  type LaunchContext,
   probeSystemdUser,
 } from "../setup/mod.ts";
 import { runSelfTest } from "../setup/self_test.ts";
 import type { InitDeps } from "./init.ts";
 import { createMachine, type MachineOptions } from "./init_machine.ts";
-import { buildBackend, installedBackend, runStart } from "./start_stop.ts";
+import { buildBackend, cliLaunchContext, installedBackend, runStart } from "./start_stop.ts";
 import { isPidAlive, probeHttp } from "./status.ts";
 import type { UninstallDeps } from "./uninstall.ts";
 
@@ -30,15 +29,6 @@ export interface InitDepsInput extends MachineOptions {
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-
-function launchContext(): LaunchContext {
-  const execPath = Deno.execPath();
-  return {
-    execPath,
-    mainModule: new URL("../main.ts", import.meta.url).href,
-    compiled: isCompiled(execPath),
-  };
-}
 
 function configuredEdgePort(home: string): number {
   const loaded = loadConfig(homePaths(home).config);
@@ -75,7 +65,7 @@ export async function createInitDeps(input: InitDepsInput): Promise<InitDeps> {
       if (!choice.ok) return choice;
       return { ok: true, backend: buildBackend(choice.name, backendInput), reason: choice.reason };
     },
-    serviceSpec: () => createServiceSpec({ home, launch: launchContext() }),
+    serviceSpec: () => createServiceSpec({ home, launch: cliLaunchContext() }),
     async edgePort() {
       // The roles were just started by the backend; the edge records its port once bound.
       for (let waited = 0; waited < 10_000; waited += 100) {
@@ -96,7 +86,7 @@ export async function createInitDeps(input: InitDepsInput): Promise<InitDeps> {
           isAlive: isPidAlive,
           probeHttp: (port, path) => probeHttp(port, path),
           sleep,
-          launch: launchContext(),
+          launch: cliLaunchContext(),
         },
         print,
         printError: print,

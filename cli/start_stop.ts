@@ -271,9 +271,18 @@ export async function resolveBackend(input: ResolveBackendInput): Promise<Servic
   return await installedBackend(input) ?? buildBackend("direct", input);
 }
 
+/** How this CLI's own binary starts a role (the service entries and the direct backend). */
+export function cliLaunchContext(): LaunchContext {
+  const execPath = Deno.execPath();
+  return {
+    execPath,
+    mainModule: new URL("../main.ts", import.meta.url).href,
+    compiled: isCompiled(execPath),
+  };
+}
+
 /** Real dependencies for the CLI. */
 export async function createLifecycleDeps(home: string): Promise<LifecycleDeps> {
-  const execPath = Deno.execPath();
   return {
     backend: await resolveBackend({
       home,
@@ -284,10 +293,6 @@ export async function createLifecycleDeps(home: string): Promise<LifecycleDeps> 
     isAlive: isPidAlive,
     probeHttp: (port, path) => probeHttp(port, path),
     sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
-    launch: {
-      execPath,
-      mainModule: new URL("../main.ts", import.meta.url).href,
-      compiled: isCompiled(execPath),
-    },
+    launch: cliLaunchContext(),
   };
 }
