@@ -106,7 +106,7 @@ export async function collectDoctor(home: string, deps: DoctorDeps): Promise<Doc
     probeHttp: (port, path) => deps.probeHttp(port, path),
     os: deps.os,
     systemProxy,
-  });
+  }, { install, ports });
   const ca = caChecks(home, { now: deps.now(), os: deps.os });
   const [trust, ownedPorts, daemon, proxy, disk] = await Promise.all([
     trustChecks(ca.ca, deps),

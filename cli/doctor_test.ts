@@ -171,6 +171,20 @@ Deno.test("doctor reads the system proxy once for status and its own check", asy
   }
 });
 
+Deno.test("status judges the install state and ports doctor read, not a second read", async () => {
+  const home = await healthyHome();
+  try {
+    const { collectStatus } = await import("./status.ts");
+    const { readInstallState } = await import("./_install_state.ts");
+    const install = { ...readInstallState(home), mode: "full" as const };
+    const st = await collectStatus(home, fakeDeps(), { install, ports: { ...PORTS, edge: 1 } });
+    assert.equal(st.install_mode, "full");
+    assert.equal(st.ports.edge, 1);
+  } finally {
+    await Deno.remove(home, { recursive: true });
+  }
+});
+
 Deno.test("status and doctor read the system proxy and the sentinels the same way", async () => {
   const home = await healthyHome();
   try {

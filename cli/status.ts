@@ -5,9 +5,9 @@
  * with a liveness check; listener state from a real `GET /health` on each loopback port, so a
  * port held by someone else shows up as `inconsistent` rather than `healthy`.
  */
-import { homePaths, readEffectivePorts, VERSION } from "../core/mod.ts";
+import { homePaths, type Ports, readEffectivePorts, VERSION } from "../core/mod.ts";
 import type { Role, ServiceBackend, ServiceStatus, SystemProxyControl } from "../setup/mod.ts";
-import { describeSentinels, readInstallState } from "./_install_state.ts";
+import { describeSentinels, type InstallState, readInstallState } from "./_install_state.ts";
 import { healthPid, type HttpProbe, readPidFile, serviceLabel } from "./_probes.ts";
 import { type UserenvRow, userenvStatus } from "./_userenv_status.ts";
 
@@ -118,12 +118,23 @@ async function readSystemProxy(
     : { state: "off", detail: `(${mode} mode)` };
 }
 
+/** The files status judges by; `doctor` passes what it read, so both judge the same view. */
+export interface StatusInputs {
+  install: InstallState;
+  ports: Partial<Ports>;
+}
+
 /** Collects the status report; never throws for an expected condition. */
-export async function collectStatus(home: string, deps: StatusDeps): Promise<StatusReport> {
-  const paths = homePaths(home);
-  const install = readInstallState(home);
+export async function collectStatus(
+  home: string,
+  deps: StatusDeps,
+  inputs: StatusInputs = {
+    install: readInstallState(home),
+    ports: readEffectivePorts(homePaths(home).effectivePorts),
+  },
+): Promise<StatusReport> {
+  const { install, ports } = inputs;
   const mode = install.mode;
-  const ports = readEffectivePorts(paths.effectivePorts);
   const [daemonP, watchdogP, edgeP, userenvP] = await Promise.all(
     (["daemon", "watchdog", "edge", "userenv"] as const).map((r) => processView(home, r, deps)),
   );
