@@ -4,11 +4,7 @@ import { runUp } from "./up.ts";
 import { runUsage } from "./usage.ts";
 import { runCommand } from "./run_command.ts";
 import { runStatus } from "./status.ts";
-import {
-  createCommandRunner,
-  createSystemProxyControl,
-  systemProxyBackendFromEnv,
-} from "../setup/mod.ts";
+import { createCommandRunner, systemProxyControlFromEnv } from "../setup/mod.ts";
 import { createLifecycleDeps, runStart, runStop } from "./start_stop.ts";
 import { registerInitCommands } from "./init_command.ts";
 import { createDoctorDeps, runDoctor } from "./doctor.ts";
@@ -92,10 +88,10 @@ export async function runCli(args: string[], deps: CliDeps): Promise<number> {
         deps: {
           ...deps,
           os: Deno.build.os,
-          systemProxy: createSystemProxyControl({
+          systemProxy: systemProxyControlFromEnv({
             os: Deno.build.os,
             runner: createCommandRunner(),
-            backend: systemProxyBackendFromEnv(Deno.env),
+            env: Deno.env,
           }),
         },
         print: (l) => console.log(l),

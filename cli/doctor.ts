@@ -14,11 +14,10 @@ import {
   type CommandRunner,
   createCommandRunner,
   createFileDeps,
-  createSystemProxyControl,
   type LaunchContext,
   type ServiceBackend,
-  systemProxyBackendFromEnv,
   type SystemProxyControl,
+  systemProxyControlFromEnv,
   type SystemProxyState,
 } from "../setup/mod.ts";
 import { createMachine } from "./init_machine.ts";
@@ -200,6 +199,6 @@ export async function createDoctorDeps(
     certifi: extra.certifi ?? machine?.certifi,
     systemProxy: extra.systemProxy ??
       machine?.systemProxy ??
-      createSystemProxyControl({ os, runner, backend: systemProxyBackendFromEnv(Deno.env) }),
+      systemProxyControlFromEnv({ os, runner, env: Deno.env }),
   };
 }

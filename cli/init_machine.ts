@@ -19,13 +19,12 @@ import {
   createCommandRunner,
   createFileDeps,
   createLoginEnvironment,
-  createSystemProxyControl,
   detectLinuxTrustFamily,
   type LinuxTrustFamily,
   type LoginEnvironment,
   type LoginEnvTarget,
-  systemProxyBackendFromEnv,
   type SystemProxyControl,
+  systemProxyControlFromEnv,
 } from "../setup/mod.ts";
 
 export interface MachineOptions {
@@ -87,7 +86,6 @@ export async function createMachine(opts: MachineOptions): Promise<Machine> {
     }
   } else if (os === "linux") linuxFamily = await detectLinuxTrustFamily({ files });
 
-  const proxyBackend = systemProxyBackendFromEnv(env);
   const loginTarget: LoginEnvTarget = {
     userHome,
     ...(env.get("SHELL") ? { loginShell: env.get("SHELL") } : {}),
@@ -129,6 +127,6 @@ export async function createMachine(opts: MachineOptions): Promise<Machine> {
     }),
     loginEnv: createLoginEnvironment({ os, runner, files, ...loginTarget }),
     loginTarget,
-    systemProxy: createSystemProxyControl({ os, runner, backend: proxyBackend }),
+    systemProxy: systemProxyControlFromEnv({ os, runner, env }),
   };
 }

@@ -119,6 +119,7 @@ export {
   noSystemProxy,
   systemProxyBackendFromEnv,
   type SystemProxyBackendName,
+  systemProxyControlFromEnv,
   type SystemProxyControlOptions,
 } from "./system_proxy_control.ts";
 export { networksetupControl } from "./system_proxy_networksetup.ts";

@@ -74,3 +74,19 @@ export function createSystemProxyControl(opts: SystemProxyControlOptions): Syste
       );
   }
 }
+
+/**
+ * The control init, uninstall, status, doctor and the watchdog use: the OS default, or the
+ * backend the `HALTON_METER_SYSTEM_PROXY` test hook names. Throws on an unknown hook value.
+ */
+export function systemProxyControlFromEnv(opts: {
+  os: string;
+  runner: CommandRunner;
+  env: { get(key: string): string | undefined };
+}): SystemProxyControl {
+  return createSystemProxyControl({
+    os: opts.os,
+    runner: opts.runner,
+    backend: systemProxyBackendFromEnv(opts.env),
+  });
+}

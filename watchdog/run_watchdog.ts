@@ -10,9 +10,8 @@ import { createRestartDaemon, type RestartResult } from "./restart_daemon.ts";
 import { createControlSystemProxy, type SystemProxy } from "./system_proxy.ts";
 import {
   createCommandRunner,
-  createSystemProxyControl,
   type LaunchContext,
-  systemProxyBackendFromEnv,
+  systemProxyControlFromEnv,
 } from "../setup/mod.ts";
 
 /** What a raw `/health` probe saw (the same classification the edge uses). */
@@ -116,10 +115,10 @@ export async function runWatchdog(opts: RunWatchdogOptions): Promise<number> {
       supervisor: opts.supervisor,
     }),
     systemProxy: createControlSystemProxy(
-      createSystemProxyControl({
+      systemProxyControlFromEnv({
         os: Deno.build.os,
         runner: createCommandRunner(),
-        backend: systemProxyBackendFromEnv(Deno.env),
+        env: Deno.env,
       }),
       () => readEffectivePorts(paths.effectivePorts).edge,
       log,
