@@ -7,7 +7,7 @@ import { createPrivateKey, X509Certificate } from "node:crypto";
 import { homePaths } from "../core/mod.ts";
 import { type CaMaterial, type CertInfo, describeCert } from "../daemon/certs/mod.ts";
 import { check, type DoctorCheck, octalMode } from "./doctor_check.ts";
-import { shellQuote } from "../setup/mod.ts";
+import { containsCert, pemBodies, shellQuote } from "../setup/mod.ts";
 
 const DAY_MS = 86_400_000;
 /** Under this many days left, the CA is a WARN: renewing means re-trusting everywhere. */
@@ -37,11 +37,6 @@ function readOrError(path: string): { text: string } | { error: string } {
   } catch (err) {
     return { error: err instanceof Error ? err.message : String(err) };
   }
-}
-
-/** Body of a PEM certificate without armour or whitespace, for containment tests. */
-export function pemBody(pem: string): string {
-  return pem.replace(/-----[A-Z ]+-----|\s+/g, "");
 }
 
 export function caChecks(home: string, opts: { now: number; os: string }): CaChecksResult {
@@ -245,7 +240,11 @@ function bundleCheck(
       `ls -l ${shellQuote(p.caBundle)}`,
     );
   }
-  if (!pemBody(bundle.text).includes(pemBody(certPem))) {
+  const bodies = pemBodies(certPem);
+  if (bodies.length === 0) {
+    return check("bundle.ca-bundle", "SKIP", `${p.caCert} holds no PEM certificate to look for`);
+  }
+  if (!bodies.every((body) => containsCert(bundle.text, body))) {
     return check(
       "bundle.ca-bundle",
       "FAIL",

@@ -131,6 +131,22 @@ Deno.test("bundle: missing or without our CA is FAIL, older than the CA is WARN"
     assert.match(bundleCheck().next ?? "", /halton-meter stop && halton-meter start/);
     await Deno.remove(bundle);
     assert.equal(bundleCheck().status, "FAIL");
+    // The CA found in the bundle by certificate, not by text: re-wrapped lines still match.
+    await writeCaBundle(home, "");
+    const wrapped = (await Deno.readTextFile(bundle)).replace(
+      /-----BEGIN CERTIFICATE-----\n([\s\S]*?)-----END CERTIFICATE-----/,
+      (_, b64: string) =>
+        `-----BEGIN CERTIFICATE-----\n${
+          b64.replace(/\s+/g, "").replace(/(.{76})/g, "$1\n")
+        }\n-----END CERTIFICATE-----`,
+    );
+    await Deno.writeTextFile(bundle, wrapped);
+    assert.equal(bundleCheck().status, "PASS");
+    // A CA file without a certificate in it is not "found" in every bundle.
+    await Deno.writeTextFile(`${home}/ca/halton-meter-ca.pem`, "");
+    await Deno.utime(bundle, new Date(), new Date());
+    assert.equal(bundleCheck().status, "SKIP");
+    assert.match(bundleCheck().detail, /holds no PEM certificate/);
   } finally {
     await Deno.remove(home, { recursive: true });
   }

@@ -140,5 +140,6 @@ export {
   writeLoginEnvRecord,
   writeUserenvApplied,
 } from "./login_env_record.ts";
-// One POSIX quoting for commands shown to users (doctor next steps, sudo lines).
+// Shared with doctor: POSIX quoting of pasted commands, certificate identity in PEM texts.
 export { shellQuote } from "./_shell_quote.ts";
+export { containsCert, pemBodies } from "./_pem.ts";
