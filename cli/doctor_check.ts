@@ -1,8 +1,6 @@
 /** One line of `halton-meter doctor`: a layer's verdict, why, and what to type next. */
 export type CheckStatus = "PASS" | "WARN" | "FAIL" | "SKIP";
 
-export const CHECK_STATUSES: readonly CheckStatus[] = ["PASS", "WARN", "FAIL", "SKIP"];
-
 export interface DoctorCheck {
   /** Stable identifier, `<layer>.<what>` (`ca.key-permissions`, `port.api`). */
   id: string;

@@ -117,7 +117,6 @@ export {
 export {
   createSystemProxyControl,
   noSystemProxy,
-  systemProxyBackendFromEnv,
   type SystemProxyBackendName,
   systemProxyControlFromEnv,
   type SystemProxyControlOptions,

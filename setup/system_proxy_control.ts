@@ -24,7 +24,7 @@ const BACKEND_NAMES: readonly SystemProxyBackendName[] = ["networksetup", "gsett
  * every component (init, status, doctor, watchdog) uses instead of the OS default, so a
  * sandboxed run never reads or changes the real desktop proxy. Unset or empty: undefined.
  */
-export function systemProxyBackendFromEnv(
+function systemProxyBackendFromEnv(
   env: { get(key: string): string | undefined },
 ): SystemProxyBackendName | undefined {
   const value = env.get("HALTON_METER_SYSTEM_PROXY");
