@@ -136,7 +136,7 @@ async function runInitSteps(opts: InitOptions, deps: InitDeps): Promise<number> 
   const previousMode = await readMode(files, paths.installMode);
   const wasAppsManaged = await files.exists(paths.appsManaged);
   const wasProxyManaged = await files.exists(paths.proxyManaged);
-  const wasProxyUnmanaged = await files.exists(paths.proxyUnmanaged);
+  const proxyUnmanagedBefore = await files.readTextFile(paths.proxyUnmanaged);
   const daemonBefore = await backend.status("daemon").catch(() => null);
 
   let state: SystemState = stored.kind === "found" ? stored.state : emptySystemState(iso());
@@ -382,7 +382,7 @@ async function runInitSteps(opts: InitOptions, deps: InitDeps): Promise<number> 
         mode: previousMode,
         apps: wasAppsManaged,
         proxy: wasProxyManaged,
-        proxyUnmanaged: wasProxyUnmanaged,
+        proxyUnmanaged: proxyUnmanagedBefore,
         loginRecord: loginRecordBefore,
       }, iso());
       // A first run leaves no record behind; a re-run keeps the pre-init state it merged into.

@@ -112,7 +112,8 @@ export interface MarkersBefore {
   mode: string | null;
   apps: boolean;
   proxy: boolean;
-  proxyUnmanaged: boolean;
+  /** `proxy-unmanaged`'s text (full mode's reason), or null when there was none. */
+  proxyUnmanaged: string | null;
   /** `login-env.json`'s text, or null when there was none. */
   loginRecord: string | null;
 }
@@ -131,7 +132,8 @@ export async function restoreMarkers(
   else await files.removeFile(paths.appsManaged);
   if (before.proxy) await files.writeFile(paths.proxyManaged, `${nowIso}\n`);
   else await files.removeFile(paths.proxyManaged);
-  if (!before.proxyUnmanaged) await files.removeFile(paths.proxyUnmanaged);
+  if (before.proxyUnmanaged === null) await files.removeFile(paths.proxyUnmanaged);
+  else await files.writeFile(paths.proxyUnmanaged, before.proxyUnmanaged);
   if (before.loginRecord === null) await files.removeFile(paths.loginEnv);
   else await files.writeFile(paths.loginEnv, before.loginRecord, { mode: 0o600 });
 }

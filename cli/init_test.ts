@@ -400,6 +400,18 @@ Deno.test("--clean on a re-run only undoes what that run changed", async () => {
   assert.ok(w.files.files.has(`${HOME}/system_state.json`));
 });
 
+Deno.test("--clean after leaving full mode without a managed proxy puts proxy-unmanaged back", async () => {
+  const w = createWorld();
+  const initDeps = w.initDeps;
+  w.initDeps = () => ({ ...initDeps(), systemProxy: noSystemProxy("no GNOME here") });
+  assert.equal((await init(w, "full")).code, 0);
+  w.selfTests = [{ ok: false, stage: "row", message: "no row", ms: 1 }];
+  const r = await init(w, "apps", { clean: true });
+  assert.equal(r.code, 1);
+  assert.equal(text(w, `${HOME}/install-mode`), "full\n");
+  assert.equal(text(w, `${HOME}/proxy-unmanaged`), "no GNOME here\n");
+});
+
 Deno.test("uninstall reverts in order from system_state.json and keeps db, logs and CA", async () => {
   const w = createWorld();
   await init(w, "full");
