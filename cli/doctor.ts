@@ -18,7 +18,6 @@ import {
   type ServiceBackend,
   type SystemProxyControl,
   systemProxyControlFromEnv,
-  type SystemProxyState,
 } from "../setup/mod.ts";
 import { createMachine } from "./init_machine.ts";
 import { caChecks, type UsableCa } from "./_doctor_checks_ca.ts";
@@ -76,20 +75,17 @@ export interface DoctorOptions {
   print: (line: string) => void;
 }
 
-/**
- * The control with `state` read at most once per edge port: `status` (inside doctor) and the
- * system-proxy check both ask, and each read runs networksetup once per network service or
- * gsettings four times.
- */
-function stateReadOnce(control: SystemProxyControl): SystemProxyControl {
-  const seen = new Map<number, Promise<SystemProxyState>>();
-  return {
-    ...control,
-    state(edgePort) {
-      let state = seen.get(edgePort);
-      if (state === undefined) seen.set(edgePort, state = control.state(edgePort));
-      return state;
-    },
+/** `fn` asked once per key for the whole run; later askers share the first answer. */
+function askOnce<A extends unknown[], R>(
+  fn: (...args: A) => Promise<R>,
+  key: (...args: A) => string,
+): (...args: A) => Promise<R> {
+  const seen = new Map<string, Promise<R>>();
+  return (...args) => {
+    const k = key(...args);
+    let answer = seen.get(k);
+    if (answer === undefined) seen.set(k, answer = fn(...args));
+    return answer;
   };
 }
 
@@ -98,11 +94,21 @@ export async function collectDoctor(home: string, deps: DoctorDeps): Promise<Doc
   const paths = homePaths(home);
   const install = readInstallState(home);
   const ports = readEffectivePorts(paths.effectivePorts);
-  const systemProxy = deps.systemProxy && stateReadOnce(deps.systemProxy);
+  // status (inside doctor) and the checks ask the same questions: the daemon's /health and
+  // the system proxy (networksetup once per network service, gsettings four times) are
+  // asked once per run, so both judge the same answer.
+  const control = deps.systemProxy;
+  const systemProxy = control &&
+    { ...control, state: askOnce((port: number) => control.state(port), String) };
+  const health = askOnce((port: number) => deps.probeHttp(port, "/health"), String);
+  const probeHttp: DoctorDeps["probeHttp"] = (port, path, headers) =>
+    path === "/health" && headers === undefined
+      ? health(port)
+      : deps.probeHttp(port, path, headers);
   const st = await collectStatus(home, {
     backend: deps.backend,
     isAlive: deps.isAlive,
-    probeHttp: (port, path) => deps.probeHttp(port, path),
+    probeHttp: (port, path) => probeHttp(port, path),
     os: deps.os,
     systemProxy,
   }, { install, ports });
@@ -110,7 +116,7 @@ export async function collectDoctor(home: string, deps: DoctorDeps): Promise<Doc
   const [trust, ownedPorts, daemon, proxy, disk] = await Promise.all([
     trustChecks(ca.ca, deps),
     portChecks(home, ports, st, deps),
-    daemonChecks(home, ports, st, deps),
+    daemonChecks(home, ports, st, { ...deps, probeHttp }),
     systemProxyCheck(install, ports.edge, systemProxy),
     diskCheck(home, deps),
   ]);

@@ -148,7 +148,7 @@ Deno.test("warnings alone keep exit 0", async () => {
   }
 });
 
-Deno.test("doctor reads the system proxy once for status and its own check", async () => {
+Deno.test("doctor asks the system proxy and each /health once for status and its checks", async () => {
   const home = await healthyHome();
   try {
     const reads: number[] = [];
@@ -163,9 +163,29 @@ Deno.test("doctor reads the system proxy once for status and its own check", asy
         return Promise.resolve("off" as const);
       },
     };
-    const doc = await collectDoctor(home, { ...fakeDeps(), systemProxy: control });
+    const probes: string[] = [];
+    const base = fakeDeps();
+    const doc = await collectDoctor(home, {
+      ...base,
+      systemProxy: control,
+      probeHttp: (port, path, headers) => {
+        probes.push(`${port}${path}`);
+        return base.probeHttp(port, path, headers);
+      },
+    });
     assert.equal(doc.checks.find((c) => c.id === "system-proxy.mode")!.status, "PASS");
+    assert.equal(doc.checks.find((c) => c.id === "daemon.store")!.status, "PASS");
+    assert.equal(doc.checks.find((c) => c.id === "api.auth")!.status, "PASS");
     assert.deepEqual(reads, [PORTS.edge]);
+    assert.deepEqual(
+      probes.toSorted(),
+      [
+        `${PORTS.edge}/health`,
+        `${PORTS.internal}/health`,
+        `${PORTS.api}/health`,
+        `${PORTS.api}/v1/calls?limit=1`,
+      ].toSorted(),
+    );
   } finally {
     await Deno.remove(home, { recursive: true });
   }
