@@ -264,6 +264,41 @@ Deno.test("watchdog in full mode turns the system proxy off while the edge is do
   }
 });
 
+Deno.test("a restarted watchdog turns back on the proxy an earlier one turned off; init taking over forgets it", async () => {
+  const marker = (home: string) => `${home}/run/system-proxy-off-by-watchdog`;
+  const exists = (path: string) => Deno.stat(path).then(() => true, () => false);
+  const home = await fakeHome({ "install-mode": "full\n", "proxy-managed": "" });
+  try {
+    // The earlier watchdog turned the proxy off while the edge was down; the edge is back.
+    await Deno.mkdir(`${home}/run`);
+    await Deno.writeTextFile(marker(home), "2026-01-01T00:00:00.000Z\n");
+    const run = await runFake({
+      home,
+      intervalMs: 2000,
+      untilMs: 6000,
+      daemon: () => "healthy",
+      proxyOn: false,
+    });
+    assert.deepEqual(run.proxyCalls, ["set(true)"]);
+    assert.equal(await exists(marker(home)), false);
+
+    // Off by a watchdog, then init switched to apps mode: nothing of ours to turn back on.
+    await Deno.writeTextFile(marker(home), "2026-01-01T00:00:00.000Z\n");
+    await Deno.writeTextFile(`${home}/install-mode`, "apps\n");
+    const after = await runFake({
+      home,
+      intervalMs: 2000,
+      untilMs: 6000,
+      daemon: () => "healthy",
+      proxyOn: false,
+    });
+    assert.deepEqual(after.proxyCalls, []);
+    assert.equal(await exists(marker(home)), false);
+  } finally {
+    await Deno.remove(home, { recursive: true });
+  }
+});
+
 Deno.test("watchdog in full mode leaves a proxy the user turned off alone; other modes never touch it", async () => {
   for (const [mode, proxyOn] of [["full", false], ["env-only", true], ["apps", true]] as const) {
     const home = await fakeHome({ "install-mode": `${mode}\n`, "proxy-managed": "" });

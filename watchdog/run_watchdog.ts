@@ -146,6 +146,14 @@ export async function runWatchdog(opts: RunWatchdogOptions): Promise<number> {
   let proxyOffByUs = exists(proxyOffMarker);
   let lastEdge: "up" | "down" | null = null;
 
+  /** The proxy is no longer ours to turn back on: we did, or init/uninstall took it over. */
+  function forgetProxyOff(): void {
+    proxyOffByUs = false;
+    try {
+      Deno.removeSync(proxyOffMarker);
+    } catch { /* already gone */ }
+  }
+
   function startRestart(now: number): void {
     const delay = backoffMs;
     nextRestartAt = now + delay;
@@ -222,13 +230,7 @@ export async function runWatchdog(opts: RunWatchdogOptions): Promise<number> {
     // Full mode, and init really set the system proxy (it writes proxy-managed after).
     if (readInstallMode(paths.installMode) !== "full" || !exists(paths.proxyManaged)) {
       lastEdge = null;
-      if (proxyOffByUs) {
-        // init or uninstall took the system proxy over: nothing of ours to turn back on.
-        proxyOffByUs = false;
-        try {
-          Deno.removeSync(proxyOffMarker);
-        } catch { /* already gone */ }
-      }
+      if (proxyOffByUs) forgetProxyOff();
       return;
     }
     const port = readEffectivePorts(paths.effectivePorts).edge;
@@ -250,10 +252,7 @@ export async function runWatchdog(opts: RunWatchdogOptions): Promise<number> {
       }
     } else if (state === "up" && proxyOffByUs) {
       await deps.systemProxy.set(true);
-      proxyOffByUs = false;
-      try {
-        Deno.removeSync(proxyOffMarker);
-      } catch { /* already gone */ }
+      forgetProxyOff();
       log.log("info", "edge is back: system proxy turned on again");
     }
   }
