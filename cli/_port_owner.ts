@@ -5,6 +5,7 @@
  * Elsewhere: `lsof`. A socket owned by another user shows up with no pid.
  */
 import type { CommandRunner } from "../setup/mod.ts";
+import { readText as readFileText } from "./_probes.ts";
 
 export type PortOwner =
   | { kind: "free" }
@@ -37,14 +38,6 @@ export function listeningInodes(table: string, port: number): string[] {
   return out;
 }
 
-function realReadText(path: string): string | null {
-  try {
-    return Deno.readTextFileSync(path);
-  } catch {
-    return null;
-  }
-}
-
 function realListPids(): number[] {
   const pids: number[] = [];
   try {
@@ -66,7 +59,7 @@ function realReadLinks(pid: number): string[] {
 }
 
 /** `deno run … main.ts --role edge` — the command line of a pid, shortened for one line. */
-export function describePid(pid: number, readText = realReadText): string {
+export function describePid(pid: number, readText = readFileText): string {
   const cmdline = readText(`/proc/${pid}/cmdline`);
   const text = cmdline ? cmdline.split("\0").join(" ").replace(/\s+/g, " ").trim() : "";
   const shown = text || readText(`/proc/${pid}/comm`)?.trim() || "";
@@ -80,7 +73,7 @@ export async function findPortOwner(
   likely: readonly number[],
   deps: PortOwnerDeps,
 ): Promise<PortOwner> {
-  const readText = deps.readText ?? realReadText;
+  const readText = deps.readText ?? readFileText;
   if (deps.os === "linux") {
     const tables = [readText("/proc/net/tcp"), readText("/proc/net/tcp6")];
     if (tables.every((t) => t === null)) return lsofOwner(port, deps);
