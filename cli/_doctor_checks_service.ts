@@ -4,9 +4,9 @@
  * the running code, compared with the file on disk. Direct backend: the stored spec's
  * launch commands compared with `launchCommand(role, <this binary>)`.
  */
-import { homePaths } from "../core/mod.ts";
 import {
   createServiceSpec,
+  directBackendFiles,
   launchCommand,
   type LaunchContext,
   ROLES,
@@ -88,7 +88,7 @@ export function serviceChecks(home: string, deps: ServiceCheckDeps): DoctorCheck
 }
 
 function directChecks(home: string, launch: LaunchContext): DoctorCheck[] {
-  const specPath = `${homePaths(home).run}/direct-spec.json`;
+  const specPath = directBackendFiles(home).spec;
   let text: string;
   try {
     text = Deno.readTextFileSync(specPath);
