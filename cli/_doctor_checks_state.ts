@@ -8,6 +8,7 @@ import { loadConfig } from "../config/mod.ts";
 import { homePaths } from "../core/mod.ts";
 import { type CommandRunner, shellQuote, type SystemProxyControl } from "../setup/mod.ts";
 import { describeSentinels, type InstallState } from "./_install_state.ts";
+import { readText } from "./_probes.ts";
 import { check, type DoctorCheck } from "./doctor_check.ts";
 
 export const DISK_WARN_BYTES = 1024 ** 3;
@@ -183,10 +184,7 @@ export function databaseChecks(home: string): DoctorCheck[] {
     }
   }
 
-  let spool: string | null = null;
-  try {
-    spool = Deno.readTextFileSync(p.spool);
-  } catch { /* none */ }
+  const spool = readText(p.spool);
   const lines = spool === null ? 0 : spool.split("\n").filter((l) => l.trim() !== "").length;
   out.push(
     lines === 0 ? check("database.spool", "PASS", "spool empty") : check(
