@@ -79,22 +79,19 @@ export function printLeftovers(
   what: string,
   printError: (line: string) => void,
 ): void {
-  if (progress.manual.length > 0) {
-    printError(
-      `${what}: ${progress.manual.length} step(s) need you; run these, then ${what} again:`,
-    );
-    for (const s of progress.manual) {
+  const list = (steps: readonly SetupStep[], header: string) => {
+    if (steps.length === 0) return;
+    printError(header);
+    for (const s of steps) {
       printError(`  - ${s.action}: ${s.detail}`);
       if (s.command !== undefined) printError(`      ${s.command}`);
     }
-  }
-  if (progress.failed.length > 0) {
-    printError(`${what}: ${progress.failed.length} step(s) failed:`);
-    for (const s of progress.failed) {
-      printError(`  - ${s.action}: ${s.detail}`);
-      if (s.command !== undefined) printError(`      ${s.command}`);
-    }
-  }
+  };
+  list(
+    progress.manual,
+    `${what}: ${progress.manual.length} step(s) need you; run these, then ${what} again:`,
+  );
+  list(progress.failed, `${what}: ${progress.failed.length} step(s) failed:`);
 }
 
 /** Exit code: 1 when something failed, 3 when only manual steps remain, else 0. */
