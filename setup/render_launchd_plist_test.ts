@@ -56,6 +56,7 @@ Deno.test("renderLaunchdPlist source-mode arguments point at deno run main.ts", 
   assert.deepEqual(plist.ProgramArguments, [
     "/opt/deno 2/bin/deno",
     "run",
+    "--v8-flags=--single-threaded",
     "--allow-net",
     "--allow-read",
     "--allow-write",
