@@ -26,15 +26,6 @@ export const SOURCE_PERMISSIONS: readonly string[] = [
 ];
 
 /**
- * V8 flags of every role run from source. `--single-threaded`: V8 compiles and collects garbage
- * on the main thread instead of waking helper threads that compete with edge, daemon and
- * upstream for the same cores on every request. Interleaved A/B on the 2-core bench VM:
- * added latency p50 -0.1 to -0.2 ms, SSE time to first byte lower, throughput not lower
- * (docs/BENCHMARKS.md). A compiled binary needs it at compile time (`deno compile --v8-flags`).
- */
-export const V8_FLAGS: readonly string[] = ["--v8-flags=--single-threaded"];
-
-/**
  * The command a service manager runs for `role`: the binary itself when compiled,
  * `deno run <permissions> /abs/main.ts` from a source checkout.
  */
@@ -51,8 +42,5 @@ export function launchCommand(role: Role, ctx: LaunchContext): LaunchCommand {
       `Cannot build the ${role} launch command: main module "${ctx.mainModule}" is not an absolute path or file: URL; pass Deno.mainModule`,
     );
   }
-  return {
-    program: ctx.execPath,
-    args: ["run", ...V8_FLAGS, ...SOURCE_PERMISSIONS, main, "--role", role],
-  };
+  return { program: ctx.execPath, args: ["run", ...SOURCE_PERMISSIONS, main, "--role", role] };
 }

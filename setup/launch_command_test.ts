@@ -19,14 +19,7 @@ Deno.test("launchCommand from source runs deno run with permissions and the abso
   });
   assert.deepEqual(cmd, {
     program: "/usr/local/bin/deno",
-    args: [
-      "run",
-      "--v8-flags=--single-threaded",
-      ...PERMS,
-      "/home/ada/src/halton meter/main.ts",
-      "--role",
-      "edge",
-    ],
+    args: ["run", ...PERMS, "/home/ada/src/halton meter/main.ts", "--role", "edge"],
   });
   assert.deepEqual(
     launchCommand("userenv", { execPath: "/d", mainModule: "/src/main.ts", compiled: false }).args

@@ -56,7 +56,6 @@ Deno.test("renderLaunchdPlist source-mode arguments point at deno run main.ts", 
   assert.deepEqual(plist.ProgramArguments, [
     "/opt/deno 2/bin/deno",
     "run",
-    "--v8-flags=--single-threaded",
     "--allow-net",
     "--allow-read",
     "--allow-write",
