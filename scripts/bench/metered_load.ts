@@ -65,6 +65,18 @@ export interface SseSample {
   eventsPerStream: number[];
 }
 
+/** Samples of two SSE runs as one (event indices stay aligned). */
+export function mergeSse(a: SseSample, b: SseSample): SseSample {
+  const holdByIndex = a.holdByIndex.map((xs) => [...xs]);
+  b.holdByIndex.forEach((xs, k) => (holdByIndex[k] ??= []).push(...xs));
+  return {
+    ttfb: [...a.ttfb, ...b.ttfb],
+    hold: [...a.hold, ...b.hold],
+    holdByIndex,
+    eventsPerStream: [...a.eventsPerStream, ...b.eventsPerStream],
+  };
+}
+
 /** `streams` sequential SSE requests on one connection. */
 export async function measureSse(
   route: MeteredRoute,

@@ -60,7 +60,8 @@ export const METHOD = `### Method
   requests per round, rounds interleaved (A B C, B C A, ...). *Added* = path − direct.
 - **Throughput**: N connections opened (not timed), then all loop for the run's seconds; runs
   interleaved. CPU: each process's share of one core over the run, from \`/proc/<pid>/stat\`.
-- **SSE**: sequential streams on one connection after one warm-up stream.
+- **SSE**: sequential streams on one connection after one warm-up stream, in interleaved rounds
+  (one connection per path and round).
 - **RSS**: after all phases and a warm-up (\`--rss-warmup\`, default 50000 requests: the daemon's heap
   and allocator reach their plateau in it; RSS during it is shown), 8 keep-alive connections through the edge;
   the daemon's \`VmRSS\` (\`cat /proc/<pid>/status\`) is sampled every 1/20 of the run; the slope is a
