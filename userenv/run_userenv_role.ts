@@ -1,6 +1,12 @@
 import { createFileLogger, homePaths } from "../core/mod.ts";
-import { createCommandRunner, createFileDeps, createLoginEnvironment } from "../setup/mod.ts";
-import { runUserenv } from "./run_userenv.ts";
+import {
+  type CommandRunner,
+  createCommandRunner,
+  createFileDeps,
+  createLoginEnvironment,
+  type FileDeps,
+} from "../setup/mod.ts";
+import { runUserenv, type UserenvDeps } from "./run_userenv.ts";
 
 /** `main.ts --role userenv`: the real files, commands and `logs/userenv.log`. */
 export async function runUserenvRole(opts: { home: string; echoLogs: boolean }): Promise<number> {
@@ -17,15 +23,24 @@ export async function runUserenvRole(opts: { home: string; echoLogs: boolean }):
         echo: opts.echoLogs,
       }),
       now: () => new Date(),
-      loginEnvFor: (target) =>
-        createLoginEnvironment({
-          os,
-          runner,
-          files,
-          userHome: target.userHome,
-          loginShell: target.loginShell,
-          configHome: target.configHome,
-        }),
+      loginEnvFor: loginEnvForTarget(os, runner, files),
     },
   });
+}
+
+/** The login environment of the user `init` recorded (their home, shell, config dir). */
+export function loginEnvForTarget(
+  os: string,
+  runner: CommandRunner,
+  files: FileDeps,
+): UserenvDeps["loginEnvFor"] {
+  return (target) =>
+    createLoginEnvironment({
+      os,
+      runner,
+      files,
+      userHome: target.userHome,
+      loginShell: target.loginShell,
+      configHome: target.configHome,
+    });
 }

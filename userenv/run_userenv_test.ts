@@ -1,7 +1,6 @@
 import assert from "node:assert/strict";
 import type { Logger } from "../core/mod.ts";
 import {
-  createLoginEnvironment,
   createMemoryFiles,
   createRecordingRunner,
   type LoginEnvRecord,
@@ -11,6 +10,7 @@ import {
 } from "../setup/mod.ts";
 import { emptySystemState } from "../setup/system_state.ts";
 import { runUserenv } from "./run_userenv.ts";
+import { loginEnvForTarget } from "./run_userenv_role.ts";
 
 const HOME = "/Users/ada/.halton-meter";
 const NOW = new Date("2026-12-01T09:00:00.000Z");
@@ -42,15 +42,8 @@ async function run(
       os,
       log,
       now: () => NOW,
-      loginEnvFor: (target) =>
-        createLoginEnvironment({
-          os,
-          runner,
-          files,
-          userHome: target.userHome,
-          loginShell: target.loginShell,
-          configHome: target.configHome,
-        }),
+      // The role's own wiring, so a wrong target → options mapping fails here too.
+      loginEnvFor: loginEnvForTarget(os, runner, files),
     },
   });
   return { code, lines, runner };
