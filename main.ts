@@ -3,7 +3,7 @@
  * `--role userenv` a one-shot (re-applies the login environment at login); anything else
  * is the CLI. This is the only file that calls Deno.exit.
  */
-import { resolveHome, type Role } from "./core/mod.ts";
+import { clockFromEnv, resolveHome, type Role } from "./core/mod.ts";
 
 const ROLES: readonly Role[] = ["edge", "daemon", "watchdog", "userenv"];
 
@@ -51,6 +51,7 @@ if (role !== undefined) {
     code = await runDaemon({
       home: resolveHome(Deno.env),
       signal: stopSignal(),
+      now: clockFromEnv(Deno.env),
       echoLogs: Deno.stderr.isTerminal(),
       onReady: (ports) =>
         console.log(

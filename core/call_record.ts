@@ -41,4 +41,14 @@ export interface CallRecord {
   bytesDown: number;
   /** Self-test rows are excluded from reports. */
   selfTest: boolean;
+  /** What policy decided before forwarding; absent or null when no policy was in force. */
+  policy?: CallPolicy | null;
+}
+
+/** A policy decision as recorded with the call. */
+export interface CallPolicy {
+  action: "allow" | "warn" | "block";
+  /** `rule:<id>`, `budget:<id>` or `quota:<id>`; null when nothing matched (allowed). */
+  id: string | null;
+  message: string | null;
 }

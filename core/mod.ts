@@ -9,3 +9,4 @@ export type * from "./usage.ts";
 export { emptyUsage } from "./usage.ts";
 export type * from "./call_record.ts";
 export * from "./role_command.ts";
+export * from "./test_clock.ts";

@@ -2,6 +2,8 @@
 export interface HomePaths {
   home: string;
   config: string;
+  /** Rules, budgets and quota rules (docs/POLICY.md); absent = no policy. */
+  policy: string;
   effectivePorts: string;
   caDir: string;
   caCert: string;
@@ -48,6 +50,7 @@ export function homePaths(home: string): HomePaths {
   return {
     home,
     config: `${home}/config.json`,
+    policy: `${home}/policy.json`,
     effectivePorts: `${home}/effective-ports.json`,
     caDir: ca,
     caCert: `${ca}/halton-meter-ca.pem`,

@@ -20,6 +20,12 @@ import {
 } from "./certs/mod.ts";
 import { createMeter } from "./meter/mod.ts";
 import { createMitmServer } from "./mitm/mod.ts";
+import {
+  budgetSpendWhere,
+  createDesktopNotifier,
+  createPolicyEngine,
+  spawnDetached,
+} from "./policy/mod.ts";
 import { openStore } from "./store/mod.ts";
 import tls from "node:tls";
 
@@ -105,10 +111,33 @@ export async function runDaemon(opts: RunDaemonOptions): Promise<number> {
     spoolPath: paths.spool,
     deps: { log: (m) => log.log("warn", `store: ${m}`) },
   });
+  const policyLog = log;
+  const policy = createPolicyEngine({
+    path: paths.policy,
+    now,
+    log: (level, message, fields) => policyLog.log(level, message, fields),
+    loadBuckets: (budget, since) => {
+      // Rows still queued in memory must be in the database before it is read.
+      store.flush();
+      return store.spendBuckets({ since, where: budgetSpendWhere(budget) });
+    },
+    loadRateLimits: (since) => store.rateLimitRows(since),
+    notify: createDesktopNotifier({
+      os: Deno.build.os,
+      spawn: spawnDetached,
+      log: (m) => policyLog.log("warn", `policy: ${m}`),
+    }),
+  });
+  // The observer sees as much of a request body as the decision step buffers (default 1 MiB).
+  const maxRequestBodyBytes = config.daemon?.max_request_body_bytes ?? 1024 * 1024;
   const meter = createMeter({
-    enqueue: (r) => store.enqueue(r),
+    enqueue: (r) => {
+      store.enqueue(r);
+      policy.record(r);
+    },
     log,
-    maxRequestBodyBytes: config.daemon?.max_request_body_bytes,
+    maxRequestBodyBytes,
+    policy,
   });
   const resolveMap = new Map<string, { host: string; port: number }>();
   for (const [from, to] of Object.entries(config.upstream?.resolve ?? {})) {
@@ -134,7 +163,15 @@ export async function runDaemon(opts: RunDaemonOptions): Promise<number> {
     },
     upstreamCa,
     onCall: meter,
-    health: () => ({ status: "ok", role: "daemon", pid: Deno.pid, store: store.state().state }),
+    maxRequestBodyBytes,
+    now,
+    health: () => ({
+      status: "ok",
+      role: "daemon",
+      pid: Deno.pid,
+      store: store.state().state,
+      policy: policy.state().state,
+    }),
     log: (level, message, fields) =>
       log.log(level, `mitm: ${message}`, fields as Record<string, string | number | boolean>),
   });
@@ -157,6 +194,7 @@ export async function runDaemon(opts: RunDaemonOptions): Promise<number> {
         api: ports.api,
       }),
       log: (m) => log.log("error", `api: ${m}`),
+      policy,
     });
     api = await bindWithFallback(
       config.ports?.api ?? DEFAULT_PORTS.api,
@@ -165,6 +203,7 @@ export async function runDaemon(opts: RunDaemonOptions): Promise<number> {
     ports = { internal: internal.port, api: api.addr.port };
   } catch (err) {
     await mitm.close(0).catch(() => {});
+    policy.close();
     await store.close();
     return fail(log, `cannot listen: ${(err as Error).message}`);
   }
@@ -181,6 +220,7 @@ export async function runDaemon(opts: RunDaemonOptions): Promise<number> {
   log.log("info", "daemon stopping");
   await mitm.close(config.daemon?.drain_timeout_ms ?? 10_000);
   await api.shutdown();
+  policy.close();
   await store.close();
   try {
     const pidFile = `${paths.run}/daemon.pid`;

@@ -1,6 +1,7 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import { Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
+import type { PolicyEngine } from "../policy/mod.ts";
 import { type Store, StoreUnavailableError, type SummaryRow } from "../store/mod.ts";
 import { ApiError, errorBody } from "./_api_error.ts";
 import { isLoopbackHost } from "./_is_loopback_host.ts";
@@ -27,6 +28,8 @@ export interface ApiDeps {
   now?: () => number;
   /** Where unexpected errors are reported; the client only sees a generic 500. */
   log?: (message: string) => void;
+  /** Budgets, subscription windows and the policy's state; absent = no policy engine. */
+  policy?: Pick<PolicyEngine, "budgets" | "quota" | "state">;
 }
 
 function sha256(text: string): Uint8Array {
@@ -106,8 +109,18 @@ export function createApi(deps: ApiDeps): Hono {
       uptime_s: Math.max(0, Math.floor((now() - deps.startedAt) / 1000)),
       ports: deps.ports(),
       store,
+      ...(deps.policy ? { policy: deps.policy.state() } : {}),
     });
   });
+
+  app.get("/v1/policy", (c) => c.json(deps.policy?.state() ?? { state: "none" }));
+
+  app.get("/v1/budgets", (c) => {
+    if (!deps.policy) return c.json({ policy: { state: "none" }, budgets: [] });
+    return c.json({ policy: deps.policy.state(), budgets: deps.policy.budgets() });
+  });
+
+  app.get("/v1/quota", (c) => c.json({ accounts: deps.policy?.quota() ?? [] }));
 
   app.get("/v1/calls", (c) => {
     const query = parseCallsQuery(new URL(c.req.url).searchParams);

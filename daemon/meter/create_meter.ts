@@ -13,9 +13,17 @@ import {
   providerRequestId,
   rateLimitSnapshot,
 } from "../attribution/mod.ts";
+import {
+  blockResponse,
+  type CallFacts,
+  type Decided,
+  headerSafe,
+  type PolicyEngine,
+} from "../policy/mod.ts";
 import { priceCall } from "../pricing/mod.ts";
 import { uuidV7 } from "./uuid_v7.ts";
 import type {
+  Decision,
   ExchangeEndInfo,
   ExchangeObserver,
   RequestInfo as ExchangeStart,
@@ -31,7 +39,20 @@ export interface MeterDeps {
   newId?: () => string;
   /** How much of a request body the adapter sees (model and stream flag live at its top). */
   maxRequestBodyBytes?: number;
+  /** Decides each call before it is forwarded; absent or inactive = observe only. */
+  policy?: Pick<PolicyEngine, "active" | "decide">;
 }
+
+/** A zero cost for a call policy blocked: it never reached the provider. */
+const BLOCKED_COST = {
+  totalUsd: 0,
+  inputUsd: 0,
+  cacheReadUsd: 0,
+  cacheWriteUsd: 0,
+  outputUsd: 0,
+  unpricedReason: null,
+  priceVersion: null,
+};
 
 const NOOP: ExchangeObserver = {};
 
@@ -81,7 +102,19 @@ export function createMeter(deps: MeterDeps): (start: ExchangeStart) => Exchange
       return request;
     };
 
-    return {
+    // Attribution is worked out once per call: for the decision and then for the row.
+    let who:
+      | { project: ReturnType<typeof projectOf>; client: string | null; key: string | null }
+      | null = null;
+    const attribution = () =>
+      who ??= {
+        project: projectOf(start),
+        client: clientFamily(start.headers.get("user-agent")),
+        key: apiKeyFingerprint(start.headers, new URLSearchParams(start.query)),
+      };
+    let decided: Decided | null = null;
+
+    const observer: ExchangeObserver = {
       onRequestBody: contained("request body", (chunk: Uint8Array) => {
         if (bodyBytes >= maxBody) return;
         const part = chunk.subarray(0, maxBody - bodyBytes);
@@ -100,58 +133,123 @@ export function createMeter(deps: MeterDeps): (start: ExchangeStart) => Exchange
       onResponseBody: contained("response body", (chunk: Uint8Array) => {
         parser?.push(chunk);
       }),
-      onEnd: contained("record", (end: ExchangeEndInfo) => {
-        const req = parseRequest();
-        let usage: Usage = parser ? parser.finish() : emptyUsage();
-        if (end.error) {
-          usage = { ...usage, errorType: usage.errorType ?? end.error.kind };
-          usage.errorMessage ??= end.error.message.slice(0, 500);
-          if (usage.completeness === "complete" && parser === null) {
-            usage.completeness = "incomplete";
-          }
+      onEnd: (end: ExchangeEndInfo) => {
+        try {
+          // The reservation goes back before the real cost is recorded (in enqueue).
+          decided?.settle();
+          record(end);
+        } catch (err) {
+          deps.log.log("error", "meter: record failed; call forwarded unmetered", {
+            error: String(err).slice(0, 300),
+          });
         }
-        const model = usage.responseModel ?? req.model;
-        const cost = priceCall({
-          provider: adapter.provider,
-          host: start.host,
-          path: start.path,
-          model,
-          usage,
-          startedAt: start.startedAt,
-        });
-        const project = projectFromProxyAuth(start.proxyAuthorization) ??
-          projectFromHeader(start.headers);
-        const record: CallRecord = {
-          id: newId(),
-          startedAt: start.startedAt,
-          endedAt: end.endedAt,
-          durationMs: Math.max(0, end.endedAt - start.startedAt),
-          ttfbMs: end.ttfbMs,
-          provider: adapter.provider,
-          host: start.host,
-          method: start.method,
-          path: start.path,
-          endpoint: adapter.endpoint,
-          requestModel: req.model ?? req.deployment ?? null,
-          stream: req.stream,
-          // The upstream's status; without one, what the client saw (the engine's 502), if any.
-          status: status ?? end.status,
-          usage,
-          cost,
-          project: project?.project ?? null,
-          projectSource: project?.source ?? null,
-          client: clientFamily(start.headers.get("user-agent")),
-          apiKeyFingerprint: apiKeyFingerprint(start.headers, new URLSearchParams(start.query)),
-          providerRequestId: responseHeaders ? providerRequestId(responseHeaders) : null,
-          rateLimit: responseHeaders ? rateLimitSnapshot(responseHeaders) : null,
-          bytesUp: end.bytesUp,
-          bytesDown: end.bytesDown,
-          selfTest: start.headers.has(SELF_TEST_HEADER),
-        };
-        deps.enqueue(record);
-      }),
+      },
     };
+
+    const record = (end: ExchangeEndInfo) => {
+      const req = parseRequest();
+      let usage: Usage = parser ? parser.finish() : emptyUsage();
+      const verdict = decided?.verdict ?? null;
+      if (end.blocked) {
+        usage = {
+          ...emptyUsage(),
+          errorType: "policy_blocked",
+          errorMessage: verdict?.message ?? null,
+        };
+      } else if (end.error) {
+        usage = { ...usage, errorType: usage.errorType ?? end.error.kind };
+        usage.errorMessage ??= end.error.message.slice(0, 500);
+        if (usage.completeness === "complete" && parser === null) {
+          usage.completeness = "incomplete";
+        }
+      }
+      const model = usage.responseModel ?? req.model;
+      const cost = end.blocked ? BLOCKED_COST : priceCall({
+        provider: adapter.provider,
+        host: start.host,
+        path: start.path,
+        model,
+        usage,
+        startedAt: start.startedAt,
+      });
+      const { project, client, key } = attribution();
+      const row: CallRecord = {
+        id: newId(),
+        startedAt: start.startedAt,
+        endedAt: end.endedAt,
+        durationMs: Math.max(0, end.endedAt - start.startedAt),
+        ttfbMs: end.ttfbMs,
+        provider: adapter.provider,
+        host: start.host,
+        method: start.method,
+        path: start.path,
+        endpoint: adapter.endpoint,
+        requestModel: req.model ?? req.deployment ?? null,
+        stream: req.stream,
+        // The upstream's status; without one, what the client saw (the engine's 502), if any.
+        status: status ?? end.status,
+        usage,
+        cost,
+        project: project?.project ?? null,
+        projectSource: project?.source ?? null,
+        client,
+        apiKeyFingerprint: key,
+        providerRequestId: responseHeaders ? providerRequestId(responseHeaders) : null,
+        rateLimit: responseHeaders ? rateLimitSnapshot(responseHeaders) : null,
+        bytesUp: end.bytesUp,
+        bytesDown: end.bytesDown,
+        selfTest: start.headers.has(SELF_TEST_HEADER),
+        policy: verdict === null ? null : {
+          action: verdict.action,
+          id: verdict.source ? `${verdict.source.kind}:${verdict.source.id}` : null,
+          message: verdict.message,
+        },
+      };
+      deps.enqueue(row);
+    };
+
+    const policy = deps.policy;
+    if (policy?.active() && !start.headers.has(SELF_TEST_HEADER)) {
+      observer.decide = (): Decision => {
+        const req = parseRequest();
+        const { project, client, key } = attribution();
+        const facts: CallFacts = {
+          provider: adapter.provider,
+          host: start.host,
+          endpoint: adapter.endpoint,
+          model: req.model ?? req.deployment ?? null,
+          project: project?.project ?? null,
+          client,
+          key,
+        };
+        decided = policy.decide(facts);
+        const v = decided.verdict;
+        if (v.action === "block") {
+          const r = blockResponse(adapter.endpoint, start.host, v);
+          return {
+            action: "block",
+            status: r.status,
+            reason: r.reason,
+            headers: r.headers,
+            body: r.body,
+          };
+        }
+        if (v.action === "warn") {
+          return {
+            action: "warn",
+            warning: headerSafe(v.message ?? "Halton Meter policy warning"),
+          };
+        }
+        return { action: "allow" };
+      };
+    }
+    return observer;
   };
+}
+
+/** The call's project: named in the proxy URL (`run --project`), else by header. */
+function projectOf(start: ExchangeStart) {
+  return projectFromProxyAuth(start.proxyAuthorization) ?? projectFromHeader(start.headers);
 }
 
 function concat(chunks: Uint8Array[], total: number): Uint8Array {

@@ -24,6 +24,18 @@ export function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
   return out;
 }
 
+export function concatAll(parts: readonly Uint8Array[]): Uint8Array {
+  let n = 0;
+  for (const p of parts) n += p.length;
+  const out = new Uint8Array(n);
+  let off = 0;
+  for (const p of parts) {
+    out.set(p, off);
+    off += p.length;
+  }
+  return out;
+}
+
 /** A failure already classified, carried through `throw` to the exchange's one catch. */
 export class UpstreamFailure extends Error {
   constructor(readonly failure: Failure) {

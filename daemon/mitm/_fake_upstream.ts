@@ -8,6 +8,8 @@ export interface FakeUpstream {
   /** Set when the client of /sse went away before the stream ended. */
   sseCancelled: boolean;
   lastRequest: { method: string; url: string; headers: Headers; body: Uint8Array } | null;
+  /** Requests received so far (any path). */
+  requests: number;
   close(): Promise<void>;
 }
 
@@ -49,6 +51,7 @@ export function startFakeUpstream(
     sseSentAt: [],
     sseCancelled: false,
     lastRequest: null,
+    requests: 0,
     close: () => server.shutdown(),
   };
   const enc = new TextEncoder();
@@ -62,6 +65,7 @@ export function startFakeUpstream(
     const url = new URL(req.url);
     const body = new Uint8Array(await req.arrayBuffer());
     state.lastRequest = { method: req.method, url: req.url, headers: req.headers, body };
+    state.requests++;
     switch (url.pathname) {
       case "/v1/messages":
         return new Response(PLAIN_BODY, {

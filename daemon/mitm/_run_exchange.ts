@@ -12,13 +12,14 @@ import { forwardedHeaderLines, headersFromPairs } from "./strip_hop_by_hop.ts";
 import {
   badGateway,
   concat,
+  concatAll,
   type Failure,
   flushed,
   latin1,
   readUpstream,
   UpstreamFailure,
 } from "./_exchange_io.ts";
-import type { ExchangeEndInfo, ExchangeObserver } from "./types.ts";
+import type { Decision, ExchangeEndInfo, ExchangeObserver } from "./types.ts";
 
 export interface ExchangeResult {
   keepAlive: boolean;
@@ -80,6 +81,7 @@ export async function runExchange(
   let keepAlive = deps.keepAlive;
   let leftover: Uint8Array = new Uint8Array(0);
   let clientGone = false;
+  let blocked = false;
   let up: UpstreamConn | null = null;
   const onClose = () => {
     clientGone = true;
@@ -104,6 +106,7 @@ export async function runExchange(
       await flushed(sock);
       const info: ExchangeEndInfo = { ttfbMs, endedAt, bytesUp, bytesDown, status };
       if (error) info.error = error;
+      if (blocked) info.blocked = true;
       const decodeError = decoder.error();
       if (decodeError) info.decodeError = decodeError;
       if (obs?.onEnd) deps.guard("onEnd", () => obs.onEnd?.(info));
@@ -169,12 +172,67 @@ export async function runExchange(
     sock.destroy();
     return finish((err as UpstreamFailure).failure);
   }
+  /** Answers a blocked call ourselves: nothing was, or will be, sent upstream. */
+  const answerBlocked = async (
+    d: Extract<Decision, { action: "block" }>,
+  ): Promise<ExchangeResult> => {
+    blocked = true;
+    status = d.status;
+    bytesUp = 0;
+    bytesDown = d.body.length;
+    // The rest of an oversized body is unread: the connection cannot serve another request.
+    if (!reqFramer.done()) {
+      keepAlive = false;
+      input.cancel();
+    }
+    let lines = `HTTP/1.1 ${d.status} ${d.reason}\r\n`;
+    for (const [k, v] of d.headers) lines += `${k}: ${v}\r\n`;
+    lines += `content-length: ${d.body.length}\r\n${keepAlive ? "" : "connection: close\r\n"}\r\n`;
+    ttfbMs = performance.now() - t0;
+    try {
+      await toClient(concat(latin1(lines), d.body));
+    } catch {
+      return finish(aborted);
+    }
+    return finish();
+  };
   const requestEnded = () => {
     if (obs?.onRequestEnd) {
       const info = { bytes: bytesUp, truncated: bytesUp > deps.maxRequestBodyBytes };
       deps.guard("onRequestEnd", () => obs.onRequestEnd?.(info));
     }
   };
+
+  // Policy: with a decision step, the body (up to the observer's cap) is read before anything
+  // goes upstream, so the decision sees the adapter's parse of it.
+  let warning: string | null = null;
+  if (obs?.decide) {
+    const parts: Uint8Array[] = [firstBytes];
+    try {
+      while (!reqFramer.done() && observedUp < deps.maxRequestBodyBytes) {
+        const chunk = await input.next();
+        if (chunk === null) throw new UpstreamFailure(aborted);
+        parts.push(takeBody(chunk));
+      }
+    } catch (err) {
+      keepAlive = false;
+      sock.destroy();
+      return finish(err instanceof UpstreamFailure ? err.failure : aborted);
+    }
+    firstBytes = parts.length === 1 ? firstBytes : concatAll(parts);
+    let decision: Decision = { action: "allow" };
+    try {
+      const d = obs.decide();
+      decision = d instanceof Promise ? await d : d;
+    } catch (err) {
+      deps.guard("decide", () => {
+        throw err;
+      });
+    }
+    if (clientGone || sock.destroyed) return finish(aborted);
+    if (decision.action === "block") return answerBlocked(decision);
+    if (decision.action === "warn") warning = decision.warning.replace(/[\r\n]+/g, " ");
+  }
 
   const tgt = deps.resolve(`${conn.host}:${conn.port}`);
   const upTarget = {
@@ -277,6 +335,7 @@ export async function runExchange(
       : undefined;
     const headText = `HTTP/1.1 ${rhead.status} ${rhead.reason}\r\n` +
       forwardedHeaderLines(rhead.headers, rframing.kind === "chunked" ? ["content-length"] : []) +
+      (warning === null ? "" : `x-halton-meter-warning: ${warning}\r\n`) +
       (switched !== undefined
         ? `Connection: Upgrade\r\nUpgrade: ${switched}\r\n`
         : keepAlive

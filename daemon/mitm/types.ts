@@ -53,13 +53,37 @@ export interface ExchangeEndInfo {
   error?: { kind: ExchangeErrorKind; message: string };
   /** Set when the tee copy of a compressed body could not be decoded (forwarding unaffected). */
   decodeError?: string;
+  /** The engine answered with the observer's block decision; nothing went upstream. */
+  blocked?: boolean;
 }
+
+/**
+ * What policy says about one exchange before it goes upstream (see `ExchangeObserver.decide`).
+ * `block`: the engine answers the client with this response itself and sends nothing upstream.
+ * `warn`: forwarded, and the response to the client carries `x-halton-meter-warning`.
+ */
+export type Decision =
+  | { action: "allow" }
+  | { action: "warn"; warning: string }
+  | {
+    action: "block";
+    status: number;
+    reason: string;
+    headers: [string, string][];
+    body: Uint8Array;
+  };
 
 /**
  * Per-exchange observer. Every method is optional and every call is wrapped: an exception is
  * logged and ignored, it never affects forwarding.
  */
 export interface ExchangeObserver {
+  /**
+   * Present only when a policy is in force: asked once the request head and its body (up to
+   * maxRequestBodyBytes, buffered for it) are known, before any byte goes upstream. A throw or
+   * a rejection counts as allow: a policy failure never fails a call.
+   */
+  decide?(): Decision | Promise<Decision>;
   /** Request body chunks, at most maxRequestBodyBytes in total. */
   onRequestBody?(chunk: Uint8Array): void;
   onRequestEnd?(info: RequestEndInfo): void;

@@ -55,6 +55,9 @@ export const COLUMNS = [
   ["bytes_up", "int", false],
   ["bytes_down", "int", false],
   ["self_test", "int", false],
+  ["policy_action", "text", true],
+  ["policy_id", "text", true],
+  ["policy_message", "text", true],
 ] as const satisfies readonly (readonly [string, Kind, boolean])[];
 
 export type ColumnName = (typeof COLUMNS)[number][0];
@@ -128,6 +131,9 @@ export function callToDbRow(r: CallRecord): DbRow {
     bytes_up: finiteOrNull(r.bytesUp),
     bytes_down: finiteOrNull(r.bytesDown),
     self_test: r.selfTest ? 1 : 0,
+    policy_action: r.policy?.action ?? null,
+    policy_id: r.policy?.id ?? null,
+    policy_message: truncate(r.policy?.message ?? null, ERROR_MESSAGE_MAX_CHARS),
   };
 }
 
@@ -160,8 +166,9 @@ function text(row: Record<string, unknown>, key: string): string {
   return v;
 }
 
+/** Null also for a column an older schema lacks (a CLI reading a database not yet migrated). */
 function textOrNull(row: Record<string, unknown>, key: string): string | null {
-  return row[key] === null ? null : text(row, key);
+  return row[key] === null || row[key] === undefined ? null : text(row, key);
 }
 
 function num(row: Record<string, unknown>, key: string): number {
@@ -242,5 +249,12 @@ export function dbRowToCallRow(row: Record<string, unknown>): CallRow {
     bytes_up: num(row, "bytes_up"),
     bytes_down: num(row, "bytes_down"),
     self_test: num(row, "self_test") !== 0,
+    policy_action: policyAction(textOrNull(row, "policy_action")),
+    policy_id: textOrNull(row, "policy_id"),
+    policy_message: textOrNull(row, "policy_message"),
   };
+}
+
+function policyAction(value: string | null): CallRow["policy_action"] {
+  return value === "allow" || value === "warn" || value === "block" ? value : null;
 }

@@ -59,6 +59,10 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX calls_request_model ON calls (request_model, started_at);
   CREATE INDEX calls_response_model ON calls (response_model, started_at);
   CREATE INDEX calls_provider ON calls (provider, started_at);`,
+  // 2: what policy decided for the call (docs/POLICY.md).
+  `ALTER TABLE calls ADD COLUMN policy_action TEXT;
+  ALTER TABLE calls ADD COLUMN policy_id TEXT;
+  ALTER TABLE calls ADD COLUMN policy_message TEXT;`,
 ];
 
 function userVersion(db: DatabaseSync): number {

@@ -51,6 +51,7 @@ export function makeRecord(overrides: Partial<CallRecord> = {}): CallRecord {
     bytesUp: 2048,
     bytesDown: 8192,
     selfTest: false,
+    policy: { action: "warn", id: "budget:weekly", message: "budget weekly at 85%" },
     ...overrides,
   };
 }

@@ -34,7 +34,7 @@ export function openWriter(path: string, busyTimeoutMs: number): Writer {
           const chunk = rows.slice(start, start + batchRows);
           conn.exec("BEGIN IMMEDIATE");
           try {
-            for (const row of chunk) insert.run(...COLUMN_NAMES.map((name) => row[name]));
+            for (const row of chunk) insert.run(...COLUMN_NAMES.map((name) => row[name] ?? null));
             conn.exec("COMMIT");
           } catch (error) {
             if (conn.isTransaction) {

@@ -56,5 +56,8 @@ export function callRowToRecord(row: CallRow): CallRecord {
     bytesUp: row.bytes_up,
     bytesDown: row.bytes_down,
     selfTest: row.self_test,
+    policy: row.policy_action === null
+      ? null
+      : { action: row.policy_action, id: row.policy_id, message: row.policy_message },
   };
 }

@@ -24,3 +24,11 @@ export type {
 // Read-only queries on a caller's own connection (the CLI reads without opening the writer).
 export { listCalls } from "./list_calls.ts";
 export { summarize } from "./summarize.ts";
+export {
+  type RateLimitRow,
+  rateLimitRows,
+  type SpendBucketRow,
+  spendBuckets,
+  type SpendColumn,
+  type SpendQuery,
+} from "./spend_buckets.ts";

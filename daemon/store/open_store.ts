@@ -7,6 +7,7 @@ import { openWriter, type Writer } from "./_writer.ts";
 import { listCalls } from "./list_calls.ts";
 import { StoreUnavailableError } from "./store_unavailable_error.ts";
 import { summarize } from "./summarize.ts";
+import { rateLimitRows, spendBuckets } from "./spend_buckets.ts";
 import type { OpenStoreOptions, Store, StoreDeps, StoreState } from "./types.ts";
 
 const DEFAULTS = {
@@ -287,6 +288,8 @@ export function openStore(options: OpenStoreOptions): Store {
     state,
     listCalls: (filter) => read((db) => listCalls(db, filter)),
     summarize: (opts) => read((db) => summarize(db, opts)),
+    spendBuckets: (q) => read((db) => spendBuckets(db, q)),
+    rateLimitRows: (since) => read((db) => rateLimitRows(db, since)),
   };
 }
 

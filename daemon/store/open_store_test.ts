@@ -38,6 +38,7 @@ Deno.test("openStore: a full record and an all-null record round-trip unchanged"
       providerRequestId: null,
       rateLimit: null,
       selfTest: true,
+      policy: null,
     });
     store.enqueue(full);
     store.enqueue(sparse);

@@ -1,4 +1,5 @@
 import type { CallRecord } from "../../core/call_record.ts";
+import type { RateLimitRow, SpendBucketRow, SpendQuery } from "./spend_buckets.ts";
 
 /** What `/health` reports about the store. */
 export interface StoreState {
@@ -66,6 +67,12 @@ export interface CallRow {
   bytes_up: number;
   bytes_down: number;
   self_test: boolean;
+  /** What policy decided; null when no policy was in force. */
+  policy_action: "allow" | "warn" | "block" | null;
+  /** `rule:<id>`, `budget:<id>` or `quota:<id>` that decided; null when none matched. */
+  policy_id: string | null;
+  /** The warning or block message (cut to 500 characters). */
+  policy_message: string | null;
 }
 
 /** Filters shared by `listCalls` and `summarize`. Times are epoch ms. */
@@ -138,6 +145,10 @@ export interface Store {
   listCalls(filter?: ListCallsFilter): ListCallsResult;
   /** Throws `StoreUnavailableError` when the database cannot be read. */
   summarize(options: SummarizeOptions): SummaryRow[];
+  /** Spend per minute for a budget scope. Throws `StoreUnavailableError`. */
+  spendBuckets(query: SpendQuery): SpendBucketRow[];
+  /** Rate-limit snapshots since `since`. Throws `StoreUnavailableError`. */
+  rateLimitRows(since: number): RateLimitRow[];
 }
 
 /** Timers, injectable so tests can fire flush and retry timers by hand. */

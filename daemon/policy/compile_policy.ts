@@ -1,0 +1,143 @@
+import { type BudgetWindow, machineTimeZone, parseWindow } from "./budget_window.ts";
+import { compileGlob, type GlobMatcher } from "./glob.ts";
+import type { MatchSpec, PolicyFile } from "./policy_schema.ts";
+import type { CallFacts, PolicyAction } from "./types.ts";
+
+export const MATCH_FIELDS = [
+  "provider",
+  "host",
+  "endpoint",
+  "model",
+  "project",
+  "client",
+  "key",
+] as const;
+export type MatchField = (typeof MATCH_FIELDS)[number];
+
+export interface CompiledMatch {
+  spec: MatchSpec;
+  test(facts: CallFacts): boolean;
+  /** Needs the call's project (which may take a lookup to know). */
+  usesProject: boolean;
+}
+
+export interface CompiledRule {
+  id: string;
+  action: PolicyAction;
+  message: string | null;
+  match: CompiledMatch;
+}
+
+export interface CompiledBudget {
+  id: string;
+  window: BudgetWindow;
+  scope: CompiledMatch;
+  capUsd: number | null;
+  capTokens: number | null;
+  warnAt: number;
+  onExceed: "block" | "warn";
+  message: string | null;
+  /** Same identity = same totals: a reload keeps them instead of re-reading the database. */
+  identity: string;
+}
+
+export interface CompiledQuota {
+  id: string;
+  window: string;
+  account: GlobMatcher | null;
+  match: CompiledMatch;
+  warnAt: number | null;
+  blockAt: number | null;
+  message: string | null;
+}
+
+export interface CompiledPolicy {
+  rules: CompiledRule[];
+  budgets: CompiledBudget[];
+  quota: CompiledQuota[];
+  timeZone: string;
+  notifyDesktop: boolean;
+  /** Anything needs the project: a decision must wait for the caller's project. */
+  usesProject: boolean;
+  /** Nothing to enforce: the engine skips the decision step (no request buffering). */
+  empty: boolean;
+}
+
+function listOf(v: string | readonly string[]): readonly string[] {
+  return typeof v === "string" ? [v] : v;
+}
+
+/** Every field given must match a known value; absent fields match anything. */
+export function compileMatch(spec: MatchSpec | undefined): CompiledMatch {
+  const s = spec ?? {};
+  const tests: ((f: CallFacts) => boolean)[] = [];
+  for (const field of MATCH_FIELDS) {
+    const patterns = s[field];
+    if (patterns === undefined) continue;
+    const m = compileGlob(listOf(patterns));
+    if (field === "model") {
+      tests.push((f) =>
+        (f.model !== null && m(f.model)) ||
+        (f.responseModel !== undefined && f.responseModel !== null && m(f.responseModel))
+      );
+    } else {
+      tests.push((f) => {
+        const v = f[field];
+        return v !== null && m(v);
+      });
+    }
+  }
+  return {
+    spec: s,
+    usesProject: s.project !== undefined,
+    test: tests.length === 0 ? () => true : (f) => tests.every((t) => t(f)),
+  };
+}
+
+/** Turns a validated policy file into matchers and windows. */
+export function compilePolicy(
+  file: PolicyFile,
+  defaultTimeZone = machineTimeZone(),
+): CompiledPolicy {
+  const timeZone = file.time_zone ?? defaultTimeZone;
+  const rules = (file.rules ?? []).map((r): CompiledRule => ({
+    id: r.id,
+    action: r.action,
+    message: r.message ?? null,
+    match: compileMatch(r.match),
+  }));
+  const budgets = (file.budgets ?? []).map((b): CompiledBudget => {
+    const tz = b.time_zone ?? timeZone;
+    const window = parseWindow(b.window, tz);
+    return {
+      id: b.id,
+      window,
+      scope: compileMatch(b.scope),
+      capUsd: b.cap_usd ?? null,
+      capTokens: b.cap_tokens ?? null,
+      warnAt: b.warn_at ?? 0.8,
+      onExceed: b.on_exceed ?? "block",
+      message: b.message ?? null,
+      identity: JSON.stringify([b.window, window.kind === "calendar" ? tz : null, b.scope ?? {}]),
+    };
+  });
+  const quota = (file.quota ?? []).map((q): CompiledQuota => ({
+    id: q.id,
+    window: q.window,
+    account: q.account === undefined ? null : compileGlob(listOf(q.account)),
+    match: compileMatch(q.match),
+    warnAt: q.warn_at ?? null,
+    blockAt: q.block_at ?? null,
+    message: q.message ?? null,
+  }));
+  return {
+    rules,
+    budgets,
+    quota,
+    timeZone,
+    notifyDesktop: file.notify?.desktop ?? false,
+    usesProject: rules.some((r) => r.match.usesProject) ||
+      budgets.some((b) => b.scope.usesProject) || quota.some((q) => q.match.usesProject),
+    empty: rules.length === 0 && budgets.length === 0 && quota.length === 0,
+  };
+}
