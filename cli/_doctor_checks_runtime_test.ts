@@ -27,6 +27,17 @@ function report(
     ports: PORTS,
     system_proxy: { state: "off", detail: "" },
     sentinels: { ...c("healthy"), proxy_managed: false, apps_managed: true, graceful_stop: false },
+    policy: {
+      state: "none",
+      detail: "no policy.json: every call allowed",
+      enforced: true,
+      rules: 0,
+      budgets: 0,
+      quota: 0,
+      budgets_near: 0,
+      budgets_over: 0,
+      error: null,
+    },
   };
 }
 

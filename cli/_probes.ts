@@ -60,6 +60,7 @@ export async function probeHttp(
   path: string,
   timeoutMs = 1000,
   headers: Record<string, string> = {},
+  maxChars = 65536,
 ): Promise<HttpProbe> {
   let conn: Deno.TcpConn;
   try {
@@ -84,7 +85,7 @@ export async function probeHttp(
     while (off < bytes.length) off += await conn.write(bytes.subarray(off));
     const buf = new Uint8Array(16384);
     const dec = new TextDecoder();
-    while (text.length < 65536) {
+    while (text.length < maxChars) {
       const n = await conn.read(buf);
       if (n === null) break;
       text += dec.decode(buf.subarray(0, n), { stream: true });
@@ -110,11 +111,23 @@ export function healthPid(probe: HttpProbe, role?: string): number | null {
   return m ? Number(m[1]) : null;
 }
 
-/** The body of an HTTP answer (after the blank line), or "" for anything else. */
+/** The body of an HTTP answer (after the blank line, de-chunked), or "" for anything else. */
 export function probeBody(probe: HttpProbe): string {
   if (probe.kind !== "answered") return "";
   const i = probe.text.indexOf("\r\n\r\n");
-  return i < 0 ? "" : probe.text.slice(i + 4);
+  if (i < 0) return "";
+  const body = probe.text.slice(i + 4);
+  if (!/\r\ntransfer-encoding:[ \t]*chunked/i.test(probe.text.slice(0, i))) return body;
+  let out = "";
+  let at = 0;
+  for (;;) {
+    const eol = body.indexOf("\r\n", at);
+    if (eol < 0) return out;
+    const size = parseInt(body.slice(at, eol), 16);
+    if (!(size > 0)) return out;
+    out += body.slice(eol + 2, eol + 2 + size);
+    at = eol + 2 + size + 2;
+  }
 }
 
 export function readText(path: string): string | null {

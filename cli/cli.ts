@@ -8,6 +8,7 @@ import { createCommandRunner, systemProxyControlFromEnv } from "../setup/mod.ts"
 import { createLifecycleDeps, runStart, runStop } from "./start_stop.ts";
 import { registerInitCommands } from "./init_command.ts";
 import { createDoctorDeps, runDoctor } from "./doctor.ts";
+import { registerPolicyCommands } from "./policy/register.ts";
 
 export interface CliDeps {
   signal: AbortSignal;
@@ -148,6 +149,9 @@ export async function runCli(args: string[], deps: CliDeps): Promise<number> {
 
   // init, onboard, uninstall (cli/init_command.ts)
   registerInitCommands(program, (c) => code = c);
+
+  // budget, quota, policy check|explain (cli/policy/)
+  registerPolicyCommands(program, (c) => code = c);
 
   program
     .command("restart", { hidden: true })

@@ -31,6 +31,7 @@ import {
   systemProxyCheck,
 } from "./_doctor_checks_state.ts";
 import { trustChecks } from "./_doctor_checks_trust.ts";
+import { policyChecks } from "./_doctor_checks_policy.ts";
 import { readInstallState } from "./_install_state.ts";
 import { findPortOwner, type PortOwner } from "./_port_owner.ts";
 import { type HttpProbe, isPidAlive, probeHttp } from "./_probes.ts";
@@ -133,6 +134,7 @@ export async function collectDoctor(home: string, deps: DoctorDeps): Promise<Doc
     proxy,
     ...databaseChecks(home),
     disk,
+    ...policyChecks(home, st.policy),
   ];
   return { version: VERSION, ok: checks.every((c) => c.status !== "FAIL"), checks };
 }

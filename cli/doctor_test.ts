@@ -95,6 +95,7 @@ Deno.test("a healthy install: no FAIL, exit 0, every layer reported in order", a
       "system-proxy",
       "database",
       "disk",
+      "policy",
     ]);
     const lines: string[] = [];
     assert.equal(

@@ -10,6 +10,7 @@ import type { Role, ServiceBackend, ServiceStatus, SystemProxyControl } from "..
 import { describeSentinels, type InstallState, readInstallState } from "./_install_state.ts";
 import { healthPid, type HttpProbe, readPidFile, serviceLabel } from "./_probes.ts";
 import { type UserenvRow, userenvStatus } from "./_userenv_status.ts";
+import { type PolicyView, readPolicyView } from "./policy/_policy_view.ts";
 
 export { type HttpProbe, isPidAlive, probeHttp, serviceLabel } from "./_probes.ts";
 
@@ -24,6 +25,8 @@ export interface StatusDeps {
   os: string;
   /** Reads the OS-wide proxy back (full mode); without it the state is assumed from the mode. */
   systemProxy?: SystemProxyControl;
+  /** The policy as the daemon enforces it (or from file and database); default: readPolicyView. */
+  policyView?(home: string): Promise<PolicyView>;
 }
 
 export interface StatusOptions {
@@ -55,6 +58,82 @@ export interface StatusReport {
     apps_managed: boolean;
     graceful_stop: boolean;
   };
+  policy: PolicyRow;
+}
+
+/** The policy line: what is in force and how the budgets stand. */
+export interface PolicyRow {
+  /** `loaded`; `none` (no policy.json); `invalid` (the file is broken); `unknown` (unreadable). */
+  state: "loaded" | "none" | "invalid" | "unknown";
+  detail: string;
+  /** The daemon enforces it (false: the daemon is not running; counts come from the database). */
+  enforced: boolean;
+  rules: number;
+  budgets: number;
+  quota: number;
+  budgets_near: number;
+  budgets_over: number;
+  error: string | null;
+}
+
+const plural = (n: number, what: string) => `${n} ${what}${n === 1 ? "" : "s"}`;
+
+/** The policy row from a policy view (see docs/STATUS.md). */
+export function policyRow(view: PolicyView): PolicyRow {
+  const s = view.state;
+  const near = view.budgets.filter((b) => b.state === "warn").length;
+  const over = view.budgets.filter((b) => b.state === "exceeded").length;
+  const enforced = view.source === "daemon";
+  const parts: string[] = [];
+  if (s.rules || s.budgets || s.quota || s.state === "loaded") {
+    let budgets = plural(s.budgets, "budget");
+    if (near || over) {
+      budgets += ` (${
+        [near && `${near} near cap`, over && `${over} over`].filter(Boolean).join(", ")
+      })`;
+    }
+    parts.push([plural(s.rules, "rule"), budgets, plural(s.quota, "quota rule")].join(" · "));
+  }
+  if (s.state === "none") parts.push("no policy.json: every call allowed");
+  if (s.state === "invalid") {
+    parts.push(
+      `${s.error}; ${
+        s.loadedAt !== null ? "the last good policy stays in force" : "no policy in force"
+      }`,
+    );
+  }
+  if (s.totalsError) parts.push(`budgets not enforced: ${s.totalsError}`);
+  if (s.evaluationErrors) parts.push(`${s.evaluationErrors} evaluation error(s), calls allowed`);
+  if (!enforced && s.state !== "none") parts.push("not enforced: the daemon is not running");
+  return {
+    state: s.state,
+    detail: parts.join("; "),
+    enforced,
+    rules: s.rules,
+    budgets: s.budgets,
+    quota: s.quota,
+    budgets_near: near,
+    budgets_over: over,
+    error: s.error ?? s.totalsError ?? null,
+  };
+}
+
+async function readPolicyRow(home: string, deps: StatusDeps): Promise<PolicyRow> {
+  try {
+    return policyRow(await (deps.policyView ?? readPolicyView)(home));
+  } catch (err) {
+    return {
+      state: "unknown",
+      detail: `cannot read the policy: ${(err as Error).message}`,
+      enforced: false,
+      rules: 0,
+      budgets: 0,
+      quota: 0,
+      budgets_near: 0,
+      budgets_over: 0,
+      error: (err as Error).message,
+    };
+  }
 }
 
 interface ProcessView {
@@ -194,7 +273,10 @@ export async function collectStatus(
     ? { state: "unknown", detail: watchdogP.service.detail ?? "service manager did not say" }
     : { state: "stopped", detail: "not running" };
 
-  const userenv = await userenvStatus(home, mode, userenvP.alive ? userenvP.pid : null);
+  const [userenv, policy] = await Promise.all([
+    userenvStatus(home, mode, userenvP.alive ? userenvP.pid : null),
+    readPolicyRow(home, deps),
+  ]);
 
   const { proxyManaged, appsManaged, wantProxy, wantApps } = install;
   const sentinelDetail = describeSentinels(install);
@@ -225,6 +307,7 @@ export async function collectStatus(
       apps_managed: appsManaged,
       graceful_stop: install.gracefulStop,
     },
+    policy,
   };
 }
 
@@ -240,6 +323,7 @@ export function renderStatusTable(r: StatusReport, home: string): string[] {
     ["api listener", r.api.state, r.api.detail],
     ["system-proxy", r.system_proxy.state, r.system_proxy.detail],
     ["sentinels", r.sentinels.state, r.sentinels.detail],
+    ["policy", r.policy.state, r.policy.detail],
   ];
   const w0 = Math.max(9, ...rows.map((x) => x[0].length)) + 2;
   const w1 = Math.max(5, ...rows.map((x) => x[1].length)) + 2;

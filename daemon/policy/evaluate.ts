@@ -85,7 +85,7 @@ export function checkBudget(b: CompiledBudget, ledger: BudgetLedger, now: number
       : `it is a rolling ${b.window.label} window`;
   }
   const scope = describeScope(b.scope.spec);
-  const pct = `${Math.floor(frac * 100)}%`;
+  const pct = frac > 0 && frac < 0.01 ? "<1%" : `${Math.floor(frac * 100)}%`;
   const level = frac >= 1 ? "over" : frac >= b.warnAt ? "warn" : "under";
   const head = level === "over"
     ? `Halton Meter budget "${b.id}" is exhausted: ${spent} spent ${windowPhrase(b)}`

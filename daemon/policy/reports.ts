@@ -58,6 +58,11 @@ function project(
   return { at, projection: "before_reset" };
 }
 
+/** A rolling window "resets" only when it is over its cap: when spend ages back under it. */
+function rollingFree(at: number | null | undefined, now: number): number | null {
+  return at === null || at === undefined || at <= now ? null : at;
+}
+
 export function budgetStatus(b: CompiledBudget, ledger: BudgetLedger, now: number): BudgetStatus {
   const scope: Record<string, string | string[]> = {};
   for (const [k, v] of Object.entries(b.scope.spec)) if (v !== undefined) scope[k] = v;
@@ -104,7 +109,7 @@ export function budgetStatus(b: CompiledBudget, ledger: BudgetLedger, now: numbe
     percent: Math.round(frac * 1000) / 10,
     state: unavailable ? "unavailable" : frac >= 1 ? "exceeded" : frac >= b.warnAt ? "warn" : "ok",
     window_start: t.start,
-    resets_at: calendar ? t.end : tally?.freesAt(b.capUsd, b.capTokens, now) ?? null,
+    resets_at: calendar ? t.end : rollingFree(tally?.freesAt(b.capUsd, b.capTokens, now), now),
     burn_usd_per_hour: rateUsd,
     burn_tokens_per_hour: rateTok,
     projected_exhaustion_at: p.at,

@@ -49,6 +49,8 @@ export interface FakeProvider {
   bodies: Map<string, Uint8Array>;
   /** Per `x-fake-id`: the request headers as received. */
   requests: Map<string, Headers>;
+  /** Every request that reached the fake, whatever its path or headers. */
+  hits(): number;
   close(): Promise<void>;
 }
 
@@ -71,7 +73,9 @@ export function startFakeProvider(tls: { certPem: string; keyPem: string }): Fak
   const bodies = new Map<string, Uint8Array>();
   const requests = new Map<string, Headers>();
   const timers = new Set<ReturnType<typeof setTimeout>>();
+  let hits = 0;
   const handler = async (req: Request): Promise<Response> => {
+    hits++;
     // Noted before the body is read, so a test can tell "head arrived" from "nothing arrived".
     const early = req.headers.get("x-fake-id");
     if (early) requests.set(`${early}:head`, req.headers);
@@ -138,6 +142,7 @@ export function startFakeProvider(tls: { certPem: string; keyPem: string }): Fak
     sent,
     bodies,
     requests,
+    hits: () => hits,
     async close() {
       for (const t of timers) clearTimeout(t);
       await server.shutdown();

@@ -18,11 +18,24 @@ export interface Meter {
   token: string;
 }
 
+export interface MeterOptions {
+  /** Written to `policy.json` before the daemon starts. */
+  policy?: unknown;
+  /** Extra environment for `up` and its roles (e.g. HALTON_METER_TEST_CLOCK). */
+  env?: Record<string, string>;
+  /** Called with the home directory before `up` starts (to place files). */
+  prepare?(dir: string, home: string): Promise<void> | void;
+}
+
 /** `prefix` names the temporary directory (home, CA, and whatever the test adds). */
-export async function startMeter(prefix = "hm-metered-"): Promise<Meter> {
+export async function startMeter(prefix = "hm-metered-", opts: MeterOptions = {}): Promise<Meter> {
   const dir = await Deno.makeTempDir({ prefix });
   const home = `${dir}/home`;
   await Deno.mkdir(home);
+  if (opts.policy !== undefined) {
+    await Deno.writeTextFile(`${home}/policy.json`, JSON.stringify(opts.policy, null, 2));
+  }
+  await opts.prepare?.(dir, home);
   const ca = await makeTestCa(`${dir}/ca`);
   const fake = startFakeProvider(ca);
   try {
@@ -37,7 +50,7 @@ export async function startMeter(prefix = "hm-metered-"): Promise<Meter> {
         },
       }),
     );
-    const up = await startMain(["up"], home, { ready: /NODE_EXTRA_CA_CERTS/ });
+    const up = await startMain(["up"], home, { ready: /NODE_EXTRA_CA_CERTS/, env: opts.env });
     const ports = JSON.parse(await Deno.readTextFile(`${home}/effective-ports.json`));
     const token = (await Deno.readTextFile(`${home}/api-token`)).trim();
     return { dir, home, ca, fake, up, ports, token };
