@@ -24,6 +24,9 @@ if [ ${#need[@]} -gt 0 ]; then
   fi
 fi
 
+# The real LLM CLIs (Claude Code, Codex, Gemini CLI) some black-box tests drive; best effort.
+"$root/scripts/ensure_clis.sh"
+
 log="$(mktemp)"
 trap 'rm -f "$log"' EXIT
 # -A: black-box tests read /proc/<pid> of the processes they start, which needs all access.

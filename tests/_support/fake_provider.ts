@@ -51,6 +51,8 @@ export interface FakeProvider {
   requests: Map<string, Headers>;
   /** Every request that reached the fake, whatever its path or headers. */
   hits(): number;
+  /** `METHOD /path` of every request that reached the fake, in order. */
+  seen: string[];
   close(): Promise<void>;
 }
 
@@ -74,8 +76,10 @@ export function startFakeProvider(tls: { certPem: string; keyPem: string }): Fak
   const requests = new Map<string, Headers>();
   const timers = new Set<ReturnType<typeof setTimeout>>();
   let hits = 0;
+  const seen: string[] = [];
   const handler = async (req: Request): Promise<Response> => {
     hits++;
+    seen.push(`${req.method} ${new URL(req.url).pathname}`);
     // Noted before the body is read, so a test can tell "head arrived" from "nothing arrived".
     const early = req.headers.get("x-fake-id");
     if (early) requests.set(`${early}:head`, req.headers);
@@ -143,6 +147,7 @@ export function startFakeProvider(tls: { certPem: string; keyPem: string }): Fak
     bodies,
     requests,
     hits: () => hits,
+    seen,
     async close() {
       for (const t of timers) clearTimeout(t);
       await server.shutdown();
