@@ -56,8 +56,17 @@ interface BudgetCheck {
   text: string;
 }
 
-/** Where a budget stands for one more call, and the sentence that says so. */
-export function checkBudget(b: CompiledBudget, ledger: BudgetLedger, now: number): BudgetCheck {
+/**
+ * Where a budget stands for one more call, and the sentence that says so. The sentence costs
+ * more than the check (number and time formatting): with `textWhenUnder` false it is only
+ * written for a budget that warns or blocks.
+ */
+export function checkBudget(
+  b: CompiledBudget,
+  ledger: BudgetLedger,
+  now: number,
+  textWhenUnder = true,
+): BudgetCheck {
   const tally = ledger.tally(b);
   if (!tally) return { level: "under", text: "no totals" };
   const t = tally.totals(now);
@@ -66,6 +75,8 @@ export function checkBudget(b: CompiledBudget, ledger: BudgetLedger, now: number
   const fracUsd = b.capUsd === null ? 0 : usd / b.capUsd;
   const fracTok = b.capTokens === null ? 0 : tokens / b.capTokens;
   const frac = Math.max(fracUsd, fracTok);
+  const level = frac >= 1 ? "over" : frac >= b.warnAt ? "warn" : "under";
+  if (level === "under" && !textWhenUnder) return { level, text: "" };
   const byTokens = fracTok > fracUsd;
   const inFlight = tally.inFlight > 0 ? ` (${tally.inFlight} call(s) in flight counted)` : "";
   const spent = byTokens
@@ -86,7 +97,6 @@ export function checkBudget(b: CompiledBudget, ledger: BudgetLedger, now: number
   }
   const scope = describeScope(b.scope.spec);
   const pct = frac > 0 && frac < 0.01 ? "<1%" : `${Math.floor(frac * 100)}%`;
-  const level = frac >= 1 ? "over" : frac >= b.warnAt ? "warn" : "under";
   const head = level === "over"
     ? `Halton Meter budget "${b.id}" is exhausted: ${spent} spent ${windowPhrase(b)}`
     : `Halton Meter budget "${b.id}": ${spent} (${pct}) spent ${windowPhrase(b)}`;
@@ -205,7 +215,7 @@ export function evaluate(
       });
       continue;
     }
-    const c = checkBudget(b, ctx.ledger, ctx.now);
+    const c = checkBudget(b, ctx.ledger, ctx.now, trace !== undefined);
     if (c.level === "over") {
       const action = b.onExceed;
       trace?.push({ kind: "budget", id: b.id, outcome: action, detail: c.text });

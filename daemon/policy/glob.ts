@@ -7,6 +7,8 @@
 
 /** Lower-cases ASCII letters only, as SQLite's `lower()` does without ICU. */
 export function asciiLower(text: string): string {
+  // Most values (models, providers, hosts) are lower-case already: testing is cheaper.
+  if (!/[A-Z]/.test(text)) return text;
   return text.replace(/[A-Z]/g, (c) => String.fromCharCode(c.charCodeAt(0) + 32));
 }
 

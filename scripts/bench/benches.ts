@@ -14,4 +14,8 @@ export const BENCHES: Readonly<Record<string, { summary: string; load: BenchLoad
     summary: "HTTPS calls direct vs through Halton Meter vs mitmdump: latency, req/s, SSE, RSS",
     load: async () => (await import("./metered_bench.ts")).meteredBench,
   },
+  policy: {
+    summary: "policy on (20 rules, 10 budgets) vs off: added latency and req/s, interleaved",
+    load: async () => (await import("./policy_ab.ts")).policyBench,
+  },
 };

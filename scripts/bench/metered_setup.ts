@@ -49,8 +49,15 @@ export async function startUpstream(scope: CleanupScope): Promise<Upstream> {
   return { pid: child.pid, port: Number(m[1]), ca };
 }
 
-export async function startHalton(scope: CleanupScope, upstream: Upstream): Promise<Halton> {
+export async function startHalton(
+  scope: CleanupScope,
+  upstream: Upstream,
+  opts: { policy?: unknown } = {},
+): Promise<Halton> {
   const home = await makeTempDir(scope, "halton-bench-home-");
+  if (opts.policy !== undefined) {
+    await Deno.writeTextFile(`${home}/policy.json`, JSON.stringify(opts.policy));
+  }
   const config = {
     ports: { edge: 0, internal: 0, api: 0 },
     upstream: {
