@@ -23,6 +23,7 @@ import {
   renderMeteredReport,
 } from "./metered_report.ts";
 import { startHalton, startMitmdump, startUpstream, UPSTREAM_HOST } from "./metered_setup.ts";
+import { measurePolicyAb, renderPolicySection } from "./policy_ab.ts";
 
 const USAGE = `bench metered options:
   --requests N       sequential latency requests per path (default 2000)
@@ -194,6 +195,17 @@ async function run(ctx: BenchContext): Promise<BenchOutcome> {
     ctx.log,
   );
 
+  ctx.log("policy on vs off (also alone: deno task bench policy)");
+  const policy = renderPolicySection(
+    await measurePolicyAb(ctx.scope, upstream, {
+      requests: o.requests,
+      rounds: o.rounds,
+      connections: o.connections,
+      seconds: o.seconds,
+      runs: Math.max(2, o.runs),
+    }, ctx.log),
+  );
+
   const { report, allMet } = renderMeteredReport({
     startedAt,
     seconds: (performance.now() - t0) / 1000,
@@ -215,7 +227,11 @@ async function run(ctx: BenchContext): Promise<BenchOutcome> {
     sse,
     rss,
   });
-  return { kind: "done", report, allTargetsMet: allMet };
+  return {
+    kind: "done",
+    report: `${report}\n\n${policy.report}`,
+    allTargetsMet: allMet && policy.allMet,
+  };
 }
 
 export const meteredBench: Bench = { usage: USAGE, run };
