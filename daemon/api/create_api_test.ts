@@ -292,3 +292,45 @@ Deno.test("a database that cannot be read answers 503 store_unavailable", async 
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("API: /v1/budgets, /v1/quota and /v1/policy serve the policy engine; /health shows it", async () => {
+  const budget = { id: "weekly", state: "warn", spent_usd: 33 } as unknown;
+  const state = {
+    state: "invalid",
+    path: "/x/policy.json",
+    rules: 1,
+    budgets: 1,
+    quota: 0,
+    loadedAt: T0,
+    error: 'Invalid policy /x/policy.json: rules[0].action = "blok": expected allow, warn or block',
+    evaluationErrors: 0,
+  } as const;
+  const quota = [{ account: "abcd1234", windows: [{ name: "5h", utilization: 0.4 }] }] as unknown;
+  const store: StoreLike = {
+    state: () => ({ state: "ok", queued: 0, spooled: 0, dropped: 0 }),
+    listCalls: () => ({ calls: [], nextCursor: null }),
+    summarize: () => [],
+  };
+  const app = createApi({
+    store,
+    token: TOKEN,
+    version: "t",
+    startedAt: T0,
+    pid: 1,
+    ports: () => ({ edge: 1, internal: 2, api: 3 }),
+    policy: {
+      state: () => ({ ...state }),
+      budgets: () => [budget] as never,
+      quota: () => quota as never,
+    },
+  });
+  const get = (path: string, auth = true) =>
+    app.request(`http://127.0.0.1${path}`, { headers: auth ? AUTH : {} });
+  assert.equal((await get("/v1/budgets", false)).status, 401);
+  const b = await (await get("/v1/budgets")).json();
+  assert.deepEqual(b, { policy: state, budgets: [budget] });
+  assert.deepEqual(await (await get("/v1/quota")).json(), { accounts: quota });
+  assert.deepEqual(await (await get("/v1/policy")).json(), state);
+  const health = await (await get("/health", false)).json();
+  assert.equal(health.policy.state, "invalid");
+});
