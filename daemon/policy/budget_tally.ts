@@ -114,10 +114,11 @@ export class BudgetTally {
       this.#tokens += b.tokens;
       this.#calls += b.calls;
     }
-    this.#avgUsd = this.#calls > 0 ? this.#usd / this.#calls : 0;
-    this.#avgTokens = this.#calls > 0 ? this.#tokens / this.#calls : 0;
     this.#bounds = { start: -Infinity, end: -Infinity };
     this.#advance(now);
+    // After advancing: buckets from before the window must not seed the estimate.
+    this.#avgUsd = this.#calls > 0 ? this.#usd / this.#calls : 0;
+    this.#avgTokens = this.#calls > 0 ? this.#tokens / this.#calls : 0;
   }
 
   totals(now: number): TallyTotals {
