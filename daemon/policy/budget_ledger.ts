@@ -35,21 +35,24 @@ export class BudgetLedger {
   }
 
   /**
-   * Puts a new budget list in force. Tallies of unchanged identities are kept; new ones are
-   * loaded with `load`. Returns the first load error (the others are retried by `retry`).
+   * Puts a new budget list in force. Tallies of unchanged identities are kept; new ones (and
+   * kept ones that never loaded) are loaded with `load`. Returns the first load error (the
+   * others are retried by `retry`).
    */
   setBudgets(budgets: readonly CompiledBudget[], now: number, load: LoadBuckets): string | null {
     const next = new Map<string, BudgetTally>();
+    // A kept tally whose totals were never read is read again, not trusted from zero.
+    const unread = new Set(this.failed);
     this.failed.clear();
     let error: string | null = null;
     for (const b of budgets) {
       if (next.has(b.identity)) continue;
       const kept = this.#tallies.get(b.identity);
-      if (kept) {
+      if (kept && !unread.has(b.identity)) {
         next.set(b.identity, kept);
         continue;
       }
-      const tally = new BudgetTally(b.window);
+      const tally = kept ?? new BudgetTally(b.window);
       next.set(b.identity, tally);
       const e = this.#load(b, tally, now, load);
       if (e !== null) error ??= e;
