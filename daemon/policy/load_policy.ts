@@ -49,8 +49,10 @@ export function quote(value: unknown): string {
 function describe(issue: Issue, raw: unknown): string {
   const where = formatPath(issue.path);
   if (issue.code === "unrecognized_keys" && issue.keys) {
-    const keys = issue.keys.map((k) => (where ? `${where}.${k}` : k));
-    return `unknown key ${keys.map((k) => `"${k}"`).join(", ")}: remove it or check its spelling`;
+    // Quoted and cut like values: a key can be any string (a newline, a megabyte).
+    const keys = issue.keys.map((k) => quote(where ? `${where}.${k}` : k));
+    const more = keys.length > 5 ? ` and ${keys.length - 5} more` : "";
+    return `unknown key ${keys.slice(0, 5).join(", ")}${more}: remove it or check its spelling`;
   }
   const value = valueAt(raw, issue.path);
   const shown = value === undefined ? "missing" : `= ${quote(value)}`;
@@ -74,12 +76,14 @@ export function parsePolicy(text: string, path: string): LoadPolicyResult {
   try {
     raw = JSON.parse(text);
   } catch (err) {
+    // The parser quotes the text around the error, control characters and all: one log line.
+    // deno-lint-ignore no-control-regex
+    const why = (err as Error).message.replace(/[\u0000-\u001f\u007f]/g, " ");
     return {
       ok: false,
       path,
-      message: `Invalid policy ${path}: not valid JSON (${
-        (err as Error).message
-      }); fix it, then check with \`halton-meter policy check\``,
+      message: `Invalid policy ${path}: not valid JSON (${why}); fix it, then check with ` +
+        "`halton-meter policy check`",
     };
   }
   const parsed = policySchema.safeParse(raw);
