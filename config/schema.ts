@@ -38,6 +38,8 @@ export const configSchema = z.strictObject({
     connect_timeout_ms: ms,
     daemon_connect_timeout_ms: ms,
     drain_timeout_ms: ms,
+    /** 0 = never close raw tunnels opened during a daemon outage (see the README). */
+    rehome_idle_ms: z.number().int().min(0).max(3_600_000),
     max_connections: z.number().int().min(1).max(1_000_000),
   }).partial().optional(),
   daemon: z.strictObject({

@@ -4,6 +4,7 @@ import { connectWithTimeout, response, safeClose, withTimeout, writeAll } from "
 import { type Authority, formatAuthority, parseAuthority } from "./parse_authority.ts";
 import { MAX_HEAD_BYTES, parseRequestHead, type RequestHead } from "./parse_request_head.ts";
 import { type BufferBudget, pipeBoth } from "./pipe.ts";
+import type { TunnelRehomer } from "./rehome_tunnels.ts";
 
 export interface EdgeContext {
   isIntercepted(host: string): boolean;
@@ -21,6 +22,8 @@ export interface EdgeContext {
   connect?: (o: Deno.ConnectOptions) => Promise<Deno.TcpConn>;
   /** Shared cap on enlarged tunnel buffers. */
   buffers: BufferBudget;
+  /** Follows raw tunnels to metered hosts, to close them once the daemon is back. */
+  rehomer?: TunnelRehomer;
 }
 
 type HeadRead =
@@ -194,6 +197,7 @@ async function tunnelDirect(
   target: Authority,
   early: Uint8Array,
   ctx: EdgeContext,
+  metered: boolean,
 ) {
   const upstream = await connectUpstream(client, target, ctx);
   if (!upstream) return;
@@ -204,7 +208,18 @@ async function tunnelDirect(
     safeClose(upstream);
     return;
   }
-  await pipeBoth(client, upstream, ctx.buffers);
+  // A metered host tunnelled raw (the daemon was down): closed when idle once it is back.
+  const activity = metered && ctx.rehomer
+    ? ctx.rehomer.track(target.host, () => {
+      safeClose(client);
+      safeClose(upstream);
+    })
+    : undefined;
+  try {
+    await pipeBoth(client, upstream, ctx.buffers, activity);
+  } finally {
+    activity?.done();
+  }
 }
 
 const HOP_BY_HOP = new Set([
@@ -289,14 +304,15 @@ export async function handleConnection(conn: Deno.Conn, ctx: EdgeContext): Promi
       }
       const early = bytes.subarray(head.headLength);
       // Only metered hosts need the daemon's port (a file read): check the host first.
-      const port = ctx.isIntercepted(target.value.host) ? ctx.daemonPort() : undefined;
+      const metered = ctx.isIntercepted(target.value.host);
+      const port = metered ? ctx.daemonPort() : undefined;
       if (port !== undefined) {
         if (await ctx.health.isHealthy()) {
           const headBytes = bytes.subarray(0, head.headLength);
           if (await chainToDaemon(conn, headBytes, early, port, ctx)) return;
         }
       }
-      await tunnelDirect(conn, target.value, early, ctx);
+      await tunnelDirect(conn, target.value, early, ctx, metered);
       return;
     }
     if (/^http:\/\//i.test(head.target)) {

@@ -29,7 +29,12 @@ export function createBufferBudget(limitBytes = 64 * 1024 * 1024): BufferBudget 
   };
 }
 
-async function pump(src: Deno.Conn, dst: Deno.Conn, budget: BufferBudget): Promise<number> {
+async function pump(
+  src: Deno.Conn,
+  dst: Deno.Conn,
+  budget: BufferBudget,
+  onChunk?: () => void,
+): Promise<number> {
   // Start small so a thousand idle tunnels cost little; grow only for bulk transfers.
   let buf = new Uint8Array(MIN_BUFFER);
   let total = 0;
@@ -40,6 +45,7 @@ async function pump(src: Deno.Conn, dst: Deno.Conn, budget: BufferBudget): Promi
       // Awaiting the write before the next read is the backpressure: a slow reader
       // stalls its sender instead of growing a buffer here.
       await writeAll(dst, buf.subarray(0, n));
+      onChunk?.();
       total += n;
       if (n === buf.length && buf.length < MAX_BUFFER) {
         const next = Math.min(buf.length * 4, MAX_BUFFER);
@@ -74,6 +80,8 @@ export async function pipeBoth(
   client: Deno.Conn,
   upstream: Deno.Conn,
   budget: BufferBudget = createBufferBudget(0),
+  /** Told of each chunk forwarded: towards the upstream (`up`) or the client (`down`). */
+  activity?: { up(): void; down(): void },
 ): Promise<PipeResult> {
   let error: string | null = null;
   const fail = (err: unknown) => {
@@ -83,8 +91,8 @@ export async function pipeBoth(
     return 0;
   };
   const [bytesUp, bytesDown] = await Promise.all([
-    pump(client, upstream, budget).catch(fail),
-    pump(upstream, client, budget).catch(fail),
+    pump(client, upstream, budget, activity?.up).catch(fail),
+    pump(upstream, client, budget, activity?.down).catch(fail),
   ]);
   safeClose(client);
   safeClose(upstream);

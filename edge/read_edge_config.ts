@@ -8,6 +8,8 @@ export interface EdgeConfig {
   connectTimeoutMs: number;
   daemonConnectTimeoutMs: number;
   drainTimeoutMs: number;
+  /** Raw tunnels to metered hosts are closed after this idle time once the daemon is back. */
+  rehomeIdleMs: number;
   maxConnections: number;
   logMaxBytes: number;
 }
@@ -17,6 +19,7 @@ export const EDGE_DEFAULTS = {
   connectTimeoutMs: 10_000,
   daemonConnectTimeoutMs: 1_000,
   drainTimeoutMs: 10_000,
+  rehomeIdleMs: 2_000,
   maxConnections: 4096,
   logMaxBytes: 1024 * 1024,
 } as const;
@@ -121,6 +124,14 @@ export function readEdgeConfig(path: string): EdgeConfig {
       1,
       3_600_000,
       EDGE_DEFAULTS.drainTimeoutMs,
+    ),
+    rehomeIdleMs: int(
+      edge,
+      "rehome_idle_ms",
+      "edge.rehome_idle_ms",
+      0,
+      3_600_000,
+      EDGE_DEFAULTS.rehomeIdleMs,
     ),
     maxConnections: int(
       edge,

@@ -12,6 +12,7 @@ import { handleConnection } from "./handle_connection.ts";
 import { createHealthCache } from "./health_cache.ts";
 import { safeClose, writeAll } from "./io.ts";
 import { createBufferBudget } from "./pipe.ts";
+import { createTunnelRehomer } from "./rehome_tunnels.ts";
 import { probeDaemonHealth } from "./probe_daemon_health.ts";
 import { readEdgeConfig } from "./read_edge_config.ts";
 import { formatAuthority } from "./parse_authority.ts";
@@ -75,6 +76,18 @@ export async function runEdge(opts: RunEdgeOptions): Promise<number> {
       return (await probeDaemonHealth(port)) === "healthy";
     },
   });
+  const rehomer = createTunnelRehomer({
+    idleMs: cfg.rehomeIdleMs,
+    isHealthy: () => health.isHealthy(),
+    log: (message, fields) => log.log("info", message, fields),
+  });
+  // Cheap when nothing is tracked (the common case): no probe, no work.
+  const rehoming = setInterval(() => {
+    rehomer.sweep().catch((err) =>
+      log.log("warn", "re-homing sweep failed", { error: String(err) })
+    );
+  }, Math.max(100, Math.min(1000, cfg.rehomeIdleMs / 4)));
+  Deno.unrefTimer(rehoming);
   const startedAt = Date.now();
   const active = new Set<Deno.Conn>();
   const ctx = {
@@ -88,6 +101,7 @@ export async function runEdge(opts: RunEdgeOptions): Promise<number> {
     daemonConnectTimeoutMs: cfg.daemonConnectTimeoutMs,
     log,
     buffers: createBufferBudget(),
+    rehomer,
     healthBody: () =>
       JSON.stringify({
         status: "ok",
@@ -138,6 +152,7 @@ export async function runEdge(opts: RunEdgeOptions): Promise<number> {
   })();
 
   await stopped;
+  clearInterval(rehoming);
   await accepting;
   log.log("info", "edge stopping: draining open tunnels", {
     open: active.size,

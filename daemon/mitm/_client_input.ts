@@ -42,6 +42,27 @@ export class ClientInput {
     return c;
   }
 
+  /**
+   * Resolves true as soon as a chunk is buffered or the client has ended, false when `ms` pass
+   * first. Does not consume anything.
+   */
+  async readable(ms: number): Promise<boolean> {
+    if (this.#chunks.length > 0 || this.#ended) return true;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const woke = await Promise.race([
+      new Promise<boolean>((r) => {
+        const prev = this.#wake;
+        this.#wake = () => {
+          prev?.();
+          r(true);
+        };
+      }),
+      new Promise<boolean>((r) => timer = setTimeout(() => r(false), ms)),
+    ]);
+    clearTimeout(timer);
+    return woke;
+  }
+
   /** Puts bytes back at the front (the start of the next request). */
   unshift(bytes: Uint8Array) {
     if (bytes.length === 0) return;
@@ -53,6 +74,11 @@ export class ClientInput {
   cancel() {
     this.#ended = true;
     this.#notify();
+  }
+
+  /** Bytes have arrived that nobody has read yet. */
+  pending(): boolean {
+    return this.#chunks.length > 0;
   }
 
   /** True when the client has sent its end (or is gone) and nothing is buffered. */

@@ -41,7 +41,7 @@ export async function runExchange(
   conn: ConnectionInfo,
   head: RequestHead,
   initial: Uint8Array,
-  deps: ServeDeps & { keepAlive: boolean },
+  deps: ServeDeps & { keepAlive: boolean; closing?: () => boolean },
 ): Promise<ExchangeResult> {
   const startedAt = deps.now();
   const t0 = performance.now();
@@ -185,6 +185,7 @@ export async function runExchange(
       keepAlive = false;
       input.cancel();
     }
+    if (deps.closing?.()) keepAlive = false;
     let lines = `HTTP/1.1 ${d.status} ${d.reason}\r\n`;
     for (const [k, v] of d.headers) lines += `${k}: ${v}\r\n`;
     lines += `content-length: ${d.body.length}\r\n${keepAlive ? "" : "connection: close\r\n"}\r\n`;
@@ -327,6 +328,8 @@ export async function runExchange(
       throw new UpstreamFailure({ kind: "upstream_error", message: rframing.message });
     }
     if (rframing.kind === "close") keepAlive = false;
+    // A shutdown began: this response is the connection's last, and says so.
+    if (deps.closing?.()) keepAlive = false;
     if (rhead.headers.some(([k, v]) => k.toLowerCase() === "connection" && /close/i.test(v))) {
       reusable = false;
     }

@@ -39,7 +39,12 @@ export interface ServeDeps {
 export interface ServedConnection {
   /** True while an exchange is in flight. */
   busy(): boolean;
-  /** Closes now when idle, else right after the current response. */
+  /**
+   * Drains the connection for a shutdown without failing a request: the response in flight
+   * says `connection: close` (when its head is not sent yet) and the connection ends after
+   * it; a request that arrives within the grace is served the same way; an idle connection is
+   * ended after the grace, never while holding a partly read request.
+   */
   closeWhenIdle(): void;
   /** Closes the connection if its idle or head deadline has passed (called by a shared sweeper). */
   sweep(nowMs: number): void;
@@ -48,6 +53,16 @@ export interface ServedConnection {
 }
 
 const enc = new TextEncoder();
+
+/**
+ * A draining connection is ended once it has been idle this long; a request that arrives before
+ * is answered, with `connection: close`. Ending a connection while its client is about to send
+ * on it fails that request: the longer a client has been quiet, the less likely it is to send
+ * in the instant the close takes to reach it. A client that goes on at once (back to back, or
+ * after a response sent before the drain began, hence without `connection: close`) is always
+ * served.
+ */
+export const DRAIN_IDLE_MS = 2000;
 
 function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
   if (a.length === 0) return b;
@@ -85,6 +100,10 @@ export function serveConnection(
   const input = new ClientInput(sock);
   let busy = false;
   let closing = false;
+  /** Bytes of a request head read so far (0 between requests). */
+  let headBytes = 0;
+  /** When the connection last became idle (its last response ended). */
+  let idleSince = performance.now();
   // A deadline checked by the server's sweeper instead of a timer per request: arming and
   // clearing node timers twice per exchange was a measurable share of the daemon's CPU.
   let deadline = Infinity;
@@ -94,9 +113,14 @@ export function serveConnection(
   const loop = async (): Promise<void> => {
     let buf: Uint8Array = new Uint8Array(0);
     for (;;) {
-      if (closing) {
-        sock.end();
-        return;
+      headBytes = buf.length;
+      if (buf.length === 0) idleSince = performance.now();
+      if (closing && buf.length === 0) {
+        // Between requests while draining: serve one that comes soon, else end.
+        if (!(await input.readable(DRAIN_IDLE_MS)) || input.drained()) {
+          sock.end();
+          return;
+        }
       }
       arm(buf.length ? deps.headTimeoutMs : deps.keepAliveMs);
       const parsed = parseRequestHead(buf);
@@ -113,6 +137,7 @@ export function serveConnection(
           return;
         }
         buf = concat(buf, chunk);
+        headBytes = buf.length;
         continue;
       }
       disarm();
@@ -124,6 +149,7 @@ export function serveConnection(
         result = await runExchange(sock, input, conn, head, buf.subarray(head.headLength), {
           ...deps,
           keepAlive: wantsKeepAlive(head),
+          closing: () => closing,
         });
       } finally {
         busy = false;
@@ -149,12 +175,18 @@ export function serveConnection(
       if (nowMs > deadline) sock.destroy();
     },
     closeWhenIdle() {
+      if (closing) return;
       closing = true;
-      if (!busy) {
-        disarm();
-        sock.destroy();
-        input.cancel();
-      }
+      // Idle: ended once idle for DRAIN_IDLE_MS in all; a partly read head or a request in
+      // flight finishes first and is answered with `connection: close`.
+      const timer = setTimeout(() => {
+        if (!busy && headBytes === 0 && !input.pending() && !sock.destroyed) {
+          disarm();
+          sock.end();
+          input.cancel();
+        }
+      }, Math.max(0, DRAIN_IDLE_MS - (performance.now() - idleSince)));
+      Deno.unrefTimer(timer as unknown as number);
     },
     done,
   };

@@ -1,0 +1,167 @@
+/**
+ * A daemon restart under load, black-box: keep-alive clients through the edge while the daemon
+ * drains (SIGTERM) or crashes (SIGKILL) and `up` starts it again.
+ * - Draining fails no request: the response in flight says `connection: close`, a request
+ *   arriving in the grace is answered, idle connections are closed between requests.
+ * - While the daemon is down the edge tunnels raw (unmetered, never failed); once it is back,
+ *   the raw tunnels are closed when idle and every client that pauses between calls is metered
+ *   again within 10 s. A client that never pauses keeps its raw tunnel until it does: nothing
+ *   seen through TLS tells the end of its answer from a pause inside a stream (README, "The
+ *   edge").
+ */
+import assert from "node:assert/strict";
+import { KeepAliveClient } from "./_support/keepalive_client.ts";
+import { api, type Meter, startMeter, stopMeter } from "./_support/meter.ts";
+import { pidAlive } from "./_support/processes.ts";
+
+const BODY = Deno.readTextFileSync(
+  new URL("../adapters/testdata/anthropic/plain.request.json", import.meta.url),
+);
+const CLIENTS = 12;
+
+interface Sent {
+  client: number;
+  at: number;
+  ok: boolean;
+  error?: string;
+}
+
+/**
+ * Clients loop until `stop`: a plain or a streamed call, then 0-1.5 s of "thinking" (a third
+ * of them none at all).
+ */
+function startClients(m: Meter, stop: { done: boolean }) {
+  const log: Sent[] = [];
+  const caCerts = [
+    Deno.readTextFileSync(`${m.home}/ca/halton-meter-ca.pem`),
+    m.ca.caPem,
+  ];
+  const loops = Array.from({ length: CLIENTS }, async (_, i) => {
+    const c = new KeepAliveClient({
+      proxyPort: m.ports.edge,
+      target: "api.anthropic.com:443",
+      caCerts,
+      project: `client-${i}`,
+    });
+    let n = 0;
+    while (!stop.done) {
+      const stream = n++ % 3 === 0;
+      const at = Date.now();
+      try {
+        const r = await c.post(
+          "/v1/messages",
+          stream ? BODY.replace('"max_tokens"', '"stream":true,"max_tokens"') : BODY,
+          {
+            "x-api-key": `sk-ant-test-client-${i}`,
+            "anthropic-version": "2023-06-01",
+            ...(stream
+              ? { "x-fake-exchange": "anthropic/stream_cache_5m_1h", "x-fake-delay-ms": "120" }
+              : {}),
+          },
+        );
+        log.push({
+          client: i,
+          at,
+          ok: r.status === 200,
+          error: r.status === 200 ? undefined : `status ${r.status}`,
+        });
+      } catch (err) {
+        log.push({ client: i, at, ok: false, error: (err as Error).message });
+      }
+      // A third of the clients go back to back, like an agent loop or a batch script.
+      if (i % 3 !== 0) await new Promise((r) => setTimeout(r, Math.random() * 1500));
+    }
+    c.close();
+  });
+  return { log, done: () => Promise.all(loops) };
+}
+
+async function daemonPid(m: Meter): Promise<number> {
+  return Number((await Deno.readTextFile(`${m.home}/run/daemon.pid`)).trim());
+}
+
+/** Waits until a daemon other than `old` answers /health on the API port. */
+async function newDaemon(m: Meter, old: number, timeoutMs = 20_000): Promise<number> {
+  const end = Date.now() + timeoutMs;
+  while (Date.now() < end) {
+    try {
+      const pid = await daemonPid(m);
+      if (pid !== old && pidAlive(pid)) {
+        const ports = JSON.parse(await Deno.readTextFile(`${m.home}/effective-ports.json`));
+        const r = await fetch(`http://127.0.0.1:${ports.api}/health`);
+        const h = await r.json();
+        if (h.pid === pid) {
+          m.ports = ports;
+          return pid;
+        }
+      }
+    } catch { /* not yet */ }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error("the daemon did not come back");
+}
+
+async function rowsPerClient(m: Meter, from: number, to: number): Promise<Map<number, number>> {
+  const out = new Map<number, number>();
+  for (let i = 0; i < CLIENTS; i++) {
+    const r = await api(m, `/v1/calls?project=client-${i}&since=${from}&until=${to}&limit=1000`);
+    out.set(i, r.body.calls.length);
+  }
+  return out;
+}
+
+for (const signal of ["SIGTERM", "SIGKILL"] as const) {
+  Deno.test(`daemon ${signal} under keep-alive load: no request fails; clients that pause are metered again within 10 s`, async () => {
+    const m = await startMeter("hm-restart-", { config: { edge: { rehome_idle_ms: 500 } } });
+    const stop = { done: false };
+    const clients = startClients(m, stop);
+    try {
+      await new Promise((r) => setTimeout(r, 2500));
+      const old = await daemonPid(m);
+      const killedAt = Date.now();
+      Deno.kill(old, signal);
+      await newDaemon(m, old);
+      const recoveredAt = Date.now();
+      // Ten seconds for every client to be moved back, then a window where all must be metered.
+      await new Promise((r) => setTimeout(r, 10_000));
+      const windowFrom = Date.now();
+      await new Promise((r) => setTimeout(r, 4000));
+      const windowTo = Date.now();
+      stop.done = true;
+      await clients.done();
+
+      // A crash loses what was in flight through the daemon at that instant, nothing after;
+      // a drain loses nothing.
+      const counted = clients.log.filter((s) => signal === "SIGTERM" || s.at > killedAt + 50);
+      const failed = counted.filter((s) => !s.ok);
+      assert.deepEqual(
+        failed,
+        [],
+        `${failed.length} of ${counted.length} requests failed (recovered ${
+          recoveredAt - killedAt
+        } ms after the kill): ${
+          JSON.stringify(failed.map((f) => ({ ...f, at: f.at - killedAt })))
+        }`,
+      );
+      await new Promise((r) => setTimeout(r, 500)); // the last rows land
+      const rows = await rowsPerClient(m, windowFrom, windowTo - 200);
+      for (let i = 0; i < CLIENTS; i++) {
+        if (i % 3 === 0) continue; // back to back: never idle, so never moved (see above)
+        const sent = clients.log.filter((s) =>
+          s.client === i && s.at >= windowFrom + 50 && s.at < windowTo - 300
+        ).length;
+        assert.ok(sent > 0, `client ${i} sent nothing in the window`);
+        assert.ok(
+          (rows.get(i) ?? 0) >= sent,
+          `client ${i}: ${
+            rows.get(i)
+          } rows for ${sent} requests 10 s after recovery: still unmetered`,
+        );
+      }
+    } finally {
+      stop.done = true;
+      await clients.done().catch(() => {});
+      await stopMeter(m);
+    }
+  });
+}
