@@ -4,6 +4,7 @@ import { connectWithTimeout, response, safeClose, withTimeout, writeAll } from "
 import { type Authority, formatAuthority, parseAuthority } from "./parse_authority.ts";
 import { MAX_HEAD_BYTES, parseRequestHead, type RequestHead } from "./parse_request_head.ts";
 import { type BufferBudget, pipeBoth } from "./pipe.ts";
+import { type ClientPorts, rewriteChainHead } from "./rewrite_chain_head.ts";
 
 export interface EdgeContext {
   isIntercepted(host: string): boolean;
@@ -267,6 +268,13 @@ async function forwardPlainHttp(
   await pipeBoth(client, upstream, ctx.buffers);
 }
 
+function clientPorts(conn: Deno.Conn): ClientPorts | null {
+  const remote = conn.remoteAddr;
+  const local = conn.localAddr;
+  if (remote.transport !== "tcp" || local.transport !== "tcp") return null;
+  return { port: remote.port, serverPort: local.port };
+}
+
 /** Serves one client connection on the edge port, start to finish. Never throws. */
 export async function handleConnection(conn: Deno.Conn, ctx: EdgeContext): Promise<void> {
   try {
@@ -292,7 +300,8 @@ export async function handleConnection(conn: Deno.Conn, ctx: EdgeContext): Promi
       const port = ctx.isIntercepted(target.value.host) ? ctx.daemonPort() : undefined;
       if (port !== undefined) {
         if (await ctx.health.isHealthy()) {
-          const headBytes = bytes.subarray(0, head.headLength);
+          // The daemon learns which client connection this is (to find the client's process).
+          const headBytes = rewriteChainHead(bytes.subarray(0, head.headLength), clientPorts(conn));
           if (await chainToDaemon(conn, headBytes, early, port, ctx)) return;
         }
       }
