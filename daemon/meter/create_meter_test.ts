@@ -33,6 +33,7 @@ async function replay(name: string, opts: { auth?: string; key?: string; split?:
     headers,
     proxyAuthorization: opts.auth ?? null,
     startedAt: 1_763_900_000_000,
+    connection: { client: null },
   });
   obs.onRequestBody!(req.subarray(0, 7));
   obs.onRequestBody!(req.subarray(7));
@@ -87,6 +88,7 @@ Deno.test("meter: upstream failure before a response still records a row", () =>
     headers: new Headers({ [SELF_TEST_HEADER]: "1" }),
     proxyAuthorization: null,
     startedAt: 1000,
+    connection: { client: null },
   });
   obs.onRequestBody!(new TextEncoder().encode('{"model":"gpt-4o","messages":[]}'));
   obs.onEnd!({
@@ -123,6 +125,7 @@ Deno.test("meter: a throwing store is contained and logged", () => {
     headers: new Headers(),
     proxyAuthorization: null,
     startedAt: 0,
+    connection: { client: null },
   });
   obs.onResponseHead!({ status: 200, headers: new Headers() });
   obs.onResponseBody!(new Uint8Array([1, 2, 3]));
