@@ -129,7 +129,11 @@ export function createMitmServer(opts: MitmOptions): MitmServer {
           : null),
     };
     if (opts.onConnection) {
-      guard("onConnection", () => opts.onConnection?.(connection, head.proxyAuthorization));
+      const { host, port, proxyAuthorization } = head;
+      guard(
+        "onConnection",
+        () => opts.onConnection?.(connection, { host, port, proxyAuthorization }),
+      );
     }
     contexts.get(head.host).then((ctx) => {
       stats.tlsContextsCached = contexts.size();

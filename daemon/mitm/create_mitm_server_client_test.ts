@@ -41,14 +41,16 @@ Deno.test("mitm engine: one ClientConnection per connection, from the edge's hea
   const pki = await makeTestPki(["api.anthropic.com"]);
   const upstream = await startFakeUpstream(pki.certPem, pki.keyPem, bigBody(16));
   const calls: RequestInfo[] = [];
-  const connections: Array<{ connection: ClientConnection; auth: string | null }> = [];
+  const connections: Array<{ connection: ClientConnection; host: string; auth: string | null }> =
+    [];
   const mitm = createMitmServer({
     shouldIntercept: () => true,
     getCertificate: () => Promise.resolve({ certPem: pki.certPem, keyPem: pki.keyPem }),
     resolve: () => ({ host: "127.0.0.1", port: upstream.port }),
     upstreamCa: [pki.caPem],
     health: () => ({ status: "ok" }),
-    onConnection: (connection, auth) => connections.push({ connection, auth }),
+    onConnection: (connection, connect) =>
+      connections.push({ connection, host: connect.host, auth: connect.proxyAuthorization }),
     onCall: (info) => {
       calls.push(info);
     },
@@ -67,6 +69,7 @@ Deno.test("mitm engine: one ClientConnection per connection, from the edge's hea
     assert.equal(connections.length, 1);
     assert.equal(connections[0].connection, calls[0].connection);
     assert.equal(connections[0].auth, "Basic cDp4");
+    assert.equal(connections[0].host, "api.anthropic.com");
 
     // Straight to the daemon (or a malformed header): the socket's own ports.
     const direct = await callTwice(port, pki.caPem, "X-Halton-Meter-Client: nonsense\r\n");

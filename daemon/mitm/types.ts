@@ -106,7 +106,10 @@ export interface MitmOptions {
    * Called once per intercepted connection, before its TLS handshake: a head start for work
    * keyed on the connection (finding the client's process). Must not block; exceptions ignored.
    */
-  onConnection?(connection: ClientConnection, proxyAuthorization: string | null): void;
+  onConnection?(
+    connection: ClientConnection,
+    connect: { host: string; port: number; proxyAuthorization: string | null },
+  ): void;
   /** Called at each request head; the returned observer sees the rest of the exchange. */
   onCall?(request: RequestInfo): ExchangeObserver | undefined | void;
   /** Body of `GET /health` on the proxy port. */
