@@ -8,6 +8,7 @@ import { type CallRecord, emptyUsage, type Logger, type Usage } from "../../core
 import {
   apiKeyFingerprint,
   clientFamily,
+  type ProcessProject,
   projectFromHeader,
   projectFromProxyAuth,
   providerRequestId,
@@ -16,6 +17,7 @@ import {
 import { priceCall } from "../pricing/mod.ts";
 import { uuidV7 } from "./uuid_v7.ts";
 import type {
+  ClientConnection,
   ExchangeEndInfo,
   ExchangeObserver,
   RequestInfo as ExchangeStart,
@@ -31,7 +33,20 @@ export interface MeterDeps {
   newId?: () => string;
   /** How much of a request body the adapter sees (model and stream flag live at its top). */
   maxRequestBodyBytes?: number;
+  /**
+   * The calling process's project (the process attributor's `projectFor`), asked only when
+   * neither proxy auth nor the header names one. The row waits for it, never the call.
+   */
+  processProject?: (connection: ClientConnection) => Promise<ProcessProject | null>;
+  /** Longest a finished call's row waits for processProject; default 3000 ms. */
+  processProjectWaitMs?: number;
 }
+
+/** The observer factory, and a way to wait for rows still waiting on their process project. */
+export type Meter = ((start: ExchangeStart) => ExchangeObserver) & {
+  /** Resolves once every finished call's row has been handed to `enqueue`. */
+  settled(): Promise<void>;
+};
 
 const NOOP: ExchangeObserver = {};
 
@@ -40,8 +55,10 @@ const NOOP: ExchangeObserver = {};
  * Everything here runs beside the bytes, never in front of them: any failure is
  * logged and the call is still forwarded (and, where possible, still recorded).
  */
-export function createMeter(deps: MeterDeps): (start: ExchangeStart) => ExchangeObserver {
+export function createMeter(deps: MeterDeps): Meter {
   const maxBody = deps.maxRequestBodyBytes ?? 1024 * 1024;
+  const waitMs = deps.processProjectWaitMs ?? 3000;
+  const waiting = new Set<Promise<void>>();
   // Time-ordered: the id is the calls table's primary key (see uuid_v7.ts).
   const newId = deps.newId ?? (() => uuidV7());
   const contained = <A extends unknown[]>(what: string, fn: (...a: A) => void) => (...a: A) => {
@@ -54,7 +71,7 @@ export function createMeter(deps: MeterDeps): (start: ExchangeStart) => Exchange
     }
   };
 
-  return (start) => {
+  const observe = (start: ExchangeStart): ExchangeObserver => {
     let adapter: Adapter;
     try {
       adapter = findAdapter(start.host, start.path);
@@ -68,6 +85,24 @@ export function createMeter(deps: MeterDeps): (start: ExchangeStart) => Exchange
     let parser: ResponseParser | null = null;
     let status: number | null = null;
     let responseHeaders: Headers | null = null;
+
+    const selfTest = start.headers.has(SELF_TEST_HEADER);
+    const named = projectFromProxyAuth(start.proxyAuthorization) ??
+      projectFromHeader(start.headers);
+    // undefined while the lookup runs (started now: the process may be gone by the end).
+    let fromProcess: ProcessProject | null | undefined = null;
+    let lookup: Promise<unknown> | null = null;
+    if (named === null && !selfTest && deps.processProject) {
+      fromProcess = undefined;
+      try {
+        lookup = deps.processProject(start.connection).then(
+          (p) => fromProcess = p,
+          () => fromProcess = null,
+        );
+      } catch {
+        fromProcess = null;
+      }
+    }
 
     const parseRequest = () => {
       if (request) return request;
@@ -119,8 +154,7 @@ export function createMeter(deps: MeterDeps): (start: ExchangeStart) => Exchange
           usage,
           startedAt: start.startedAt,
         });
-        const project = projectFromProxyAuth(start.proxyAuthorization) ??
-          projectFromHeader(start.headers);
+        const project = named;
         const record: CallRecord = {
           id: newId(),
           startedAt: start.startedAt,
@@ -146,12 +180,31 @@ export function createMeter(deps: MeterDeps): (start: ExchangeStart) => Exchange
           rateLimit: responseHeaders ? rateLimitSnapshot(responseHeaders) : null,
           bytesUp: end.bytesUp,
           bytesDown: end.bytesDown,
-          selfTest: start.headers.has(SELF_TEST_HEADER),
+          selfTest,
         };
-        deps.enqueue(record);
+        const write = () => {
+          if (fromProcess) {
+            record.project = fromProcess.project;
+            record.projectSource = fromProcess.source;
+          }
+          deps.enqueue(record);
+        };
+        if (lookup === null || fromProcess !== undefined) return write();
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        const late = new Promise<void>((resolve) => timer = setTimeout(resolve, waitMs));
+        const done = Promise.race([lookup, late]).then(contained("record", write)).finally(() => {
+          clearTimeout(timer);
+          waiting.delete(done);
+        });
+        waiting.add(done);
       }),
     };
   };
+  return Object.assign(observe, {
+    settled: async () => {
+      while (waiting.size > 0) await Promise.allSettled([...waiting]);
+    },
+  });
 }
 
 function concat(chunks: Uint8Array[], total: number): Uint8Array {
