@@ -1,126 +1,170 @@
 /**
- * Which process holds a socket, on Linux: the pid whose `/proc/<pid>/fd/*` links to
+ * Which processes hold some sockets, on Linux: the pid whose `/proc/<pid>/fd/*` links to
  * `socket:[<inode>]`. The kernel keeps no reverse index, so in the worst case every fd of
  * every process is read (`ss -p` and `lsof` do the same). The common cases are made cheap:
- * - a process that owned a recent client connection (long-lived tools keep opening
- *   connections) is asked first;
- * - the full scan goes from the newest pid down, where a freshly started client sits;
+ * - a snapshot of the likely clients is taken first, before the socket tables are read (which
+ *   alone takes milliseconds: the kernel walks its whole connection hash): the processes that
+ *   owned recent client connections (long-lived tools keep opening them) and the newest
+ *   processes, with their sockets and working directories. A client that finishes its call
+ *   and exits meanwhile is still named;
+ * - the full scan goes from the newest pid down (from the last pid handed out, then from the
+ *   top once pids have wrapped), and stops as soon as every socket asked for is found;
+ * - several sockets are looked for in one pass (a burst of new connections costs one scan);
  * - our own processes (daemon, edge) hold many sockets and are never the client: skipped
- *   (a socket only they hold, as on a connection the edge did not name, has no client);
- * - one full scan at a time: a burst of connections from one new process costs one scan,
- *   the others find the pid among the recent ones.
+ *   (a socket only they hold, as on a connection the edge did not name, has no client).
  */
 
 export interface SocketOwnerDeps {
   /** Entry names of a directory. */
   readDir(path: string): Promise<string[]>;
   readLink(path: string): Promise<string>;
-  /** Our own processes: never scanned. */
+  /** Our own processes: never read. */
   ownPids(): Iterable<number>;
+  /** The pid the kernel handed out last (`/proc/sys/kernel/ns_last_pid`); null when unknown. */
+  lastPid?(): Promise<number | null>;
 }
 
 export interface SocketOwnerOptions {
   /** Pids remembered from recent hits; default 8. */
   recentPids?: number;
-  /** Processes read at once during a full scan; default 8. */
+  /** Newest processes in the snapshot; default 16. */
+  newestPids?: number;
+  /** Processes read at once during a full scan; default 8 (1 suits blocking calls). */
   concurrency?: number;
 }
 
+/** Stops a search when it turns true. */
+export interface Cancel {
+  readonly aborted: boolean;
+}
+
+/** The likely clients, read before their sockets are known. */
+export interface Snapshot {
+  /** `socket:[inode]` → the pid holding it. */
+  sockets: Map<string, number>;
+  /** pid → its working directory, as read then. */
+  cwds: Map<number, string>;
+  /** Every pid read (a later scan skips them). */
+  read: Set<number>;
+}
+
 export interface SocketOwnerFinder {
-  /** The pid holding socket `inode`, or null (none but ours, or `signal` aborted). Never rejects. */
-  find(inode: string, signal: AbortSignal): Promise<number | null>;
+  /** Reads the likely clients now. Never rejects. */
+  snapshot(cancel: Cancel): Promise<Snapshot>;
+  /** Socket inode → the pid holding it, scanning every process but `skip`. Never rejects. */
+  find(inodes: Iterable<string>, skip: Set<number>, cancel: Cancel): Promise<Map<string, number>>;
+  /** Notes `pid` as a client's: read first next time. */
+  remember(pid: number): void;
 }
 
 /** Links read at once within one process. */
 const LINK_BATCH = 32;
+/** A newest process with more descriptors than this waits for the full scan. */
+const SNAPSHOT_MAX_FDS = 512;
 
 export function createSocketOwnerFinder(
   deps: SocketOwnerDeps,
   opts: SocketOwnerOptions = {},
 ): SocketOwnerFinder {
   const maxRecent = opts.recentPids ?? 8;
+  const newest = opts.newestPids ?? 16;
   const concurrency = opts.concurrency ?? 8;
   let recent: number[] = [];
-  let scans: Promise<unknown> = Promise.resolve();
 
-  const holds = async (pid: number, target: string, signal: AbortSignal): Promise<boolean> => {
-    let names: string[];
-    try {
-      names = await deps.readDir(`/proc/${pid}/fd`);
-    } catch {
-      return false; // gone, or not ours to read
-    }
-    for (let i = 0; i < names.length && !signal.aborted; i += LINK_BATCH) {
-      const links = await Promise.all(
-        names.slice(i, i + LINK_BATCH).map((n) =>
-          deps.readLink(`/proc/${pid}/fd/${n}`).catch(() => "")
-        ),
-      );
-      if (links.includes(target)) return true;
-    }
-    return false;
-  };
-
-  /** The first of `pids` (in order, `concurrency` at a time) that holds `target`. */
-  const firstHolder = async (
-    pids: number[],
-    target: string,
-    signal: AbortSignal,
-  ): Promise<number | null> => {
-    let next = 0;
-    let found: number | null = null;
-    const worker = async () => {
-      while (found === null && !signal.aborted && next < pids.length) {
-        const pid = pids[next++];
-        if (await holds(pid, target, signal)) found ??= pid;
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(concurrency, pids.length) }, worker));
-    return found;
-  };
-
-  const remember = (pid: number) => {
-    recent = [pid, ...recent.filter((p) => p !== pid)].slice(0, maxRecent);
-  };
-
-  const fullScan = async (
-    target: string,
-    checked: Set<number>,
-    signal: AbortSignal,
-  ): Promise<number | null> => {
-    // Another lookup may have found this process while we waited for our turn.
-    const fresh = recent.filter((p) => !checked.has(p));
-    const again = await firstHolder(fresh, target, signal);
-    if (again !== null) return again;
-    for (const p of fresh) checked.add(p);
+  /** Every pid but ours, newest first. */
+  const allPids = async (): Promise<number[]> => {
     const own = new Set(deps.ownPids());
     const pids: number[] = [];
     for (const name of await deps.readDir("/proc")) {
       if (!/^\d+$/.test(name)) continue;
       const pid = Number(name);
-      if (!checked.has(pid) && !own.has(pid)) pids.push(pid);
+      if (!own.has(pid)) pids.push(pid);
     }
-    pids.sort((a, b) => b - a);
-    return await firstHolder(pids, target, signal);
+    // Down from the last pid handed out, then down from the top (older processes, or newer
+    // ones once pids have wrapped).
+    const last = await deps.lastPid?.().catch(() => null) ?? Infinity;
+    return pids.sort((a, b) => (a <= last) === (b <= last) ? b - a : a <= last ? -1 : 1);
+  };
+
+  /** The fd links of `pid` (in batches, `stop` checked between them); [] when unreadable. */
+  const links = async (
+    pid: number,
+    stop: () => boolean,
+    maxFds = Infinity,
+  ): Promise<string[]> => {
+    let names: string[];
+    try {
+      names = await deps.readDir(`/proc/${pid}/fd`);
+    } catch {
+      return []; // gone, or not ours to read
+    }
+    if (names.length > maxFds) return [];
+    const out: string[] = [];
+    for (let i = 0; i < names.length && !stop(); i += LINK_BATCH) {
+      out.push(
+        ...await Promise.all(
+          names.slice(i, i + LINK_BATCH).map((n) =>
+            deps.readLink(`/proc/${pid}/fd/${n}`).catch(() => "")
+          ),
+        ),
+      );
+    }
+    return out;
   };
 
   return {
-    async find(inode, signal) {
-      const target = `socket:[${inode}]`;
+    async snapshot(cancel) {
+      const snap: Snapshot = { sockets: new Map(), cwds: new Map(), read: new Set() };
       try {
-        const checked = new Set(recent);
-        let pid = await firstHolder([...recent], target, signal);
-        if (pid === null && !signal.aborted) {
-          const turn = scans.then(() => signal.aborted ? null : fullScan(target, checked, signal));
-          scans = turn.catch(() => {});
-          pid = await turn;
+        const own = new Set(deps.ownPids());
+        const pids = recent.filter((p) => !own.has(p));
+        const limit = pids.length + newest;
+        for (const pid of await allPids()) {
+          if (pids.length >= limit) break;
+          if (!pids.includes(pid)) pids.push(pid);
         }
-        if (pid === null || signal.aborted) return null;
-        remember(pid);
-        return pid;
-      } catch {
-        return null;
-      }
+        for (const pid of pids) {
+          if (cancel.aborted) break;
+          snap.read.add(pid);
+          const held = (await links(pid, () => cancel.aborted, SNAPSHOT_MAX_FDS))
+            .filter((l) => l.startsWith("socket:["));
+          if (held.length === 0) continue; // no sockets: not a client
+          // A socket shared after a fork: the first reader (the child, newest) keeps it.
+          for (const l of held) if (!snap.sockets.has(l)) snap.sockets.set(l, pid);
+          try {
+            snap.cwds.set(pid, await deps.readLink(`/proc/${pid}/cwd`));
+          } catch { /* gone already */ }
+        }
+      } catch { /* no /proc: nothing in it */ }
+      return snap;
+    },
+
+    async find(inodes, skip, cancel) {
+      const missing = new Map<string, string>();
+      for (const inode of inodes) missing.set(`socket:[${inode}]`, inode);
+      const found = new Map<string, number>();
+      const done = () => missing.size === 0 || cancel.aborted;
+      try {
+        const pids = (await allPids()).filter((p) => !skip.has(p));
+        let next = 0;
+        const worker = async () => {
+          while (!done() && next < pids.length) {
+            const pid = pids[next++];
+            for (const link of await links(pid, done)) {
+              const inode = missing.get(link);
+              if (inode === undefined) continue;
+              missing.delete(link);
+              found.set(inode, pid);
+            }
+          }
+        };
+        await Promise.all(Array.from({ length: Math.min(concurrency, pids.length) }, worker));
+      } catch { /* no /proc: what was found stands */ }
+      return found;
+    },
+
+    remember(pid) {
+      recent = [pid, ...recent.filter((p) => p !== pid)].slice(0, maxRecent);
     },
   };
 }

@@ -1,110 +1,135 @@
 import assert from "node:assert/strict";
 import { createSocketOwnerFinder } from "./_socket_owner_linux.ts";
 
-/** A fake /proc: pid → fd → link target; `null` fd tables are unreadable (another user's). */
-function fakeProc(procs: Record<number, Record<string, string> | null>, own: number[] = []) {
+type Procs = Record<number, { fds: Record<string, string>; cwd?: string } | null>;
+
+/** A fake /proc: pid → fd links and cwd; `null` processes are unreadable (another user's). */
+function fakeProc(procs: Procs, own: number[] = []) {
   const reads: string[] = [];
   const deps = {
     ownPids: () => own,
     readDir(path: string): Promise<string[]> {
       reads.push(path);
       if (path === "/proc") return Promise.resolve(["self", "net", ...Object.keys(procs)]);
-      const pid = Number(path.split("/")[2]);
-      const fds = procs[pid];
-      if (!fds) return Promise.reject(new Deno.errors.PermissionDenied(path));
-      return Promise.resolve(Object.keys(fds));
+      const p = procs[Number(path.split("/")[2])];
+      if (!p) return Promise.reject(new Deno.errors.PermissionDenied(path));
+      return Promise.resolve(Object.keys(p.fds));
     },
     readLink(path: string): Promise<string> {
-      const [, , pid, , fd] = path.split("/");
-      const link = procs[Number(pid)]?.[fd];
+      const [, , pid, what, fd] = path.split("/");
+      const p = procs[Number(pid)];
+      const link = what === "cwd" ? p?.cwd : p?.fds[fd];
       return link === undefined
         ? Promise.reject(new Deno.errors.NotFound(path))
         : Promise.resolve(link);
     },
   };
-  const fdReads = () => reads.filter((r) => r !== "/proc");
+  const fdReads = () => reads.filter((r) => r.endsWith("/fd"));
   return { deps, reads, fdReads };
 }
 
-const live = () => new AbortController().signal;
+const live = { aborted: false };
+const sock = (inode: number) => `socket:[${inode}]`;
 
-Deno.test("socket owner: the newest processes are read first, and the scan stops at the owner", async () => {
-  const procs: Record<number, Record<string, string>> = {};
-  for (let pid = 100; pid < 140; pid++) procs[pid] = { "0": "/dev/null", "3": `socket:[${pid}0]` };
-  const p = fakeProc(procs);
-  const finder = createSocketOwnerFinder(p.deps, { concurrency: 1 });
-  assert.equal(await finder.find("1370", live()), 137);
-  assert.deepEqual(p.fdReads(), ["/proc/139/fd", "/proc/138/fd", "/proc/137/fd"]);
+Deno.test("socket owner: the snapshot holds the newest processes' sockets and cwds", async () => {
+  const procs: Procs = {};
+  for (let pid = 100; pid < 140; pid++) {
+    procs[pid] = { fds: { "0": "/dev/null", "3": sock(pid * 10) }, cwd: `/w/p${pid}` };
+  }
+  procs[139] = { fds: { "0": "/dev/null" }, cwd: "/w/no-sockets" };
+  const p = fakeProc(procs, [138]);
+  const finder = createSocketOwnerFinder(p.deps, { newestPids: 3 });
+  const snap = await finder.snapshot(live);
+  // Newest first, ours (138) skipped; a process without sockets is read but not kept.
+  assert.deepEqual(p.fdReads(), ["/proc/139/fd", "/proc/137/fd", "/proc/136/fd"]);
+  assert.deepEqual([...snap.sockets], [[sock(1370), 137], [sock(1360), 136]]);
+  assert.deepEqual([...snap.cwds], [[137, "/w/p137"], [136, "/w/p136"]]);
+  assert.deepEqual([...snap.read], [139, 137, 136]);
 });
 
-Deno.test("socket owner: a recent owner is asked before any scan", async () => {
-  const p = fakeProc({
-    7: { "1": "socket:[70]" },
-    4000: { "1": "socket:[1]", "2": "socket:[2]", "9": "socket:[3]" },
-    5000: { "1": "pipe:[9]" },
-  });
+Deno.test("socket owner: remembered clients come first in the next snapshot", async () => {
+  const procs: Procs = {
+    7: { fds: { "1": sock(70) }, cwd: "/w/long-lived" },
+    4000: { fds: { "1": sock(1) } },
+    5000: { fds: { "1": "pipe:[9]" } },
+  };
+  const p = fakeProc(procs);
+  const finder = createSocketOwnerFinder(p.deps, { newestPids: 1 });
+  finder.remember(7);
+  const snap = await finder.snapshot(live);
+  assert.deepEqual(p.fdReads(), ["/proc/7/fd", "/proc/5000/fd"]);
+  assert.equal(snap.sockets.get(sock(70)), 7);
+});
+
+Deno.test("socket owner: once pids wrap, the newest are those just below the last pid handed out", async () => {
+  const procs: Procs = {};
+  for (const pid of [31_000, 30_500, 900, 700, 300, 12]) procs[pid] = { fds: { "0": "/dev/null" } };
+  procs[300] = { fds: { "4": sock(77) } };
+  const p = fakeProc(procs);
+  const finder = createSocketOwnerFinder(
+    { ...p.deps, lastPid: () => Promise.resolve(750) },
+    { concurrency: 1 },
+  );
+  assert.deepEqual([...await finder.find(["77"], new Set(), live)], [["77", 300]]);
+  assert.deepEqual(p.fdReads(), ["/proc/700/fd", "/proc/300/fd"]);
+  p.reads.length = 0;
+  assert.equal((await finder.find(["78"], new Set([300]), live)).size, 0);
+  assert.deepEqual(p.fdReads(), [700, 12, 31_000, 30_500, 900].map((n) => `/proc/${n}/fd`));
+});
+
+Deno.test("socket owner: one scan finds several sockets and stops when all are found", async () => {
+  const procs: Procs = {};
+  for (let pid = 1; pid <= 50; pid++) procs[pid] = { fds: { "0": "/dev/null" } };
+  procs[45] = { fds: { "1": sock(601) } };
+  procs[40] = { fds: { "1": sock(602), "2": sock(603) } };
+  const p = fakeProc(procs);
   const finder = createSocketOwnerFinder(p.deps, { concurrency: 1 });
-  assert.equal(await finder.find("1", live()), 4000);
-  p.reads.length = 0;
-  assert.equal(await finder.find("3", live()), 4000);
-  assert.deepEqual(p.reads, ["/proc/4000/fd"], "no /proc listing, no other process read");
-  // A miss among the recent ones falls through to a scan that does not read them again.
-  p.reads.length = 0;
-  assert.equal(await finder.find("70", live()), 7);
-  assert.deepEqual(p.reads, ["/proc/4000/fd", "/proc", "/proc/5000/fd", "/proc/7/fd"]);
+  const found = await finder.find(["601", "602", "603"], new Set([48]), live);
+  assert.deepEqual([...found].sort(), [["601", 45], ["602", 40], ["603", 40]]);
+  assert.deepEqual(p.reads.filter((r) => r === "/proc").length, 1);
+  const expected = [50, 49, 47, 46, 45, 44, 43, 42, 41, 40].map((n) => `/proc/${n}/fd`);
+  assert.deepEqual(p.fdReads(), expected, "newest first, skipping 48, stopping at 40");
 });
 
 Deno.test("socket owner: our own processes are never read; unreadable ones are skipped", async () => {
   const p = fakeProc({
-    10: { "1": "socket:[5]" },
+    10: { fds: { "1": sock(5) } },
     20: null,
-    30: { "4": "socket:[6]" },
-    40: { "4": "socket:[6]" },
+    30: { fds: { "4": sock(6) } },
+    40: { fds: { "4": sock(6) } },
   }, [30, 40]);
   const finder = createSocketOwnerFinder(p.deps);
-  assert.equal(await finder.find("5", live()), 10);
-  // Only the edge/daemon hold it (a connection the edge did not name): no client.
-  assert.equal(await finder.find("6", live()), null);
+  assert.deepEqual([...await finder.find(["5", "6", "404"], new Set(), live)], [["5", 10]]);
+  const snap = await finder.snapshot(live);
+  assert.deepEqual([...snap.read].sort(), [10, 20]);
   assert.ok(!p.reads.some((r) => r.startsWith("/proc/30/") || r.startsWith("/proc/40/")));
-  assert.equal(await finder.find("404", live()), null);
 });
 
-Deno.test("socket owner: a burst from one new process costs one scan", async () => {
-  const procs: Record<number, Record<string, string>> = {};
-  for (let pid = 1; pid <= 50; pid++) procs[pid] = { "0": "/dev/null" };
-  procs[20] = { "5": "socket:[501]", "6": "socket:[502]", "7": "socket:[503]" };
+Deno.test("socket owner: a cancelled search stops reading", async () => {
+  const procs: Procs = {};
+  for (let pid = 1; pid <= 200; pid++) procs[pid] = { fds: { "0": "/dev/null" } };
+  procs[1] = { fds: { "3": sock(9) } };
   const p = fakeProc(procs);
-  const finder = createSocketOwnerFinder(p.deps, { concurrency: 2 });
-  const found = await Promise.all(["501", "502", "503"].map((i) => finder.find(i, live())));
-  assert.deepEqual(found, [20, 20, 20]);
-  assert.equal(p.reads.filter((r) => r === "/proc").length, 1);
-});
-
-Deno.test("socket owner: an aborted lookup stops reading and gives null", async () => {
-  const procs: Record<number, Record<string, string>> = {};
-  for (let pid = 1; pid <= 200; pid++) procs[pid] = { "0": "/dev/null" };
-  procs[1] = { "3": "socket:[9]" };
-  const p = fakeProc(procs);
-  const ac = new AbortController();
-  const slow = {
+  const cancel = { aborted: false };
+  const counting = {
     ...p.deps,
     readDir: async (path: string) => {
-      if (p.fdReads().length === 10) ac.abort();
+      if (p.fdReads().length === 10) cancel.aborted = true;
       return await p.deps.readDir(path);
     },
   };
-  const finder = createSocketOwnerFinder(slow, { concurrency: 1 });
-  assert.equal(await finder.find("9", ac.signal), null);
-  assert.ok(p.fdReads().length <= 12, `${p.fdReads().length} processes read after the abort`);
-  // The next lookup is not stuck behind the aborted one.
-  assert.equal(await finder.find("9", live()), 1);
+  const finder = createSocketOwnerFinder(counting, { concurrency: 1 });
+  assert.equal((await finder.find(["9"], new Set(), cancel)).size, 0);
+  assert.ok(p.fdReads().length <= 12, `${p.fdReads().length} processes read after cancel`);
+  assert.equal((await finder.snapshot(cancel)).read.size, 0);
 });
 
-Deno.test("socket owner: a failing /proc listing is null, not a rejection", async () => {
+Deno.test("socket owner: without /proc, nothing is found and nothing rejects", async () => {
   const finder = createSocketOwnerFinder({
     ownPids: () => [],
     readDir: () => Promise.reject(new Error("no /proc")),
     readLink: () => Promise.reject(new Error("no /proc")),
   });
-  assert.equal(await finder.find("1", live()), null);
+  assert.equal((await finder.find(["1"], new Set(), live)).size, 0);
+  assert.equal((await finder.snapshot(live)).read.size, 0);
 });

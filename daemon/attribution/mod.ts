@@ -12,5 +12,6 @@ export {
   createProcessAttributor,
   type ProcessAttributor,
   type ProcessAttributorDeps,
+  type ProcessLookup,
   type ProcessProject,
 } from "./create_process_attributor.ts";
