@@ -9,6 +9,8 @@ interface LookupReply {
 
 export interface WorkerLookup {
   lookup: ProcessLookup;
+  /** Why the worker died (its lookups then reject), or null while it runs. */
+  failure(): string | null;
   /** Stops the worker; lookups still waiting resolve null. */
   close(): void;
 }
@@ -32,7 +34,7 @@ export function createWorkerLookup(): WorkerLookup {
   };
   worker.onerror = (e: ErrorEvent) => {
     e.preventDefault(); // a dead worker must not take the daemon with it
-    failure = `process lookup worker failed: ${e.message}; restart the daemon to look up again`;
+    failure = `process lookup worker failed: ${e.message}`;
     worker.terminate();
     for (const w of waiting.values()) w.reject(new Error(failure));
     waiting.clear();
@@ -51,6 +53,7 @@ export function createWorkerLookup(): WorkerLookup {
         worker.postMessage({ id, client, ownPids: [...ctx.ownPids], deadline: ctx.deadline });
       });
     },
+    failure: () => failure,
     close() {
       closed = true;
       worker.terminate();

@@ -41,6 +41,30 @@ export interface ProcessAttributor {
 /** A slow-lookup or failure line at most this often (the rest are counted into the next). */
 const LOG_EVERY_MS = 60_000;
 
+/** Lookups of this machine: in the lookup worker, on this thread when the worker cannot run. */
+function machineLookup(log: Logger): { run: ProcessLookup; close(): void } {
+  let inline: ProcessLookup | null = null;
+  const fallBack = (why: string): ProcessLookup => {
+    if (inline) return inline;
+    log.log("warn", "process lookups run on the daemon's event loop from now on", {
+      reason: why.slice(0, 300),
+    });
+    return inline = createProcessLookup(systemMachineDeps());
+  };
+  try {
+    const worker = createWorkerLookup();
+    return {
+      run: (client, ctx) => {
+        const failure = worker.failure();
+        return failure === null ? worker.lookup(client, ctx) : fallBack(failure)(client, ctx);
+      },
+      close: worker.close,
+    };
+  } catch (err) {
+    return { run: fallBack(`the lookup worker did not start: ${String(err)}`), close: () => {} };
+  }
+}
+
 /**
  * Attributes intercepted connections to the calling process's project, with no user action
  * (docs/PROJECTS.md): the client's TCP ports → its socket → its process → its working
@@ -66,21 +90,9 @@ export function createProcessAttributor(deps: ProcessAttributorDeps): ProcessAtt
     unlogged = 0;
   };
 
-  let close = () => {};
-  let lookup = deps.lookup;
-  if (!lookup) {
-    try {
-      const worker = createWorkerLookup();
-      lookup = worker.lookup;
-      close = worker.close;
-    } catch (err) {
-      deps.log.log("warn", "process lookup worker did not start; looking up on the main thread", {
-        error: String(err).slice(0, 300),
-      });
-      lookup = createProcessLookup(systemMachineDeps());
-    }
-  }
-  const run = lookup;
+  const { run, close } = deps.lookup
+    ? { run: deps.lookup, close: () => {} }
+    : machineLookup(deps.log);
 
   const bounded = (client: ClientPorts): Promise<ProcessProject | null> => {
     const ac = new AbortController();
