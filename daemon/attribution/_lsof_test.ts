@@ -4,11 +4,12 @@ import { lsofCwd, lsofSocketOwner } from "./_lsof.ts";
 const client = { port: 54012, serverPort: 8081 };
 
 Deno.test("lsofSocketOwner: the process with the client's side, not the edge's", () => {
-  // macOS lsof 4.91 (`f` lines included); the edge (pid 812) holds the other side.
+  // In macOS lsof's -F form, `f` lines included (written by hand: no Mac here to record on);
+  // the edge (pid 812) holds the other side.
   const macos = "p812\nf27\nn127.0.0.1:8081->127.0.0.1:54012\np40233\nf23\n" +
     "n127.0.0.1:54012->127.0.0.1:8081\n";
   assert.equal(lsofSocketOwner(macos, client), 40233);
-  // Linux lsof 4.95 prints no `f` lines for -Fpn; one process holding both ends.
+  // Recorded with lsof 4.95 on Linux (no `f` lines for -Fpn); one process holding both ends.
   const linux = "p17279\nn127.0.0.1:45912->127.0.0.1:38365\nn127.0.0.1:38365->127.0.0.1:45912\n";
   assert.equal(lsofSocketOwner(linux, { port: 45912, serverPort: 38365 }), 17279);
   // A dual-stack socket (IPv4-mapped) and ::1.
