@@ -32,7 +32,7 @@ export interface CallRecord {
   usage: Usage;
   cost: Cost;
   project: string | null;
-  projectSource: string | null; // "proxy_auth" | "header" | "cwd" | ... | null
+  projectSource: string | null; // "proxy_auth" | "header" | "process_cwd" | null (docs/PROJECTS.md)
   client: string | null; // user-agent family, e.g. "claude-code", "anthropic-sdk-python", "curl"
   apiKeyFingerprint: string | null; // first 8 hex of sha256(key); never the key
   providerRequestId: string | null; // from response headers (request-id, x-request-id)

@@ -7,10 +7,12 @@ import {
   homePaths,
   type Logger,
   readEffectivePorts,
+  SELF_TEST_HOST,
   updateEffectivePorts,
   VERSION,
 } from "../core/mod.ts";
 import { createApi, ensureApiToken } from "./api/mod.ts";
+import { createProcessAttributor, projectFromProxyAuth } from "./attribution/mod.ts";
 import {
   CaError,
   createLeafIssuer,
@@ -111,6 +113,20 @@ export async function runDaemon(opts: RunDaemonOptions): Promise<number> {
     spoolPath: paths.spool,
     deps: { log: (m) => log.log("warn", `store: ${m}`) },
   });
+  // Our processes are never the client; the edge holds a socket per open tunnel. Its pid file
+  // is read again after a few seconds (a restarted edge).
+  let own = { pids: [Deno.pid], at: -Infinity };
+  const ownPids = () => {
+    if (now() - own.at < 5000) return own.pids;
+    const pids = [Deno.pid];
+    try {
+      const edge = Number(Deno.readTextFileSync(`${paths.run}/edge.pid`).trim());
+      if (Number.isInteger(edge) && edge > 0) pids.push(edge);
+    } catch { /* no edge pid file */ }
+    own = { pids, at: now() };
+    return pids;
+  };
+  const attributor = createProcessAttributor({ log, ownPids });
   const policyLog = log;
   const policy = createPolicyEngine({
     path: paths.policy,
@@ -138,6 +154,7 @@ export async function runDaemon(opts: RunDaemonOptions): Promise<number> {
     log,
     maxRequestBodyBytes,
     policy,
+    processProject: (connection) => attributor.projectFor(connection),
   });
   const resolveMap = new Map<string, { host: string; port: number }>();
   for (const [from, to] of Object.entries(config.upstream?.resolve ?? {})) {
@@ -162,6 +179,13 @@ export async function runDaemon(opts: RunDaemonOptions): Promise<number> {
       };
     },
     upstreamCa,
+    // The process lookup starts with the connection, while the client is surely still there;
+    // a call that names its project needs none.
+    onConnection: (connection, connect) => {
+      if (connect.host.replace(/\.$/, "") === SELF_TEST_HOST) return;
+      if (projectFromProxyAuth(connect.proxyAuthorization) !== null) return;
+      void attributor.projectFor(connection);
+    },
     onCall: meter,
     maxRequestBodyBytes,
     now,
@@ -204,6 +228,7 @@ export async function runDaemon(opts: RunDaemonOptions): Promise<number> {
   } catch (err) {
     await mitm.close(0).catch(() => {});
     policy.close();
+    attributor.close();
     await store.close();
     return fail(log, `cannot listen: ${(err as Error).message}`);
   }
@@ -219,6 +244,8 @@ export async function runDaemon(opts: RunDaemonOptions): Promise<number> {
   });
   log.log("info", "daemon stopping");
   await mitm.close(config.daemon?.drain_timeout_ms ?? 10_000);
+  await meter.settled(); // rows still waiting for their process project
+  attributor.close();
   await api.shutdown();
   policy.close();
   await store.close();

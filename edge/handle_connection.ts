@@ -5,6 +5,7 @@ import { type Authority, formatAuthority, parseAuthority } from "./parse_authori
 import { MAX_HEAD_BYTES, parseRequestHead, type RequestHead } from "./parse_request_head.ts";
 import { type BufferBudget, pipeBoth } from "./pipe.ts";
 import type { TunnelRehomer } from "./rehome_tunnels.ts";
+import { type ClientPorts, rewriteChainHead } from "./rewrite_chain_head.ts";
 
 export interface EdgeContext {
   isIntercepted(host: string): boolean;
@@ -282,6 +283,13 @@ async function forwardPlainHttp(
   await pipeBoth(client, upstream, ctx.buffers);
 }
 
+function clientPorts(conn: Deno.Conn): ClientPorts | null {
+  const remote = conn.remoteAddr;
+  const local = conn.localAddr;
+  if (remote.transport !== "tcp" || local.transport !== "tcp") return null;
+  return { port: remote.port, serverPort: local.port };
+}
+
 /** Serves one client connection on the edge port, start to finish. Never throws. */
 export async function handleConnection(conn: Deno.Conn, ctx: EdgeContext): Promise<void> {
   try {
@@ -308,7 +316,8 @@ export async function handleConnection(conn: Deno.Conn, ctx: EdgeContext): Promi
       const port = metered ? ctx.daemonPort() : undefined;
       if (port !== undefined) {
         if (await ctx.health.isHealthy()) {
-          const headBytes = bytes.subarray(0, head.headLength);
+          // The daemon learns which client connection this is (to find the client's process).
+          const headBytes = rewriteChainHead(bytes.subarray(0, head.headLength), clientPorts(conn));
           if (await chainToDaemon(conn, headBytes, early, port, ctx)) return;
         }
       }

@@ -26,6 +26,19 @@ export const SOURCE_PERMISSIONS: readonly string[] = [
 ];
 
 /**
+ * What the daemon runs with from source: it reads other processes' `/proc` entries to find the
+ * project of the process behind each call (docs/PROJECTS.md), which Deno allows only with all
+ * permissions. It gives nothing away: `--allow-run`, which every role has, already lets a role
+ * do anything a subprocess can.
+ */
+export const DAEMON_SOURCE_PERMISSIONS: readonly string[] = ["--allow-all"];
+
+/** The `deno run` permissions of `role` from source. */
+export function sourcePermissions(role: Role): readonly string[] {
+  return role === "daemon" ? DAEMON_SOURCE_PERMISSIONS : SOURCE_PERMISSIONS;
+}
+
+/**
  * The command a service manager runs for `role`: the binary itself when compiled,
  * `deno run <permissions> /abs/main.ts` from a source checkout.
  */
@@ -42,5 +55,5 @@ export function launchCommand(role: Role, ctx: LaunchContext): LaunchCommand {
       `Cannot build the ${role} launch command: main module "${ctx.mainModule}" is not an absolute path or file: URL; pass Deno.mainModule`,
     );
   }
-  return { program: ctx.execPath, args: ["run", ...SOURCE_PERMISSIONS, main, "--role", role] };
+  return { program: ctx.execPath, args: ["run", ...sourcePermissions(role), main, "--role", role] };
 }

@@ -98,3 +98,17 @@ Deno.test("createServiceSpec puts HALTON_METER_HOME first, sorts the rest, defau
     /"BAD-NAME" is not a valid environment variable name/,
   );
 });
+
+Deno.test("launchCommand gives the daemon all permissions (Deno gates /proc behind them)", () => {
+  const ctx = { execPath: "/d", mainModule: "/src/main.ts", compiled: false };
+  assert.deepEqual(launchCommand("daemon", ctx).args, [
+    "run",
+    "--allow-all",
+    "/src/main.ts",
+    "--role",
+    "daemon",
+  ]);
+  for (const role of ["edge", "watchdog", "userenv"] as const) {
+    assert.deepEqual(launchCommand(role, ctx).args.slice(1, -3), PERMS, role);
+  }
+});

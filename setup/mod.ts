@@ -6,10 +6,12 @@
 export { isRole, orderRoles, type Role, ROLES, START_ORDER, STOP_ORDER } from "./roles.ts";
 export { launchdLabel, scheduledTaskName, systemdUnitName, TASK_FOLDER } from "./service_names.ts";
 export {
+  DAEMON_SOURCE_PERMISSIONS,
   type LaunchCommand,
   launchCommand,
   type LaunchContext,
   SOURCE_PERMISSIONS,
+  sourcePermissions,
 } from "./launch_command.ts";
 export {
   createServiceSpec,

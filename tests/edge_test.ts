@@ -172,13 +172,26 @@ Deno.test("edge chains intercepted CONNECTs to a healthy daemon, with Proxy-Auth
   try {
     await setDaemonPort(f.home, daemon.port);
     edge = await startMain(["--role", "edge"], f.home);
-    const r = await curlVia(edge.port, f, "/v1/messages", ["-U", "myproject:"]);
+    const r = await curlVia(edge.port, f, "/v1/messages", [
+      "-U",
+      "myproject:",
+      // A client must not be able to name the connection the daemon looks up.
+      "--proxy-header",
+      "X-Halton-Meter-Client: 1 2",
+      "-w",
+      "\n%{local_port}",
+    ]);
     assert.equal(r.code, 0, r.stderr);
-    assert.equal(r.stdout, "hello from upstream /v1/messages\n");
+    const [body, clientPort] = r.stdout.split("\n").filter((l) => l !== "");
+    assert.equal(body, "hello from upstream /v1/messages");
     assert.equal(daemon.heads.length, 1);
     assert.match(daemon.heads[0], /^CONNECT api\.anthropic\.com:443 HTTP\/1\.1\r\n/);
     // curl sends the credentials as Basic base64("myproject:").
     assert.match(daemon.heads[0], /Proxy-Authorization: Basic bXlwcm9qZWN0Og==\r\n/i);
+    // The edge names the client's connection: its source port and the edge port.
+    assert.deepEqual(daemon.heads[0].match(/^x-halton-meter-client:.*$/gim), [
+      `X-Halton-Meter-Client: ${clientPort} ${edge.port}`,
+    ]);
 
     // A host that is not on the intercept list is tunnelled, not chained.
     const direct = await run("curl", [

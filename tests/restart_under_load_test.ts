@@ -27,9 +27,20 @@ interface Sent {
 }
 
 /**
- * Clients loop until `stop`: a plain or a streamed call, then 0-1.5 s of "thinking" (a third
- * of them none at all).
+ * How long client `i` waits before its call number `n + 1`: a third go back to back (a batch
+ * script), a third follow a call with a short look (0-200 ms) and every fourth with a long
+ * pause (1.5-2.5 s: an agent running a tool), a third always pause long. The test's re-homing
+ * idle time (500 ms) falls inside no short look and before the end of every long pause: a
+ * close never meets a request on its way (a client that sends in the very instant its idle
+ * connection is closed sees it closed, as with any server's keep-alive timeout; README).
  */
+function thinkTime(i: number, n: number): number {
+  if (i % 3 === 0) return 0;
+  const long = i % 3 === 2 || n % 4 === 0;
+  return long ? 1500 + Math.random() * 1000 : Math.random() * 200;
+}
+
+/** Clients loop until `stop`: a plain or a streamed call (1 in 3), then thinkTime. */
 function startClients(m: Meter, stop: { done: boolean }) {
   const log: Sent[] = [];
   const caCerts = [
@@ -68,8 +79,7 @@ function startClients(m: Meter, stop: { done: boolean }) {
       } catch (err) {
         log.push({ client: i, at, ok: false, error: (err as Error).message });
       }
-      // A third of the clients go back to back, like an agent loop or a batch script.
-      if (i % 3 !== 0) await new Promise((r) => setTimeout(r, Math.random() * 1500));
+      await new Promise((r) => setTimeout(r, thinkTime(i, n)));
     }
     c.close();
   });

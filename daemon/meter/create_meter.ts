@@ -8,6 +8,7 @@ import { type CallRecord, emptyUsage, type Logger, type Usage } from "../../core
 import {
   apiKeyFingerprint,
   clientFamily,
+  type ProcessProject,
   projectFromHeader,
   projectFromProxyAuth,
   providerRequestId,
@@ -23,6 +24,7 @@ import {
 import { priceCall } from "../pricing/mod.ts";
 import { uuidV7 } from "./uuid_v7.ts";
 import type {
+  ClientConnection,
   Decision,
   ExchangeEndInfo,
   ExchangeObserver,
@@ -40,8 +42,26 @@ export interface MeterDeps {
   /** How much of a request body the adapter sees (model and stream flag live at its top). */
   maxRequestBodyBytes?: number;
   /** Decides each call before it is forwarded; absent or inactive = observe only. */
-  policy?: Pick<PolicyEngine, "active" | "decide">;
+  policy?: Pick<PolicyEngine, "active" | "decide"> & Partial<Pick<PolicyEngine, "usesProject">>;
+  /**
+   * The calling process's project (the process attributor's `projectFor`), asked only when
+   * neither proxy auth nor the header names one. The row waits for it, never the call.
+   */
+  processProject?: (connection: ClientConnection) => Promise<ProcessProject | null>;
+  /** Longest a finished call's row waits for processProject; default 3000 ms. */
+  processProjectWaitMs?: number;
+  /**
+   * Longest a decision waits for processProject when the policy matches on projects; default
+   * 1000 ms (a lookup takes ~10 ms on a new connection, ~0 after). Past it, no project.
+   */
+  decisionProjectWaitMs?: number;
 }
+
+/** The observer factory, and a way to wait for rows still waiting on their process project. */
+export type Meter = ((start: ExchangeStart) => ExchangeObserver) & {
+  /** Resolves once every finished call's row has been handed to `enqueue`. */
+  settled(): Promise<void>;
+};
 
 /** A zero cost for a call policy blocked: it never reached the provider. */
 const BLOCKED_COST = {
@@ -57,12 +77,16 @@ const BLOCKED_COST = {
 const NOOP: ExchangeObserver = {};
 
 /**
- * Builds the observer factory the interception engine calls for each exchange.
- * Everything here runs beside the bytes, never in front of them: any failure is
- * logged and the call is still forwarded (and, where possible, still recorded).
+ * Builds the observer factory the interception engine calls for each exchange. Observing
+ * runs beside the bytes, never in front of them: any failure is logged and the call is still
+ * forwarded (and, where possible, still recorded). With a policy in force the observer also
+ * has a decision step, which runs before the bytes go upstream.
  */
-export function createMeter(deps: MeterDeps): (start: ExchangeStart) => ExchangeObserver {
+export function createMeter(deps: MeterDeps): Meter {
   const maxBody = deps.maxRequestBodyBytes ?? 1024 * 1024;
+  const waitMs = deps.processProjectWaitMs ?? 3000;
+  const decisionWaitMs = deps.decisionProjectWaitMs ?? 1000;
+  const waiting = new Set<Promise<void>>();
   // Time-ordered: the id is the calls table's primary key (see uuid_v7.ts).
   const newId = deps.newId ?? (() => uuidV7());
   const contained = <A extends unknown[]>(what: string, fn: (...a: A) => void) => (...a: A) => {
@@ -75,7 +99,7 @@ export function createMeter(deps: MeterDeps): (start: ExchangeStart) => Exchange
     }
   };
 
-  return (start) => {
+  const observe = (start: ExchangeStart): ExchangeObserver => {
     let adapter: Adapter;
     try {
       adapter = findAdapter(start.host, start.path);
@@ -90,6 +114,34 @@ export function createMeter(deps: MeterDeps): (start: ExchangeStart) => Exchange
     let status: number | null = null;
     let responseHeaders: Headers | null = null;
 
+    const selfTest = start.headers.has(SELF_TEST_HEADER);
+    const named = projectFromProxyAuth(start.proxyAuthorization) ??
+      projectFromHeader(start.headers);
+    // undefined while the lookup runs (started now: the process may be gone by the end).
+    let fromProcess: ProcessProject | null | undefined = null;
+    let lookup: Promise<unknown> | null = null;
+    if (named === null && !selfTest && deps.processProject) {
+      fromProcess = undefined;
+      try {
+        lookup = deps.processProject(start.connection).then(
+          (p) => fromProcess = p,
+          () => fromProcess = null,
+        );
+      } catch {
+        fromProcess = null;
+      }
+    }
+    const project = () => named ?? fromProcess ?? null;
+
+    // Client and key are worked out once per call: for the decision and then for the row.
+    let who: { client: string | null; key: string | null } | null = null;
+    const attribution = () =>
+      who ??= {
+        client: clientFamily(start.headers.get("user-agent")),
+        key: apiKeyFingerprint(start.headers, new URLSearchParams(start.query)),
+      };
+    let decided: Decided | null = null;
+
     const parseRequest = () => {
       if (request) return request;
       const body = bodyBytes === 0 ? null : concat(chunks, bodyBytes);
@@ -102,17 +154,81 @@ export function createMeter(deps: MeterDeps): (start: ExchangeStart) => Exchange
       return request;
     };
 
-    // Attribution is worked out once per call: for the decision and then for the row.
-    let who:
-      | { project: ReturnType<typeof projectOf>; client: string | null; key: string | null }
-      | null = null;
-    const attribution = () =>
-      who ??= {
-        project: projectOf(start),
-        client: clientFamily(start.headers.get("user-agent")),
-        key: apiKeyFingerprint(start.headers, new URLSearchParams(start.query)),
+    const record = (end: ExchangeEndInfo) => {
+      const req = parseRequest();
+      let usage: Usage = parser ? parser.finish() : emptyUsage();
+      const verdict = decided?.verdict ?? null;
+      if (end.blocked) {
+        usage = {
+          ...emptyUsage(),
+          errorType: "policy_blocked",
+          errorMessage: verdict?.message ?? null,
+        };
+      } else if (end.error) {
+        usage = { ...usage, errorType: usage.errorType ?? end.error.kind };
+        usage.errorMessage ??= end.error.message.slice(0, 500);
+        if (usage.completeness === "complete" && parser === null) {
+          usage.completeness = "incomplete";
+        }
+      }
+      const model = usage.responseModel ?? req.model;
+      const cost = end.blocked ? BLOCKED_COST : priceCall({
+        provider: adapter.provider,
+        host: start.host,
+        path: start.path,
+        model,
+        usage,
+        startedAt: start.startedAt,
+      });
+      const { client, key } = attribution();
+      const row: CallRecord = {
+        id: newId(),
+        startedAt: start.startedAt,
+        endedAt: end.endedAt,
+        durationMs: Math.max(0, end.endedAt - start.startedAt),
+        ttfbMs: end.ttfbMs,
+        provider: adapter.provider,
+        host: start.host,
+        method: start.method,
+        path: start.path,
+        endpoint: adapter.endpoint,
+        requestModel: req.model ?? req.deployment ?? null,
+        stream: req.stream,
+        // The upstream's status; without one, what the client saw (the engine's 502), if any.
+        status: status ?? end.status,
+        usage,
+        cost,
+        project: named?.project ?? null,
+        projectSource: named?.source ?? null,
+        client,
+        apiKeyFingerprint: key,
+        providerRequestId: responseHeaders ? providerRequestId(responseHeaders) : null,
+        rateLimit: responseHeaders ? rateLimitSnapshot(responseHeaders) : null,
+        bytesUp: end.bytesUp,
+        bytesDown: end.bytesDown,
+        selfTest,
+        policy: verdict === null ? null : {
+          action: verdict.action,
+          id: verdict.source ? `${verdict.source.kind}:${verdict.source.id}` : null,
+          message: verdict.message,
+        },
       };
-    let decided: Decided | null = null;
+      const write = () => {
+        if (fromProcess) {
+          row.project = fromProcess.project;
+          row.projectSource = fromProcess.source;
+        }
+        deps.enqueue(row);
+      };
+      if (lookup === null || fromProcess !== undefined) return write();
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const late = new Promise<void>((resolve) => timer = setTimeout(resolve, waitMs));
+      const done = Promise.race([lookup, late]).then(contained("record", write)).finally(() => {
+        clearTimeout(timer);
+        waiting.delete(done);
+      });
+      waiting.add(done);
+    };
 
     const observer: ExchangeObserver = {
       onRequestBody: contained("request body", (chunk: Uint8Array) => {
@@ -146,79 +262,17 @@ export function createMeter(deps: MeterDeps): (start: ExchangeStart) => Exchange
       },
     };
 
-    const record = (end: ExchangeEndInfo) => {
-      const req = parseRequest();
-      let usage: Usage = parser ? parser.finish() : emptyUsage();
-      const verdict = decided?.verdict ?? null;
-      if (end.blocked) {
-        usage = {
-          ...emptyUsage(),
-          errorType: "policy_blocked",
-          errorMessage: verdict?.message ?? null,
-        };
-      } else if (end.error) {
-        usage = { ...usage, errorType: usage.errorType ?? end.error.kind };
-        usage.errorMessage ??= end.error.message.slice(0, 500);
-        if (usage.completeness === "complete" && parser === null) {
-          usage.completeness = "incomplete";
-        }
-      }
-      const model = usage.responseModel ?? req.model;
-      const cost = end.blocked ? BLOCKED_COST : priceCall({
-        provider: adapter.provider,
-        host: start.host,
-        path: start.path,
-        model,
-        usage,
-        startedAt: start.startedAt,
-      });
-      const { project, client, key } = attribution();
-      const row: CallRecord = {
-        id: newId(),
-        startedAt: start.startedAt,
-        endedAt: end.endedAt,
-        durationMs: Math.max(0, end.endedAt - start.startedAt),
-        ttfbMs: end.ttfbMs,
-        provider: adapter.provider,
-        host: start.host,
-        method: start.method,
-        path: start.path,
-        endpoint: adapter.endpoint,
-        requestModel: req.model ?? req.deployment ?? null,
-        stream: req.stream,
-        // The upstream's status; without one, what the client saw (the engine's 502), if any.
-        status: status ?? end.status,
-        usage,
-        cost,
-        project: project?.project ?? null,
-        projectSource: project?.source ?? null,
-        client,
-        apiKeyFingerprint: key,
-        providerRequestId: responseHeaders ? providerRequestId(responseHeaders) : null,
-        rateLimit: responseHeaders ? rateLimitSnapshot(responseHeaders) : null,
-        bytesUp: end.bytesUp,
-        bytesDown: end.bytesDown,
-        selfTest: start.headers.has(SELF_TEST_HEADER),
-        policy: verdict === null ? null : {
-          action: verdict.action,
-          id: verdict.source ? `${verdict.source.kind}:${verdict.source.id}` : null,
-          message: verdict.message,
-        },
-      };
-      deps.enqueue(row);
-    };
-
     const policy = deps.policy;
-    if (policy?.active() && !start.headers.has(SELF_TEST_HEADER)) {
-      observer.decide = (): Decision => {
+    if (policy?.active() && !selfTest) {
+      const decide = (): Decision => {
         const req = parseRequest();
-        const { project, client, key } = attribution();
+        const { client, key } = attribution();
         const facts: CallFacts = {
           provider: adapter.provider,
           host: start.host,
           endpoint: adapter.endpoint,
           model: req.model ?? req.deployment ?? null,
-          project: project?.project ?? null,
+          project: project()?.project ?? null,
           client,
           key,
         };
@@ -242,14 +296,27 @@ export function createMeter(deps: MeterDeps): (start: ExchangeStart) => Exchange
         }
         return { action: "allow" };
       };
+      observer.decide = () => {
+        // Rules and budgets that name projects need the caller's, which may still be looked
+        // up (a new connection): wait for it, bounded; the row gets it either way.
+        if (fromProcess !== undefined || lookup === null || !policy.usesProject?.()) {
+          return decide();
+        }
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        const late = new Promise<void>((r) => timer = setTimeout(r, decisionWaitMs));
+        return Promise.race([lookup, late]).then(() => {
+          clearTimeout(timer);
+          return decide();
+        });
+      };
     }
     return observer;
   };
-}
-
-/** The call's project: named in the proxy URL (`run --project`), else by header. */
-function projectOf(start: ExchangeStart) {
-  return projectFromProxyAuth(start.proxyAuthorization) ?? projectFromHeader(start.headers);
+  return Object.assign(observe, {
+    settled: async () => {
+      while (waiting.size > 0) await Promise.allSettled([...waiting]);
+    },
+  });
 }
 
 function concat(chunks: Uint8Array[], total: number): Uint8Array {

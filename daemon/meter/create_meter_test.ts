@@ -33,6 +33,7 @@ async function replay(name: string, opts: { auth?: string; key?: string; split?:
     headers,
     proxyAuthorization: opts.auth ?? null,
     startedAt: 1_763_900_000_000,
+    connection: { client: null },
   });
   obs.onRequestBody!(req.subarray(0, 7));
   obs.onRequestBody!(req.subarray(7));
@@ -87,6 +88,7 @@ Deno.test("meter: upstream failure before a response still records a row", () =>
     headers: new Headers({ [SELF_TEST_HEADER]: "1" }),
     proxyAuthorization: null,
     startedAt: 1000,
+    connection: { client: null },
   });
   obs.onRequestBody!(new TextEncoder().encode('{"model":"gpt-4o","messages":[]}'));
   obs.onEnd!({
@@ -123,10 +125,115 @@ Deno.test("meter: a throwing store is contained and logged", () => {
     headers: new Headers(),
     proxyAuthorization: null,
     startedAt: 0,
+    connection: { client: null },
   });
   obs.onResponseHead!({ status: 200, headers: new Headers() });
   obs.onResponseBody!(new Uint8Array([1, 2, 3]));
   obs.onEnd!({ endedAt: 1, ttfbMs: 1, bytesUp: 0, bytesDown: 3, status: 200 });
   assert.equal(logs.length, 1);
   assert.match(logs[0], /record failed/);
+});
+
+/** One GET /v1/models call through `meter`, ended at once; returns what the lookup was asked. */
+function oneCall(
+  meter: ReturnType<typeof createMeter>,
+  opts: { auth?: string; headers?: Record<string, string> } = {},
+) {
+  const connection = { client: { port: 50001, serverPort: 8081 } };
+  const obs = meter({
+    host: "api.anthropic.com",
+    port: 443,
+    method: "GET",
+    path: "/v1/models",
+    query: "",
+    headers: new Headers(opts.headers),
+    proxyAuthorization: opts.auth ?? null,
+    startedAt: 0,
+    connection,
+  });
+  obs.onResponseHead!({ status: 200, headers: new Headers() });
+  obs.onEnd!({ endedAt: 1, ttfbMs: 1, bytesUp: 0, bytesDown: 0, status: 200 });
+  return connection;
+}
+
+function withLookup(lookup: () => Promise<{ project: string; source: "process_cwd" } | null>) {
+  const rows: CallRecord[] = [];
+  const asked: unknown[] = [];
+  const meter = createMeter({
+    enqueue: (r) => rows.push(r),
+    log: { log: () => {} },
+    processProjectWaitMs: 50,
+    processProject: (c) => {
+      asked.push(c);
+      return lookup();
+    },
+  });
+  return { rows, asked, meter };
+}
+
+Deno.test("meter: without proxy auth or header, the row waits for the process project", async () => {
+  let resolve!: (p: { project: string; source: "process_cwd" }) => void;
+  const s = withLookup(() => new Promise((r) => resolve = r));
+  const connection = oneCall(s.meter);
+  assert.deepEqual(s.asked, [connection], "asked with the request's connection");
+  assert.equal(s.rows.length, 0, "the row waits, not the call");
+  resolve({ project: "acme-widgets", source: "process_cwd" });
+  await s.meter.settled();
+  assert.equal(s.rows.length, 1);
+  assert.equal(s.rows[0].project, "acme-widgets");
+  assert.equal(s.rows[0].projectSource, "process_cwd");
+  // A lookup answered before the call ends (later requests on a connection): the row goes
+  // with onEnd, not a tick later.
+  const ready = withLookup(() => Promise.resolve({ project: "p", source: "process_cwd" }));
+  const obs = ready.meter({
+    host: "api.anthropic.com",
+    port: 443,
+    method: "GET",
+    path: "/v1/models",
+    query: "",
+    headers: new Headers(),
+    proxyAuthorization: null,
+    startedAt: 0,
+    connection,
+  });
+  await Promise.resolve();
+  obs.onEnd!({ endedAt: 1, ttfbMs: 1, bytesUp: 0, bytesDown: 0, status: 200 });
+  assert.equal(ready.rows.length, 1);
+  assert.equal(ready.rows[0].project, "p");
+});
+
+Deno.test("meter: proxy auth, the header and self-tests skip the process lookup", async () => {
+  const s = withLookup(() => Promise.resolve({ project: "from-cwd", source: "process_cwd" }));
+  oneCall(s.meter, { auth: `Basic ${btoa("billing:x")}` });
+  oneCall(s.meter, { headers: { "x-halton-project": "web" } });
+  oneCall(s.meter, { headers: { [SELF_TEST_HEADER]: "1" } });
+  await s.meter.settled();
+  assert.deepEqual(s.asked, []);
+  assert.deepEqual(s.rows.map((r) => [r.project, r.projectSource]), [
+    ["billing", "proxy_auth"],
+    ["web", "header"],
+    [null, null],
+  ]);
+});
+
+Deno.test("meter: a lookup that never answers, rejects or throws still gets its row written", async () => {
+  for (
+    const lookup of [
+      () => new Promise<null>(() => {}),
+      () => Promise.reject(new Error("no")),
+      () => {
+        throw new Error("sync");
+      },
+      () => Promise.resolve(null),
+    ]
+  ) {
+    const s = withLookup(lookup);
+    const t0 = performance.now();
+    oneCall(s.meter);
+    await s.meter.settled();
+    assert.ok(performance.now() - t0 < 2000);
+    assert.equal(s.rows.length, 1, String(lookup));
+    assert.equal(s.rows[0].project, null);
+    assert.equal(s.rows[0].projectSource, null);
+  }
 });

@@ -37,6 +37,7 @@ function setup(verdict: Verdict, active = true) {
       }),
       proxyAuthorization: `Basic ${btoa("acme:x")}`,
       startedAt: 1_763_900_000_000,
+      connection: { client: null },
     });
   return { rows, asked, meter, start, settled: () => settled };
 }
@@ -117,4 +118,42 @@ Deno.test("meter: no decision step without an active policy, nor for the self-te
   assert.equal(inactive.rows[0].policy, null);
   const selfTest = setup({ action: "block", source: null, message: null });
   assert.equal(selfTest.start({ [SELF_TEST_HEADER]: "1" }).decide, undefined);
+});
+
+Deno.test("meter: a policy that names projects waits for the caller's process project", async () => {
+  const asked: CallFacts[] = [];
+  let resolveLookup: (p: { project: string; source: "process_cwd" } | null) => void = () => {};
+  const meter = createMeter({
+    enqueue: () => {},
+    log: { log: () => {} },
+    policy: {
+      active: () => true,
+      usesProject: () => true,
+      decide(facts): Decided {
+        asked.push(facts);
+        return { verdict: { action: "allow", source: null, message: null }, settle: () => {} };
+      },
+    },
+    processProject: () => new Promise((r) => resolveLookup = r),
+    decisionProjectWaitMs: 5000,
+  });
+  const obs = meter({
+    host: "api.anthropic.com",
+    port: 443,
+    method: "POST",
+    path: "/v1/messages",
+    query: "",
+    headers: new Headers({ "x-api-key": "sk-ant-test" }),
+    proxyAuthorization: null,
+    startedAt: 1,
+    connection: { client: { port: 50000, serverPort: 8081 } },
+  });
+  obs.onRequestBody!(BODY);
+  const pending = obs.decide!();
+  assert.ok(pending instanceof Promise, "the decision waits for the lookup");
+  await new Promise((r) => setTimeout(r, 20));
+  assert.equal(asked.length, 0);
+  resolveLookup({ project: "acme-widgets", source: "process_cwd" });
+  assert.deepEqual(await pending, { action: "allow" });
+  assert.equal(asked[0].project, "acme-widgets");
 });

@@ -1,1 +1,1 @@
-export { createMeter, type MeterDeps, SELF_TEST_HEADER } from "./create_meter.ts";
+export { createMeter, type Meter, type MeterDeps, SELF_TEST_HEADER } from "./create_meter.ts";

@@ -69,6 +69,7 @@ export async function runExchange(
       headers: headersFromPairs(head.headers),
       proxyAuthorization: conn.proxyAuthorization,
       startedAt,
+      connection: conn.connection,
     }) ?? undefined;
   });
   const obs = observer;

@@ -7,7 +7,7 @@
  * `if (answerSelfTest(tlsSock, conn, opts.onCall, now, guard)) return;`.
  */
 import { SELF_TEST_HOST } from "../../core/mod.ts";
-import type { ExchangeObserver, MitmOptions } from "./types.ts";
+import type { ClientConnection, ExchangeObserver, MitmOptions } from "./types.ts";
 
 /** The header that marks a row as a self-test (kept in step with daemon/meter's SELF_TEST_HEADER). */
 const SELF_TEST_HEADER = "x-halton-meter-self-test";
@@ -26,6 +26,7 @@ export interface SelfTestConnection {
   host: string;
   port: number;
   proxyAuthorization: string | null;
+  connection: ClientConnection;
 }
 
 /** Takes the socket and returns true when the connection is a self-test; else leaves it alone. */
@@ -77,6 +78,7 @@ export function answerSelfTest(
         headers,
         proxyAuthorization: conn.proxyAuthorization,
         startedAt,
+        connection: conn.connection,
       }) ?? undefined;
     });
     const obs = observer;

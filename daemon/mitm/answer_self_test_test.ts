@@ -37,7 +37,12 @@ Deno.test("answerSelfTest answers the reserved host and drives the observer like
   let end: ExchangeEndInfo | null = null;
   const taken = answerSelfTest(
     sock as unknown as SelfTestSocket,
-    { host: "SelfTest.Halton-Meter.invalid.", port: 443, proxyAuthorization: "Basic cHJvajo=" },
+    {
+      host: "SelfTest.Halton-Meter.invalid.",
+      port: 443,
+      proxyAuthorization: "Basic cHJvajo=",
+      connection: { client: null },
+    },
     (info) => {
       start = info;
       return {
@@ -79,7 +84,12 @@ Deno.test("answerSelfTest marks the row as a self-test even without the header; 
   let headers: Headers | null = null;
   answerSelfTest(
     sock as unknown as SelfTestSocket,
-    { host: "selftest.halton-meter.invalid", port: 443, proxyAuthorization: null },
+    {
+      host: "selftest.halton-meter.invalid",
+      port: 443,
+      proxyAuthorization: null,
+      connection: { client: null },
+    },
     (info) => void (headers = info.headers),
     () => 0,
     guard,
@@ -90,7 +100,12 @@ Deno.test("answerSelfTest marks the row as a self-test even without the header; 
   const other = fakeSocket();
   const taken = answerSelfTest(
     other as unknown as SelfTestSocket,
-    { host: "api.anthropic.com", port: 443, proxyAuthorization: null },
+    {
+      host: "api.anthropic.com",
+      port: 443,
+      proxyAuthorization: null,
+      connection: { client: null },
+    },
     () => assert.fail("no observer for other hosts"),
     () => 0,
     guard,
@@ -103,7 +118,12 @@ Deno.test("answerSelfTest drops a connection whose head never ends", () => {
   const sock = fakeSocket();
   answerSelfTest(
     sock as unknown as SelfTestSocket,
-    { host: "selftest.halton-meter.invalid", port: 443, proxyAuthorization: null },
+    {
+      host: "selftest.halton-meter.invalid",
+      port: 443,
+      proxyAuthorization: null,
+      connection: { client: null },
+    },
     undefined,
     () => 0,
     guard,

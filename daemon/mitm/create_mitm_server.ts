@@ -15,6 +15,7 @@ import { openRawTunnel } from "./open_raw_tunnel.ts";
 import { parseProxyHead, type ProxyHead } from "./parse_proxy_head.ts";
 import { serveConnection, type ServedConnection, type ServeDeps } from "./serve_connection.ts";
 import type {
+  ClientConnection,
   ExchangeErrorKind,
   MitmOptions,
   MitmServer,
@@ -119,6 +120,21 @@ export function createMitmServer(opts: MitmOptions): MitmServer {
   };
 
   const intercept = (sock: net.Socket, head: Extract<ProxyHead, { kind: "connect" }>) => {
+    // Who is at the other end: the edge's header names the client's connection; without it
+    // the client came straight here.
+    const connection: ClientConnection = {
+      client: head.client ??
+        (sock.remotePort && sock.localPort
+          ? { port: sock.remotePort, serverPort: sock.localPort }
+          : null),
+    };
+    if (opts.onConnection) {
+      const { host, port, proxyAuthorization } = head;
+      guard(
+        "onConnection",
+        () => opts.onConnection?.(connection, { host, port, proxyAuthorization }),
+      );
+    }
     contexts.get(head.host).then((ctx) => {
       stats.tlsContextsCached = contexts.size();
       if (sock.destroyed) return;
@@ -162,11 +178,12 @@ export function createMitmServer(opts: MitmOptions): MitmServer {
       // semantics would end our side on the peer's end; Deno 2.9 does not, this keeps it so).
       (tlsSock as unknown as { allowHalfOpen: boolean }).allowHalfOpen = true;
       tlsSock.once("secure", () => {
-        if (answerSelfTest(tlsSock, { ...head }, opts.onCall, now, guard)) return;
+        if (answerSelfTest(tlsSock, { ...head, connection }, opts.onCall, now, guard)) return;
         const s = serveConnection(tlsSock, {
           host: head.host,
           port: head.port,
           proxyAuthorization: head.proxyAuthorization,
+          connection,
         }, serveDeps);
         served.add(s);
         track(s.done.finally(() => served.delete(s)));

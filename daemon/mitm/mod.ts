@@ -3,6 +3,7 @@ export { createMitmServer } from "./create_mitm_server.ts";
 export { parseProxyHead } from "./parse_proxy_head.ts";
 export type { ProxyHead } from "./parse_proxy_head.ts";
 export type {
+  ClientConnection,
   Decision,
   ExchangeEndInfo,
   ExchangeErrorKind,

@@ -41,3 +41,34 @@ Deno.test("parseProxyHead: origin form, IPv6, malformed, oversized", () => {
   const big = parseProxyHead(new Uint8Array(MAX_PROXY_HEAD_BYTES + 1).fill(0x61));
   assert.equal(big.kind === "error" && big.status, 431);
 });
+
+Deno.test("parseProxyHead: the edge's X-Halton-Meter-Client names the client connection", () => {
+  const client = (headers: string) => {
+    const head = parseProxyHead(enc(`CONNECT a.b:443 HTTP/1.1\r\n${headers}\r\n`));
+    assert.equal(head.kind, "connect", headers);
+    return head.kind === "connect" ? head.client : undefined;
+  };
+  assert.deepEqual(client("X-Halton-Meter-Client: 51234 8081\r\n"), {
+    port: 51234,
+    serverPort: 8081,
+  });
+  assert.deepEqual(client("x-halton-meter-client:1 65535\r\n"), { port: 1, serverPort: 65535 });
+  assert.equal(client("Host: a.b\r\n"), null);
+  // Malformed or repeated: ignored, never an error.
+  for (
+    const bad of [
+      "0 8081",
+      "51234 65536",
+      "51234",
+      "51234 8081 1",
+      "51234  8081",
+      "-1 8081",
+      "0x10 8081",
+      "123456 8081",
+      "",
+      "51234 8081\r\nX-Halton-Meter-Client: 51234 8081",
+    ]
+  ) {
+    assert.equal(client(`X-Halton-Meter-Client: ${bad}\r\n`), null, JSON.stringify(bad));
+  }
+});

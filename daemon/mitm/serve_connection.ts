@@ -10,13 +10,14 @@ import { parseRequestHead, type RequestHead } from "../../edge/mod.ts";
 import { ClientInput } from "./_client_input.ts";
 import { runExchange } from "./_run_exchange.ts";
 import type { UpstreamPool } from "./create_upstream_pool.ts";
-import type { ExchangeErrorKind, MitmOptions } from "./types.ts";
+import type { ClientConnection, ExchangeErrorKind, MitmOptions } from "./types.ts";
 
 /** What the engine knows about the intercepted connection a request arrived on. */
 export interface ConnectionInfo {
   host: string;
   port: number;
   proxyAuthorization: string | null;
+  connection: ClientConnection;
 }
 
 export interface ServeDeps {

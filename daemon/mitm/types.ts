@@ -1,6 +1,12 @@
 /** Public types of the interception + forwarding engine (see mod.ts). */
 import type { ConnectTls } from "./create_upstream_pool.ts";
 
+/** The intercepted client connection a request came on: the same object for every request on that connection (usable as a WeakMap key for per-connection caches). */
+export interface ClientConnection {
+  /** The client's TCP source port and the loopback port it connected to (the edge's; or the daemon's own when the client came straight to the daemon); null when unknown. */
+  client: { port: number; serverPort: number } | null;
+}
+
 /** What the engine knows about a request when its head arrives. */
 export interface RequestInfo {
   /** Host from the CONNECT line (the TLS SNI name when it differs and was sent). */
@@ -16,6 +22,7 @@ export interface RequestInfo {
   proxyAuthorization: string | null;
   /** Epoch ms (deps.now()). */
   startedAt: number;
+  connection: ClientConnection;
 }
 
 export interface ResponseHeadInfo {
@@ -119,6 +126,14 @@ export interface MitmOptions {
   resolve(hostPort: string): { host: string; port: number };
   /** Extra PEMs trusted upstream, in addition to the bundled roots. */
   upstreamCa?: string[];
+  /**
+   * Called once per intercepted connection, before its TLS handshake: a head start for work
+   * keyed on the connection (finding the client's process). Must not block; exceptions ignored.
+   */
+  onConnection?(
+    connection: ClientConnection,
+    connect: { host: string; port: number; proxyAuthorization: string | null },
+  ): void;
   /** Called at each request head; the returned observer sees the rest of the exchange. */
   onCall?(request: RequestInfo): ExchangeObserver | undefined | void;
   /** Body of `GET /health` on the proxy port. */

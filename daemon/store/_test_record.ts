@@ -43,7 +43,7 @@ export function makeRecord(overrides: Partial<CallRecord> = {}): CallRecord {
       priceVersion: "genai-prices@0.1.8",
     },
     project: "halton",
-    projectSource: "cwd",
+    projectSource: "process_cwd",
     client: "claude-code",
     apiKeyFingerprint: "a1b2c3d4",
     providerRequestId: "req_011CXYZ",

@@ -10,6 +10,11 @@ export const BENCHES: Readonly<Record<string, { summary: string; load: BenchLoad
     summary: "raw CONNECT tunnel: throughput and set-up latency vs direct and HAProxy",
     load: async () => (await import("./edge_bench.ts")).edgeBench,
   },
+  attribution: {
+    summary:
+      "finding a connection's process and project on Linux (/proc): cold, remembered, full scan",
+    load: async () => (await import("./attribution_bench.ts")).attributionBench,
+  },
   metered: {
     summary: "HTTPS calls direct vs through Halton Meter vs mitmdump: latency, req/s, SSE, RSS",
     load: async () => (await import("./metered_bench.ts")).meteredBench,

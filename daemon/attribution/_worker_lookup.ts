@@ -1,0 +1,64 @@
+/** The daemon's side of the lookup worker (`_lookup_worker.ts`): a ProcessLookup that runs there. */
+import type { ProcessLookup, ProcessProject } from "./_process_lookup.ts";
+
+interface LookupReply {
+  id: number;
+  project: ProcessProject | null;
+  error?: string;
+}
+
+export interface WorkerLookup {
+  lookup: ProcessLookup;
+  /** Why the worker died (its lookups then reject), or null while it runs. */
+  failure(): string | null;
+  /** Stops the worker; lookups still waiting resolve null. */
+  close(): void;
+}
+
+/** Starts the worker; throws when workers cannot be started here (the caller falls back). */
+export function createWorkerLookup(): WorkerLookup {
+  const worker = new Worker(new URL("./_lookup_worker.ts", import.meta.url), { type: "module" });
+  const waiting = new Map<
+    number,
+    { resolve: (p: ProcessProject | null) => void; reject: (e: Error) => void }
+  >();
+  let nextId = 1;
+  let closed = false;
+  let failure: string | null = null;
+  worker.onmessage = (e: MessageEvent<LookupReply>) => {
+    const w = waiting.get(e.data.id);
+    if (!w) return;
+    waiting.delete(e.data.id);
+    if (e.data.error) w.reject(new Error(e.data.error));
+    else w.resolve(e.data.project);
+  };
+  worker.onerror = (e: ErrorEvent) => {
+    e.preventDefault(); // a dead worker must not take the daemon with it
+    failure = `process lookup worker failed: ${e.message}`;
+    worker.terminate();
+    for (const w of waiting.values()) w.reject(new Error(failure));
+    waiting.clear();
+  };
+  return {
+    lookup(client, ctx) {
+      if (failure !== null) return Promise.reject(new Error(failure));
+      if (closed) return Promise.resolve(null);
+      return new Promise((resolve, reject) => {
+        const id = nextId++;
+        waiting.set(id, { resolve, reject });
+        ctx.signal.addEventListener("abort", () => {
+          if (waiting.delete(id)) resolve(null);
+        }, { once: true });
+        // The worker stops by itself at the deadline: the signal cannot reach into its scan.
+        worker.postMessage({ id, client, ownPids: [...ctx.ownPids], deadline: ctx.deadline });
+      });
+    },
+    failure: () => failure,
+    close() {
+      closed = true;
+      worker.terminate();
+      for (const w of waiting.values()) w.resolve(null);
+      waiting.clear();
+    },
+  };
+}
