@@ -61,6 +61,7 @@ export {
   probeSystemdUser,
 } from "./choose_backend.ts";
 export { NO_PROXY_VALUE, proxyEnv, type ProxyEnvInput } from "./proxy_env.ts";
+export { PROXY_PASSWORD, proxyUrl } from "./proxy_url.ts";
 export {
   RC_BEGIN_MARKER,
   RC_END_MARKER,
