@@ -6,10 +6,13 @@
  * prints the ports and the environment to use, restarts a role that dies, and on
  * Ctrl-C / SIGTERM stops them all and waits for them. `up` is the daemon's only
  * supervisor here: the watchdog is told so and never starts a daemon of its own.
+ *
+ * The environment printed is the whole of what `run` sets (proxyEnv), the Node preload
+ * included (written here, so Node before 22.21 is routed too), as lines for bash/zsh.
  */
 import { loadConfig } from "../config/mod.ts";
 import { homePaths, type Role } from "../core/mod.ts";
-import { launchCommand } from "../setup/mod.ts";
+import { ensureNodePreload, launchCommand, proxyEnv, renderShellExports } from "../setup/mod.ts";
 
 export interface UpOptions {
   home: string;
@@ -154,12 +157,29 @@ export async function runUp(opts: UpOptions): Promise<number> {
     );
   }
   opts.print(`  state   ${opts.home}`);
-  opts.print("Use it from another shell:");
+  let preload: string | undefined;
+  try {
+    preload = await ensureNodePreload(opts.home);
+  } catch (err) {
+    opts.printError(
+      `halton-meter up: no Node preload (${
+        (err as Error).message
+      }); Node before 22.21 will not be routed by the environment below`,
+    );
+  }
+  const { NODE_EXTRA_CA_CERTS, ...env } = proxyEnv({
+    edgePort: edgePort!,
+    caPath: paths.caCert,
+    bundlePath: paths.caBundle,
+    nodePreloadPath: preload,
+  });
   opts.print(
-    `  export HTTPS_PROXY=http://127.0.0.1:${edgePort} HTTP_PROXY=http://127.0.0.1:${edgePort}`,
+    "Use it from another shell (bash, zsh), or meter one command: halton-meter run -- <cmd>",
   );
-  opts.print("  export NO_PROXY=localhost,127.0.0.1,::1");
-  opts.print(`  export SSL_CERT_FILE=${paths.caBundle} NODE_EXTRA_CA_CERTS=${paths.caCert}`);
+  // NODE_EXTRA_CA_CERTS ends the banner: scripts and tests wait for it as the last line.
+  for (const line of renderShellExports({ ...env, NODE_EXTRA_CA_CERTS }, "bash")) {
+    opts.print(`  ${line}`);
+  }
 
   // Supervise: a role that dies is restarted, with backoff, until we are told to stop.
   const backoff = new Map<Role, number>();

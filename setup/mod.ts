@@ -65,6 +65,7 @@ export { PROXY_PASSWORD, proxyUrl } from "./proxy_url.ts";
 export {
   RC_BEGIN_MARKER,
   RC_END_MARKER,
+  renderShellExports,
   renderShellRcBlock,
   type Shell,
 } from "./render_shell_rc_block.ts";
