@@ -107,6 +107,44 @@ async function stopChild(child: Child, graceMs: number): Promise<void> {
   clearTimeout(timer);
 }
 
+/**
+ * The environment to use from another shell: everything `run` sets, the Node preload
+ * included (written now). A path that cannot go into it is said, never fatal: the roles run.
+ */
+async function printEnvironment(opts: UpOptions, edgePort: number): Promise<void> {
+  const paths = homePaths(opts.home);
+  let preload: string | undefined;
+  try {
+    preload = await ensureNodePreload(opts.home);
+  } catch (err) {
+    opts.printError(
+      `halton-meter up: no Node preload (${
+        (err as Error).message
+      }); Node before 22.21 will not be routed by the environment below`,
+    );
+  }
+  let lines: string[];
+  try {
+    const { NODE_EXTRA_CA_CERTS, ...env } = proxyEnv({
+      edgePort,
+      caPath: paths.caCert,
+      bundlePath: paths.caBundle,
+      nodePreloadPath: preload,
+    });
+    // NODE_EXTRA_CA_CERTS ends the banner: scripts and tests wait for it as the last line.
+    lines = renderShellExports({ ...env, NODE_EXTRA_CA_CERTS }, "bash");
+  } catch (err) {
+    opts.printError(
+      `halton-meter up: cannot print the environment to use: ${(err as Error).message}`,
+    );
+    return;
+  }
+  opts.print(
+    "Use it from another shell (bash, zsh), or meter one command: halton-meter run -- <cmd>",
+  );
+  for (const line of lines) opts.print(`  ${line}`);
+}
+
 export async function runUp(opts: UpOptions): Promise<number> {
   const paths = homePaths(opts.home);
   const cfg = loadConfig(paths.config);
@@ -157,29 +195,7 @@ export async function runUp(opts: UpOptions): Promise<number> {
     );
   }
   opts.print(`  state   ${opts.home}`);
-  let preload: string | undefined;
-  try {
-    preload = await ensureNodePreload(opts.home);
-  } catch (err) {
-    opts.printError(
-      `halton-meter up: no Node preload (${
-        (err as Error).message
-      }); Node before 22.21 will not be routed by the environment below`,
-    );
-  }
-  const { NODE_EXTRA_CA_CERTS, ...env } = proxyEnv({
-    edgePort: edgePort!,
-    caPath: paths.caCert,
-    bundlePath: paths.caBundle,
-    nodePreloadPath: preload,
-  });
-  opts.print(
-    "Use it from another shell (bash, zsh), or meter one command: halton-meter run -- <cmd>",
-  );
-  // NODE_EXTRA_CA_CERTS ends the banner: scripts and tests wait for it as the last line.
-  for (const line of renderShellExports({ ...env, NODE_EXTRA_CA_CERTS }, "bash")) {
-    opts.print(`  ${line}`);
-  }
+  await printEnvironment(opts, edgePort!);
 
   // Supervise: a role that dies is restarted, with backoff, until we are told to stop.
   const backoff = new Map<Role, number>();
