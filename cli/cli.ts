@@ -72,6 +72,7 @@ export async function runCli(args: string[], deps: CliDeps): Promise<number> {
         home: resolveHome(Deno.env),
         project: o.project,
         command,
+        env: Deno.env.toObject(),
         printError: (l) => console.error(l),
       });
     });

@@ -6,10 +6,13 @@
  * prints the ports and the environment to use, restarts a role that dies, and on
  * Ctrl-C / SIGTERM stops them all and waits for them. `up` is the daemon's only
  * supervisor here: the watchdog is told so and never starts a daemon of its own.
+ *
+ * The environment printed is the whole of what `run` sets (proxyEnv), the Node preload
+ * included (written here, so Node before 22.21 is routed too), as lines for bash/zsh.
  */
 import { loadConfig } from "../config/mod.ts";
 import { homePaths, type Role } from "../core/mod.ts";
-import { launchCommand } from "../setup/mod.ts";
+import { ensureNodePreload, launchCommand, proxyEnv, renderShellExports } from "../setup/mod.ts";
 
 export interface UpOptions {
   home: string;
@@ -104,6 +107,44 @@ async function stopChild(child: Child, graceMs: number): Promise<void> {
   clearTimeout(timer);
 }
 
+/**
+ * The environment to use from another shell: everything `run` sets, the Node preload
+ * included (written now). A path that cannot go into it is said, never fatal: the roles run.
+ */
+async function printEnvironment(opts: UpOptions, edgePort: number): Promise<void> {
+  const paths = homePaths(opts.home);
+  let preload: string | undefined;
+  try {
+    preload = await ensureNodePreload(opts.home);
+  } catch (err) {
+    opts.printError(
+      `halton-meter up: no Node preload (${
+        (err as Error).message
+      }); Node before 22.21 will not be routed by the environment below`,
+    );
+  }
+  let lines: string[];
+  try {
+    const { NODE_EXTRA_CA_CERTS, ...env } = proxyEnv({
+      edgePort,
+      caPath: paths.caCert,
+      bundlePath: paths.caBundle,
+      nodePreloadPath: preload,
+    });
+    // NODE_EXTRA_CA_CERTS ends the banner: scripts and tests wait for it as the last line.
+    lines = renderShellExports({ ...env, NODE_EXTRA_CA_CERTS }, "bash");
+  } catch (err) {
+    opts.printError(
+      `halton-meter up: cannot print the environment to use: ${(err as Error).message}`,
+    );
+    return;
+  }
+  opts.print(
+    "Use it from another shell (bash, zsh), or meter one command: halton-meter run -- <cmd>",
+  );
+  for (const line of lines) opts.print(`  ${line}`);
+}
+
 export async function runUp(opts: UpOptions): Promise<number> {
   const paths = homePaths(opts.home);
   const cfg = loadConfig(paths.config);
@@ -154,12 +195,7 @@ export async function runUp(opts: UpOptions): Promise<number> {
     );
   }
   opts.print(`  state   ${opts.home}`);
-  opts.print("Use it from another shell:");
-  opts.print(
-    `  export HTTPS_PROXY=http://127.0.0.1:${edgePort} HTTP_PROXY=http://127.0.0.1:${edgePort}`,
-  );
-  opts.print("  export NO_PROXY=localhost,127.0.0.1,::1");
-  opts.print(`  export SSL_CERT_FILE=${paths.caBundle} NODE_EXTRA_CA_CERTS=${paths.caCert}`);
+  await printEnvironment(opts, edgePort!);
 
   // Supervise: a role that dies is restarted, with backoff, until we are told to stop.
   const backoff = new Map<Role, number>();

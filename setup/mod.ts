@@ -63,9 +63,11 @@ export {
   probeSystemdUser,
 } from "./choose_backend.ts";
 export { NO_PROXY_VALUE, proxyEnv, type ProxyEnvInput } from "./proxy_env.ts";
+export { PROXY_PASSWORD, proxyUrl } from "./proxy_url.ts";
 export {
   RC_BEGIN_MARKER,
   RC_END_MARKER,
+  renderShellExports,
   renderShellRcBlock,
   type Shell,
 } from "./render_shell_rc_block.ts";
@@ -131,6 +133,12 @@ export {
   nodePreloadPath,
   writeNodePreload,
 } from "./node_preload.ts";
+// What `run` and `up` give a command: the Node preload and CA file refreshed in the state
+// directory, the caller's environment without the checkout wrapper's changes.
+export { ensureNodePreload } from "./ensure_node_preload.ts";
+export { type NodeExtraCaCerts, nodeExtraCaCerts } from "./node_extra_ca_certs.ts";
+export { denoStateFileFs, ensureStateFile, type StateFileFs } from "./ensure_state_file.ts";
+export { CALLER_PREFIX, callerEnv, RESTORE_LIST } from "./caller_env.ts";
 export {
   type LoginEnvRecord,
   type LoginEnvTarget,

@@ -240,7 +240,8 @@ Deno.test({
         fetchHttp: "200 plain ok /hello",
         direct: "200 plain ok /direct",
       }, r.stderr);
-      const auth = `Proxy-Authorization: Basic ${btoa("node app:")}`;
+      // The URL carries the name encoded twice (proxyUrl): one decoding leaves "node%20app".
+      const auth = `Proxy-Authorization: Basic ${btoa("node%20app:x")}`;
       assert.deepEqual(proxy.seen, [
         "CONNECT llm.halton.test:443 HTTP/1.1",
         auth,

@@ -1,10 +1,12 @@
+import { proxyUrl } from "./proxy_url.ts";
+
 export interface ProxyEnvInput {
   edgePort: number;
   /** The Halton Meter CA alone (`ca/halton-meter-ca.pem`). */
   caPath: string;
   /** System roots plus the CA (`ca/ca-bundle.pem`). */
   bundlePath: string;
-  /** Project name; travels as the proxy user name and lands on the recorded rows. */
+  /** Project name; travels as the proxy user name and lands on the recorded rows (`proxyUrl`). */
   project?: string;
   /**
    * The Node preload (`<home>/node/proxy-preload.cjs`, see `node_preload.ts`): when set,
@@ -66,8 +68,7 @@ export function proxyEnv(input: ProxyEnvInput): Record<string, string> {
       `Cannot build the proxy environment: edge port ${input.edgePort} is not 1-65535`,
     );
   }
-  const credentials = input.project ? `${encodeURIComponent(input.project)}@` : "";
-  const proxy = `http://${credentials}127.0.0.1:${input.edgePort}`;
+  const proxy = proxyUrl(input.edgePort, input.project);
   const bundle = input.bundlePath;
   return {
     HTTPS_PROXY: proxy,

@@ -33,12 +33,17 @@ Deno.test("proxyEnv never points a file-replacing trust variable at the CA alone
   assert.deepEqual(caAlone, ["NODE_EXTRA_CA_CERTS"]);
 });
 
-Deno.test("proxyEnv carries the project as URL-encoded proxy credentials", () => {
+Deno.test("proxyEnv carries the project as proxy credentials (see proxyUrl)", () => {
   const env = proxyEnv({ ...input, project: "my app/@v2:x é" });
-  assert.equal(env.HTTPS_PROXY, "http://my%20app%2F%40v2%3Ax%20%C3%A9@127.0.0.1:8081");
-  assert.equal(env.http_proxy, env.HTTPS_PROXY);
+  assert.equal(
+    env.HTTPS_PROXY,
+    "http://my%2520app%252F%2540v2%253Ax%2520%25C3%25A9:x@127.0.0.1:8081",
+  );
+  for (const name of ["https_proxy", "HTTP_PROXY", "http_proxy"]) {
+    assert.equal(env[name], env.HTTPS_PROXY, name);
+  }
   const url = new URL(env.HTTPS_PROXY);
-  assert.equal(decodeURIComponent(url.username), "my app/@v2:x é");
+  assert.equal(decodeURIComponent(decodeURIComponent(url.username)), "my app/@v2:x é");
   assert.equal(url.host, "127.0.0.1:8081");
   assert.equal(proxyEnv({ ...input, project: "" }).HTTPS_PROXY, "http://127.0.0.1:8081");
 });

@@ -57,15 +57,12 @@ function nodeOptionsLines(option: string, shell: Shell): string[] {
 }
 
 /**
- * The marked block `init --apps` puts in `~/.bashrc`, `~/.zshrc` or fish's `conf.d`.
- * Ends with a newline; feed it to `applyRcBlock`. Every variable is set, except
- * `NODE_OPTIONS`, whose value (our preload option) is appended to the user's.
+ * The lines that set `env` in `shell`: every variable is set, except `NODE_OPTIONS`, whose
+ * value (our preload option) is appended to the user's. What `up` prints for another shell,
+ * and the body of the rc block.
  */
-export function renderShellRcBlock(env: Record<string, string>, shell: Shell): string {
-  const lines = [
-    RC_BEGIN_MARKER,
-    "# Added by halton-meter init --apps; halton-meter uninstall removes this block.",
-  ];
+export function renderShellExports(env: Record<string, string>, shell: Shell): string[] {
+  const lines: string[] = [];
   for (const [name, value] of Object.entries(env)) {
     checkEntry(name, value);
     if (name === NODE_OPTIONS) {
@@ -78,6 +75,19 @@ export function renderShellRcBlock(env: Record<string, string>, shell: Shell): s
         : `export ${name}=${posixQuote(value)}`,
     );
   }
-  lines.push(RC_END_MARKER, "");
-  return lines.join("\n");
+  return lines;
+}
+
+/**
+ * The marked block `init --apps` puts in `~/.bashrc`, `~/.zshrc` or fish's `conf.d`.
+ * Ends with a newline; feed it to `applyRcBlock`. The lines are `renderShellExports`.
+ */
+export function renderShellRcBlock(env: Record<string, string>, shell: Shell): string {
+  return [
+    RC_BEGIN_MARKER,
+    "# Added by halton-meter init --apps; halton-meter uninstall removes this block.",
+    ...renderShellExports(env, shell),
+    RC_END_MARKER,
+    "",
+  ].join("\n");
 }

@@ -1,53 +1,34 @@
 /**
  * Claude Code (the real CLI, from npm) through `halton-meter run` against the fake provider:
- * its model call is metered, and a call the policy blocks fails once, fast, with our message,
- * without reaching the provider (Claude Code retries many statuses; 402 it does not).
+ * its model call is metered (model, tokens, client `claude-code`, the `--project`), its side
+ * requests (settings, policy limits) are `other` rows, never model calls, and a call the
+ * policy blocks fails once, fast, with our message, without reaching the provider (Claude
+ * Code retries many statuses; 402 it does not).
  */
 import assert from "node:assert/strict";
-import { api, type Meter, startMeter, stopMeter } from "./_support/meter.ts";
-import { MAIN } from "./_support/role_process.ts";
-import { cliEnv, realCli, skipUnless } from "./_support/real_clis.ts";
-import { SOURCE_PERMISSIONS } from "../setup/mod.ts";
+import { api, type Meter, type Row, startMeter, stopMeter, waitRows } from "./_support/meter.ts";
+import { loadExchange } from "./_support/fake_provider.ts";
+import { realCli, runCliThroughMeter, skipUnless } from "./_support/real_clis.ts";
 
 const claude = realCli("claude");
 
-async function runClaude(m: Meter, model: string) {
-  const home = `${m.dir}/claude-home`;
-  await Deno.mkdir(home, { recursive: true });
-  const t0 = performance.now();
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "--quiet",
-      ...SOURCE_PERMISSIONS,
-      MAIN,
-      "run",
-      "--",
-      claude.ok ? claude.path : "claude",
-      "-p",
-      "--model",
-      model,
-      "Say hi",
-    ],
-    env: cliEnv(home, {
-      HALTON_METER_HOME: m.home,
+function runClaude(m: Meter, model: string, project?: string) {
+  return runCliThroughMeter({
+    meterHome: m.home,
+    cli: claude.ok ? claude.path : "claude",
+    args: ["-p", "--model", model, "Say hi"],
+    home: `${m.dir}/claude-home`,
+    project,
+    env: {
       ANTHROPIC_API_KEY: "sk-ant-test-CLAUDE-CODE",
       CLAUDE_CODE_DISABLE_LEGACY_MODEL_REMAP: "1",
-    }),
-    clearEnv: true,
-    stdin: "null", // claude -p waits for stdin otherwise
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  return {
-    code: out.code,
-    ms: performance.now() - t0,
-    text: new TextDecoder().decode(out.stdout) + new TextDecoder().decode(out.stderr),
-  };
+    },
+  });
 }
 
 Deno.test({
-  name: "Claude Code through run: metered, and a blocked model fails once with our message",
+  name:
+    "Claude Code through run --project: its model call metered, side requests other rows; a blocked model fails once with our message",
   ignore: skipUnless(claude, "Claude Code tests"),
   async fn(t) {
     const m = await startMeter("hm-claude-", {
@@ -61,23 +42,53 @@ Deno.test({
       },
     });
     const messages = async () =>
-      ((await api(m, "/v1/calls?limit=1000")).body.calls as Record<string, unknown>[])
+      ((await api(m, "/v1/calls?limit=1000")).body.calls as Row[])
         .filter((c) => c.endpoint === "messages");
     try {
-      await t.step("a model call lands one row, attributed to claude-code", async () => {
-        const r = await runClaude(m, "claude-sonnet-4-5-20250929");
-        assert.equal(r.code, 0, r.text);
-        let rows: Record<string, unknown>[] = [];
-        for (let i = 0; i < 40 && rows.length === 0; i++) {
-          rows = await messages();
-          if (rows.length === 0) await new Promise((res) => setTimeout(res, 100));
-        }
-        assert.equal(rows.length, 1, JSON.stringify(rows));
-        assert.equal(rows[0].client, "claude-code");
-        assert.equal(rows[0].status, 200);
-        assert.ok((rows[0].input_tokens as number) > 0);
-        assert.equal(rows[0].policy_action, "allow");
-      });
+      await t.step(
+        "run --project: its model call is metered; its side requests are other rows",
+        async () => {
+          const project = "claude code: é@lab";
+          const before = m.fake.seen.length;
+          const r = await runClaude(m, "claude-sonnet-4-5-20250929", project);
+          assert.equal(r.code, 0, r.text);
+          // Every request that reached the fake is one row of this project; the model call,
+          // and only it, is a messages row.
+          const seen = m.fake.seen.slice(before);
+          const rows: Row[] = await waitRows(m, project, seen.length);
+          assert.equal(rows.length, seen.length, JSON.stringify(rows));
+          const modelCalls = seen.filter((s) => s === "POST /v1/messages");
+          assert.equal(modelCalls.length, 1, seen.join());
+          const model = rows.filter((row) => row.endpoint === "messages");
+          assert.equal(model.length, 1, JSON.stringify(rows));
+          const ex = loadExchange("anthropic/stream_cache_5m_1h"); // Claude Code streams
+          const row = model[0];
+          assert.equal(row.request_model, "claude-sonnet-4-5-20250929");
+          assert.equal(row.response_model, ex.expected.responseModel);
+          assert.equal(row.stream, true);
+          assert.equal(row.status, 200);
+          assert.equal(row.input_tokens, ex.expected.inputTokens);
+          assert.equal(row.output_tokens, ex.expected.outputTokens);
+          assert.equal(row.cache_read_tokens, ex.expected.cacheReadTokens);
+          assert.equal(row.cache_write_5m_tokens, ex.expected.cacheWrite5mTokens);
+          assert.equal(row.cache_write_1h_tokens, ex.expected.cacheWrite1hTokens);
+          assert.ok((row.cost_usd as number) > 0, JSON.stringify(row));
+          assert.equal(row.policy_action, "allow");
+          for (const r of rows) {
+            assert.equal(r.project, project);
+            assert.equal(r.project_source, "proxy_auth");
+            assert.equal(r.client, "claude-code");
+            if (r === row) continue;
+            // Settings, policy limits (and, with non-essential traffic on, bootstrap, telemetry).
+            assert.equal(r.endpoint, "other", JSON.stringify(r));
+            assert.match(String(r.path), /^\/api\//);
+            assert.equal(r.request_model, null);
+            assert.equal(r.input_tokens, null);
+            assert.equal(r.cost_usd, null);
+          }
+          assert.ok(rows.length > 1, "no side requests seen: the other-row check checked nothing");
+        },
+      );
 
       await t.step("a blocked model: exit 1 after one attempt, our message shown", async () => {
         const before = m.fake.seen.length;

@@ -13,7 +13,7 @@ async function output(args: string[], home: string, env: Record<string, string> 
   };
 }
 
-Deno.test("run meters a command's calls under its project, extends NODE_OPTIONS; exit codes pass through", async () => {
+Deno.test("run meters a command's calls under its project, writes and appends the Node preload; exit codes pass through", async () => {
   const dir = await Deno.makeTempDir({ prefix: "hm-run-" });
   const home = `${dir}/home`;
   await Deno.mkdir(home);
@@ -61,10 +61,11 @@ Deno.test("run meters a command's calls under its project, extends NODE_OPTIONS;
     }
     assert.deepEqual(rows.map((x) => [x.key, x.calls]), [["demo-app", 1]]);
 
-    // The preload init --apps writes is appended to the user's NODE_OPTIONS, never replacing
-    // it, and not again when the inherited value (an apps shell, a nested run) has it.
-    await Deno.mkdir(`${home}/node`);
-    await Deno.writeTextFile(`${home}/node/proxy-preload.cjs`, NODE_PRELOAD_SOURCE);
+    // run wrote the Node preload itself (no init needed) and appends it to the user's
+    // NODE_OPTIONS, never replacing it, and not again when the inherited value (an apps
+    // shell, a nested run) has it. A stale preload (an older build's) is refreshed.
+    assert.equal(await Deno.readTextFile(`${home}/node/proxy-preload.cjs`), NODE_PRELOAD_SOURCE);
+    await Deno.writeTextFile(`${home}/node/proxy-preload.cjs`, "// older build\n");
     const ours = nodePreloadOption(`${home}/node/proxy-preload.cjs`);
     const show = ["run", "--", "sh", "-c", 'printf "[%s]" "$NODE_OPTIONS"'];
     const user = "--max-old-space-size=4096";
@@ -72,6 +73,7 @@ Deno.test("run meters a command's calls under its project, extends NODE_OPTIONS;
     const nested = await output(show, home, { NODE_OPTIONS: `${user} ${ours}` });
     assert.equal(nested.stdout, `[${user} ${ours}]`);
     assert.equal((await output(show, home, { NODE_OPTIONS: "" })).stdout, `[${ours}]`);
+    assert.equal(await Deno.readTextFile(`${home}/node/proxy-preload.cjs`), NODE_PRELOAD_SOURCE);
 
     const exit = await output(["run", "--", "sh", "-c", "exit 7"], home);
     assert.equal(exit.code, 7);

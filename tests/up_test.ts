@@ -33,7 +33,7 @@ Deno.test("up starts the roles, answers, and exits cleanly on SIGTERM leaving no
     env: { HTTPS_PROXY: "http://127.0.0.1:9", https_proxy: "http://127.0.0.1:9" },
   });
   try {
-    assert.match(up.stdout(), /export HTTPS_PROXY=http:\/\/127\.0\.0\.1:\d+/);
+    assert.match(up.stdout(), /export HTTPS_PROXY='http:\/\/127\.0\.0\.1:\d+'/);
     const r = await run("curl", [
       "-sS",
       "--fail",

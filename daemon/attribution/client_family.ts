@@ -6,7 +6,9 @@
  *   `(external, sdk-py, agent-sdk/0.1.59)`; a few of its side requests `claude-code/2.1.45`.
  * - Codex CLI: `codex_cli_rs/0.38.0 (Ubuntu 24.04; x86_64) WindowsTerminal` (the first
  *   word is Codex's "originator"; other Codex front ends use other `codex_*` names).
- * - Gemini CLI: `GeminiCLI/0.1.5 (darwin; arm64)`.
+ * - Gemini CLI: `GeminiCLI/0.1.5 (darwin; arm64)`; since 0.5x with its front end and model,
+ *   `GeminiCLI-tui/0.61.0/gemini-3.1-pro-preview (linux; x64; terminal)` (`-acp-…` and others
+ *   too), and inside VS Code `CloudCodeVSCode/… (aidev_client; …; proxy_client=geminicli)`.
  * - Cursor: its Electron UA carries a `Cursor/<version>` token.
  * - Stainless SDKs: `Anthropic/Python 0.82.0`, `AsyncAnthropic/Python …`,
  *   `Anthropic/JS 0.60.0`, `OpenAI/Python 1.x`, `AsyncOpenAI/Python …`,
@@ -20,7 +22,7 @@
 const RULES: ReadonlyArray<readonly [family: string, pattern: RegExp]> = [
   ["claude-code", /(?:^|[\s(])claude-(?:cli|code)\//i],
   ["codex-cli", /^codex[_-][a-z0-9_-]*\//i],
-  ["gemini-cli", /(?:^|[\s(])geminicli\//i],
+  ["gemini-cli", /(?:^|[\s(])geminicli(?:-[a-z0-9_-]+)?\/|[(;]\s*proxy_client=geminicli\s*[;)]/i],
   ["cursor", /(?:^|[\s(])cursor(?:-agent)?\//i],
   ["aider", /(?:^|[\s(])aider\//i],
   ["litellm", /(?:^|[\s(])litellm\//i],

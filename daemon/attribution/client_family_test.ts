@@ -10,6 +10,13 @@ const CASES: ReadonlyArray<readonly [ua: string | null, family: string | null]> 
   ["codex_exec/0.50.0 (Mac OS 15.1.0; arm64) iTerm.app", "codex-cli"],
   ["GeminiCLI/0.1.5 (darwin; arm64)", "gemini-cli"],
   ["GeminiCLI/0.24.0 (linux; x64) google-genai-sdk/1.30.0 gl-node/v22.1.0", "gemini-cli"],
+  ["GeminiCLI-tui/0.61.0/gemini-3.1-pro-preview (linux; x64; terminal)", "gemini-cli"],
+  ["GeminiCLI-acp-zed/0.61.0/gemini-3.5-flash (darwin; arm64; zed)", "gemini-cli"],
+  [
+    "CloudCodeVSCode/1.2.3 (aidev_client; os_type=Linux; os_version=6.8; arch=x64; host_path=VSCode/1.99; proxy_client=geminicli)",
+    "gemini-cli",
+  ],
+  ["CloudCodeVSCode/1.2.3 (aidev_client; os_type=Linux)", "cloudcodevscode"],
   [
     "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) " +
     "Cursor/1.4.2 Chrome/132.0.6834.210 Electron/34.5.1 Safari/537.36",

@@ -4,6 +4,7 @@
 export { clientFamily } from "./client_family.ts";
 export { apiKeyFingerprint } from "./api_key_fingerprint.ts";
 export { projectFromProxyAuth } from "./project_from_proxy_auth.ts";
+export { cleanProject, MAX_PROJECT_CHARS, MAX_RAW_PROJECT_CHARS } from "./_clean_project.ts";
 export type { ProjectAttribution } from "./project_from_proxy_auth.ts";
 export { PROJECT_HEADER, projectFromHeader } from "./project_from_header.ts";
 export { rateLimitSnapshot } from "./rate_limit_snapshot.ts";

@@ -21,6 +21,26 @@ const DEFAULTS: Record<string, (body: string) => string> = {
     /"stream"\s*:\s*true/.test(b) ? "openai_chat/stream_include_usage" : "openai_chat/plain",
 };
 
+/**
+ * Gemini model methods (`/v1beta/models/{model}:{method}`; the model is in the path). A
+ * request for JSON output (Gemini CLI's router and other utility calls) gets a JSON answer:
+ * the CLI retries prose there, for a minute and a half.
+ */
+const GEMINI_DEFAULTS: Record<string, (body: string) => string> = {
+  streamGenerateContent: () => "gemini/stream_sse_cached",
+  generateContent: (b) =>
+    /"responseMimeType"\s*:\s*"application\/json"/.test(b)
+      ? "gemini/plain_json"
+      : "gemini/plain_thinking",
+};
+
+/** The exchange a request gets when it names none: by path (and body), or none. */
+function defaultExchange(path: string, body: string): string | undefined {
+  const gemini = /^\/v1(?:alpha|beta)?\/models\/[^/:]+:([A-Za-z]+)$/.exec(path);
+  if (gemini) return GEMINI_DEFAULTS[gemini[1]]?.(body);
+  return DEFAULTS[path]?.(body);
+}
+
 export interface Exchange {
   status: number;
   responseHeaders: Record<string, string>;
@@ -85,7 +105,7 @@ export function startFakeProvider(tls: { certPem: string; keyPem: string }): Fak
     if (early) requests.set(`${early}:head`, req.headers);
     const reqBody = await req.text();
     const path = new URL(req.url).pathname;
-    const name = req.headers.get("x-fake-exchange") ?? DEFAULTS[path]?.(reqBody);
+    const name = req.headers.get("x-fake-exchange") ?? defaultExchange(path, reqBody);
     if (!name) return new Response(`fake provider: no exchange for ${path}\n`, { status: 404 });
     const ex = loadExchange(name);
     const id = req.headers.get("x-fake-id") ?? crypto.randomUUID();

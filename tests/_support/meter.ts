@@ -1,7 +1,7 @@
 /**
  * A running meter for black-box tests: `main.ts up` in a temporary HALTON_METER_HOME whose
- * config sends api.anthropic.com and api.openai.com to a fake provider (loopback only),
- * with the API's port and token read back for `/v1/calls`.
+ * config sends api.anthropic.com, api.openai.com and generativelanguage.googleapis.com to a
+ * fake provider (loopback only), with the API's port and token read back for `/v1/calls`.
  */
 import assert from "node:assert/strict";
 import { makeTestCa, type TestCa } from "./test_ca.ts";
@@ -27,7 +27,20 @@ export interface MeterOptions {
   prepare?(dir: string, home: string): Promise<void> | void;
   /** Top-level sections merged into the generated config.json (e.g. `{edge: {...}}`). */
   config?: Record<string, unknown>;
+  /**
+   * More `upstream.resolve` entries (`"host:443": "127.0.0.1:port"`): e.g. the hosts a real
+   * CLI tries besides its provider, sent to a closed loopback port so nothing leaves the
+   * machine.
+   */
+  resolve?: Record<string, string>;
 }
+
+/** The provider hosts the fake answers for (its certificate names them). */
+export const FAKE_HOSTS = [
+  "api.anthropic.com",
+  "api.openai.com",
+  "generativelanguage.googleapis.com",
+] as const;
 
 /** `prefix` names the temporary directory (home, CA, and whatever the test adds). */
 export async function startMeter(prefix = "hm-metered-", opts: MeterOptions = {}): Promise<Meter> {
@@ -38,16 +51,17 @@ export async function startMeter(prefix = "hm-metered-", opts: MeterOptions = {}
     await Deno.writeTextFile(`${home}/policy.json`, JSON.stringify(opts.policy, null, 2));
   }
   await opts.prepare?.(dir, home);
-  const ca = await makeTestCa(`${dir}/ca`);
+  const ca = await makeTestCa(`${dir}/ca`, [...FAKE_HOSTS, "localhost"]);
   const fake = startFakeProvider(ca);
   try {
     const to = `127.0.0.1:${fake.port}`;
+    const resolve = Object.fromEntries(FAKE_HOSTS.map((h) => [`${h}:443`, to]));
     await Deno.writeTextFile(
       `${home}/config.json`,
       JSON.stringify({
         ports: { edge: 0, internal: 0, api: 0 },
         upstream: {
-          resolve: { "api.anthropic.com:443": to, "api.openai.com:443": to },
+          resolve: { ...resolve, ...opts.resolve },
           ca_file: ca.caFile,
         },
         ...opts.config,
@@ -94,7 +108,7 @@ export async function waitRows(
   const end = Date.now() + timeoutMs;
   let rows: Row[] = [];
   while (Date.now() < end) {
-    const r = await api(m, `/v1/calls?project=${project}`);
+    const r = await api(m, `/v1/calls?project=${encodeURIComponent(project)}`);
     assert.equal(r.status, 200);
     rows = r.body.calls;
     if (rows.length >= count) return rows;

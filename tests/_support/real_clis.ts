@@ -3,6 +3,9 @@
  * scripts/ensure_clis.sh into .tools/clis. A CLI that could not be installed is skipped by
  * its tests with the reason, never passed.
  */
+import { MAIN } from "./role_process.ts";
+import { SOURCE_PERMISSIONS } from "../../setup/mod.ts";
+
 const DIR = new URL("../../.tools/clis/", import.meta.url).pathname;
 
 export type RealCli = { ok: true; path: string } | { ok: false; reason: string };
@@ -41,5 +44,53 @@ export function cliEnv(home: string, extra: Record<string, string> = {}): Record
     DISABLE_TELEMETRY: "1",
     CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1",
     ...extra,
+  };
+}
+
+export interface CliRun {
+  code: number;
+  ms: number;
+  /** stdout, then stderr. */
+  text: string;
+}
+
+/**
+ * `main.ts run [--project P] -- <cli> <args>` in `cliEnv(home, env)` (nothing else of the
+ * test's environment), stdin closed, against the meter whose state is `meterHome`.
+ */
+export async function runCliThroughMeter(opts: {
+  meterHome: string;
+  cli: string;
+  args: string[];
+  home: string;
+  project?: string;
+  env?: Record<string, string>;
+  cwd?: string;
+}): Promise<CliRun> {
+  await Deno.mkdir(opts.home, { recursive: true });
+  const t0 = performance.now();
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--quiet",
+      ...SOURCE_PERMISSIONS,
+      MAIN,
+      "run",
+      ...(opts.project === undefined ? [] : ["--project", opts.project]),
+      "--",
+      opts.cli,
+      ...opts.args,
+    ],
+    env: cliEnv(opts.home, { HALTON_METER_HOME: opts.meterHome, ...opts.env }),
+    clearEnv: true,
+    cwd: opts.cwd,
+    stdin: "null", // the CLIs wait for stdin otherwise
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  return {
+    code: out.code,
+    ms: performance.now() - t0,
+    text: new TextDecoder().decode(out.stdout) + new TextDecoder().decode(out.stderr),
   };
 }
