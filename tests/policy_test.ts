@@ -27,6 +27,7 @@ const POLICY = {
       message: "Opus is not for this machine; use Sonnet.",
     },
     { id: "no-gpt4o-here", match: { model: "gpt-4o*", project: "sdk" }, action: "block" },
+    { id: "frozen-repo", match: { project: "frozen-repo" }, action: "block" },
   ],
   budgets: [
     {
@@ -154,6 +155,45 @@ Deno.test("policy: blocks, budgets, quota and hot reload through real clients", 
       assert.equal(blocked.error_type, "policy_blocked");
       assert.equal(allowed.policy_action, "allow");
       assert.equal(allowed.policy_id, null);
+    });
+
+    await t.step("a rule on a project found from the calling process (its git root)", async () => {
+      const repo = `${m.dir}/frozen-repo`;
+      await Deno.mkdir(`${repo}/src`, { recursive: true });
+      assert.equal(
+        (await new Deno.Command("git", { args: ["init", "-q", repo] }).output()).code,
+        0,
+      );
+      const before = hits();
+      // No proxy credentials, no header: only the process's working directory names the project.
+      const out = await new Deno.Command("curl", {
+        args: [
+          "-sS",
+          "-x",
+          `http://127.0.0.1:${m.ports.edge}`,
+          "--cacert",
+          `${m.home}/ca/halton-meter-ca.pem`,
+          "-H",
+          "content-type: application/json",
+          "-H",
+          "x-api-key: sk-ant-test-REPO",
+          "-d",
+          BODY,
+          "-w",
+          "\n%{http_code}",
+          "https://api.anthropic.com/v1/messages",
+        ],
+        cwd: `${repo}/src`,
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+      const text = new TextDecoder().decode(out.stdout);
+      assert.equal(text.split("\n").at(-1), "402", text + new TextDecoder().decode(out.stderr));
+      assert.match(text, /rule \\?"frozen-repo\\?"/);
+      assert.equal(hits(), before);
+      const [row] = await settled(m, "frozen-repo", 1);
+      assert.equal(row.project_source, "process_cwd");
+      assert.equal(row.policy_id, "rule:frozen-repo");
     });
 
     await t.step("the official SDKs see one failure, fast, with our message", async () => {
