@@ -73,7 +73,9 @@ function offsetAt(ms: number, timeZone: string): number {
 
 /**
  * The instant a wall-clock time happens in a zone. In a DST gap (a time that does not exist
- * that day) it is the instant the clocks jumped, i.e. the first existing time after it.
+ * that day) it is that time shifted by the jump (New York 02:30 becomes 03:30 EDT); a midnight
+ * in a gap thus becomes the instant the clocks jumped, the day's first existing time. In an
+ * overlap (a time that happens twice) it is one of the two.
  */
 export function zonedToEpoch(
   y: number,

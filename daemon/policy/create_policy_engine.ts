@@ -261,8 +261,17 @@ export function createPolicyEngine(deps: PolicyEngineDeps): PolicyEngine {
     explain(facts) {
       const steps: TraceStep[] = [];
       if (!policy) return { verdict: ALLOW, steps };
-      const { verdict } = evaluate(policy, facts, { now: deps.now(), ledger, quota }, steps);
-      return { verdict, steps };
+      try {
+        const { verdict } = evaluate(policy, facts, { now: deps.now(), ledger, quota }, steps);
+        return { verdict, steps };
+      } catch (err) {
+        evaluationErrors++;
+        const message = `evaluation failed, so a real call would be allowed: ${
+          (err as Error).message
+        }`;
+        deps.log("error", `policy: explain: ${message}`);
+        return { verdict: { ...ALLOW, message }, steps };
+      }
     },
     record(r) {
       if (r.selfTest) return;

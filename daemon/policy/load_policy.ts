@@ -64,11 +64,13 @@ function describe(issue: Issue, raw: unknown): string {
  * and what was expected, so a user can fix the file from the message alone.
  */
 export function parsePolicy(text: string, path: string): LoadPolicyResult {
-  if (text.length > MAX_POLICY_BYTES) {
+  // UTF-8 takes at most 3 bytes per UTF-16 unit: a shorter text cannot be over the limit.
+  const bytes = text.length > MAX_POLICY_BYTES / 3 ? new TextEncoder().encode(text).length : 0;
+  if (bytes > MAX_POLICY_BYTES) {
     return {
       ok: false,
       path,
-      message: `Invalid policy ${path}: ${text.length} bytes, more than ${MAX_POLICY_BYTES}; ` +
+      message: `Invalid policy ${path}: ${bytes} bytes, more than ${MAX_POLICY_BYTES}; ` +
         "a policy is a few rules and budgets",
     };
   }
