@@ -155,6 +155,7 @@ export async function runDaemon(opts: RunDaemonOptions): Promise<number> {
     maxRequestBodyBytes,
     policy,
     processProject: (connection) => attributor.projectFor(connection),
+    knownProcessProject: (connection) => attributor.known(connection),
   });
   const resolveMap = new Map<string, { host: string; port: number }>();
   for (const [from, to] of Object.entries(config.upstream?.resolve ?? {})) {

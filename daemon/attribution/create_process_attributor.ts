@@ -34,6 +34,11 @@ export interface ProcessAttributor {
    * no project.
    */
   projectFor(conn: ClientConnection): Promise<ProcessProject | null>;
+  /**
+   * The connection's project once its lookup has finished (null: none found); undefined while
+   * it runs or before it started. Lets every request after the first skip the promise.
+   */
+  known(conn: ClientConnection): ProcessProject | null | undefined;
   /** Stops the lookup worker; later lookups resolve null. */
   close(): void;
 }
@@ -75,6 +80,7 @@ export function createProcessAttributor(deps: ProcessAttributorDeps): ProcessAtt
   const timeoutMs = deps.timeoutMs ?? 1500;
   const ownPids = deps.ownPids ?? (() => [Deno.pid]);
   const byConnection = new WeakMap<ClientConnection, Promise<ProcessProject | null>>();
+  const settled = new WeakMap<ClientConnection, ProcessProject | null>();
   let lastLog = -Infinity;
   let unlogged = 0;
   let closed = false;
@@ -137,9 +143,11 @@ export function createProcessAttributor(deps: ProcessAttributorDeps): ProcessAtt
       if (!p) {
         p = conn.client === null || closed ? Promise.resolve(null) : bounded(conn.client);
         byConnection.set(conn, p);
+        p.then((project) => settled.set(conn, project), () => settled.set(conn, null));
       }
       return p;
     },
+    known: (conn) => settled.get(conn),
     close() {
       closed = true;
       close();

@@ -31,9 +31,11 @@ function setup(lookup: ProcessLookup, over: Partial<ProcessAttributorDeps> = {})
 Deno.test("process attributor: one lookup per connection object, never per request", async () => {
   const s = setup(() => Promise.resolve(ACME));
   const c = conn(50001);
+  assert.equal(s.attributor.known(c), undefined, "not looked up yet");
   const first = s.attributor.projectFor(c);
   assert.equal(s.attributor.projectFor(c), first);
   assert.deepEqual(await first, ACME);
+  assert.deepEqual(s.attributor.known(c), ACME, "known once the lookup finished");
   assert.deepEqual(await s.attributor.projectFor(conn(50001)), ACME, "a new connection object");
   assert.deepEqual(s.asked, [
     { port: 50001, ownPids: [1, 2] },

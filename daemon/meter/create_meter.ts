@@ -48,6 +48,8 @@ export interface MeterDeps {
    * neither proxy auth nor the header names one. The row waits for it, never the call.
    */
   processProject?: (connection: ClientConnection) => Promise<ProcessProject | null>;
+  /** The lookup's result when it has already finished (the attributor's `known`). */
+  knownProcessProject?: (connection: ClientConnection) => ProcessProject | null | undefined;
   /** Longest a finished call's row waits for processProject; default 3000 ms. */
   processProjectWaitMs?: number;
   /**
@@ -120,7 +122,13 @@ export function createMeter(deps: MeterDeps): Meter {
     // undefined while the lookup runs (started now: the process may be gone by the end).
     let fromProcess: ProcessProject | null | undefined = null;
     let lookup: Promise<unknown> | null = null;
-    if (named === null && !selfTest && deps.processProject) {
+    const known = named === null && !selfTest
+      ? deps.knownProcessProject?.(start.connection)
+      : undefined;
+    if (known !== undefined) {
+      // Every request after a connection's first: its lookup is done, no promise to wait on.
+      fromProcess = known;
+    } else if (named === null && !selfTest && deps.processProject) {
       fromProcess = undefined;
       try {
         lookup = deps.processProject(start.connection).then(

@@ -157,3 +157,35 @@ Deno.test("meter: a policy that names projects waits for the caller's process pr
   assert.deepEqual(await pending, { action: "allow" });
   assert.equal(asked[0].project, "acme-widgets");
 });
+
+Deno.test("meter: a connection whose project is already known decides at once", () => {
+  const asked: CallFacts[] = [];
+  const meter = createMeter({
+    enqueue: () => {},
+    log: { log: () => {} },
+    policy: {
+      active: () => true,
+      usesProject: () => true,
+      decide(facts): Decided {
+        asked.push(facts);
+        return { verdict: { action: "allow", source: null, message: null }, settle: () => {} };
+      },
+    },
+    processProject: () => new Promise(() => {}),
+    knownProcessProject: () => ({ project: "acme-widgets", source: "process_cwd" }),
+  });
+  const obs = meter({
+    host: "api.anthropic.com",
+    port: 443,
+    method: "POST",
+    path: "/v1/messages",
+    query: "",
+    headers: new Headers({ "x-api-key": "sk-ant-test" }),
+    proxyAuthorization: null,
+    startedAt: 1,
+    connection: { client: { port: 50000, serverPort: 8081 } },
+  });
+  obs.onRequestBody!(BODY);
+  assert.deepEqual(obs.decide!(), { action: "allow" }, "no promise, no timer");
+  assert.equal(asked[0].project, "acme-widgets");
+});

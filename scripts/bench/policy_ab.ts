@@ -18,6 +18,7 @@ import {
   UPSTREAM_HOST,
 } from "./metered_setup.ts";
 import { median, percentile } from "./percentile.ts";
+import { readProcessCpuSeconds } from "./process_cpu.ts";
 
 /** The policy the "on" side runs with. */
 export function benchPolicy(): unknown {
@@ -42,6 +43,8 @@ export function benchPolicy(): unknown {
 export interface PolicyAbResult {
   latency: { off: number[]; on: number[]; direct: number[] };
   throughput: { off: number[]; on: number[] };
+  /** Daemon CPU µs per request during each throughput run (user + system, all threads). */
+  cpuPerRequest: { off: number[]; on: number[] };
 }
 
 function route(h: Halton): MeteredRoute {
@@ -73,6 +76,7 @@ export async function measurePolicyAb(
   const r: PolicyAbResult = {
     latency: { off: [], on: [], direct: [] },
     throughput: { off: [], on: [] },
+    cpuPerRequest: { off: [], on: [] },
   };
   const perRound = Math.ceil(o.requests / o.rounds);
   const signal = scope.signal;
@@ -89,12 +93,20 @@ export async function measurePolicyAb(
   for (let i = 0; i < o.runs; i++) {
     const order = i % 2 === 0 ? (["off", "on"] as const) : (["on", "off"] as const);
     for (const side of order) {
+      const daemon = (side === "on" ? on : off).daemonPid;
+      const before = (await readProcessCpuSeconds([daemon])).get(daemon);
+      const t0 = performance.now();
       const rps = await measureThroughput(
         route(side === "on" ? on : off),
         o.connections,
         o.seconds / o.runs,
         signal,
       );
+      const wall = (performance.now() - t0) / 1000;
+      const after = (await readProcessCpuSeconds([daemon])).get(daemon);
+      if (before !== undefined && after !== undefined && rps > 0) {
+        r.cpuPerRequest[side].push(((after - before) / (rps * wall)) * 1e6);
+      }
       log(`policy throughput run ${i + 1}/${o.runs}: ${side} ${rps.toFixed(0)} req/s`);
       r.throughput[side].push(rps);
     }
@@ -135,6 +147,9 @@ export function renderPolicySection(r: PolicyAbResult): { report: string; allMet
     `| throughput (median of ${r.throughput.off.length} runs) | ${tpOff.toFixed(0)} req/s | ${
       tpOn.toFixed(0)
     } req/s | ${ratio.toFixed(3)}× | ≥ 0.95× | ${throughputMet ? "met" : "miss"} |`,
+    `| daemon CPU per request (median) | ${median(r.cpuPerRequest.off).toFixed(0)} µs | ${
+      median(r.cpuPerRequest.on).toFixed(0)
+    } µs | ${(median(r.cpuPerRequest.on) - median(r.cpuPerRequest.off)).toFixed(0)} µs | | |`,
     "",
     `Runs: throughput off ${r.throughput.off.map((x) => x.toFixed(0)).join(", ")}; on ${
       r.throughput.on.map((x) => x.toFixed(0)).join(", ")
