@@ -5,6 +5,7 @@
  * with `main.ts doctor --json` checked against docs/doctor.schema.json each time.
  */
 import assert from "node:assert/strict";
+import { DatabaseSync } from "node:sqlite";
 import { createDoctorDeps, runDoctor } from "../cli/doctor.ts";
 import { trustHandshake } from "../cli/_trust_handshake.ts";
 import {
@@ -15,6 +16,7 @@ import {
   createCommandRunner,
   createFileDeps,
   DEBIAN_CA_FILE,
+  SOURCE_PERMISSIONS,
 } from "../setup/mod.ts";
 import { run } from "./_support/net.ts";
 import { MAIN, startMain } from "./_support/role_process.ts";
@@ -125,6 +127,31 @@ Deno.test("doctor on a never-initialised home fails with init/start as next acti
     assert.equal(byId["trust.handshake"].status, "SKIP");
     // doctor reads only: it created nothing in the home.
     assert.deepEqual([...Deno.readDirSync(home)], []);
+  } finally {
+    await Deno.remove(home, { recursive: true });
+  }
+});
+
+Deno.test("doctor as the launcher runs it, on a stopped daemon's checkpointed database: PASS, nothing created beside it", async () => {
+  const home = await Deno.makeTempDir({ prefix: "hm-doctor-db-" });
+  try {
+    const db = new DatabaseSync(`${home}/db.sqlite`);
+    db.exec("PRAGMA journal_mode=WAL; CREATE TABLE t(v TEXT); INSERT INTO t VALUES ('a');");
+    db.close(); // checkpointed, -wal deleted: what stop and uninstall --graceful leave
+    const r = await run(Deno.execPath(), [
+      "run",
+      "--quiet",
+      ...SOURCE_PERMISSIONS,
+      MAIN,
+      "doctor",
+      "--json",
+    ], { HALTON_METER_HOME: home, NO_COLOR: "1" });
+    const report = JSON.parse(r.stdout) as Report;
+    const integrity = report.checks.find((c) => c.id === "database.integrity");
+    assert.equal(integrity?.status, "PASS", integrity?.detail ?? r.stdout + r.stderr);
+    // Neither the database check nor the policy view (daemon down: read from the database)
+    // left -wal/-shm files.
+    assert.deepEqual([...Deno.readDirSync(home)].map((e) => e.name), ["db.sqlite"]);
   } finally {
     await Deno.remove(home, { recursive: true });
   }
