@@ -6,7 +6,7 @@
 import { loadConfig } from "../config/mod.ts";
 import { homePaths } from "../core/mod.ts";
 import { type CommandRunner, shellQuote, type SystemProxyControl } from "../setup/mod.ts";
-import { describeSentinels, type InstallState } from "./_install_state.ts";
+import { describeSentinels, initCommandFor, type InstallState } from "./_install_state.ts";
 import { readText } from "./_probes.ts";
 import { openReadOnlyDatabase } from "./_read_only_database.ts";
 import { check, type DoctorCheck } from "./doctor_check.ts";
@@ -24,14 +24,6 @@ export function configCheck(home: string): DoctorCheck {
     "PASS",
     r.exists ? `${r.path} is valid` : `no ${r.path}: defaults apply`,
   );
-}
-
-function initFor(mode: string): string {
-  return mode === "apps"
-    ? "halton-meter init --apps"
-    : mode === "full"
-    ? "halton-meter init --full"
-    : "halton-meter init";
 }
 
 export function installChecks(home: string, s: InstallState): DoctorCheck[] {
@@ -65,7 +57,7 @@ export function installChecks(home: string, s: InstallState): DoctorCheck[] {
       `${have}, but ${s.mode} mode expects proxy-managed: ${
         s.wantProxy ? "✓" : "-"
       }  apps-managed: ${s.wantApps ? "✓" : "-"}`,
-      `${initFor(s.mode)}  # reconciles the mode's state`,
+      `${initCommandFor(s)}  # reconciles the mode's state`,
     ));
   }
   return out;
@@ -94,7 +86,7 @@ export async function systemProxyCheck(
   try {
     state = await control.state(edgePort);
   } catch (err) {
-    return check(id, "WARN", `${control.backend}: ${String(err)}`, initFor(s.mode));
+    return check(id, "WARN", `${control.backend}: ${String(err)}`, initCommandFor(s));
   }
   const at = `127.0.0.1:${edgePort}`;
   if (s.mode === "full") {
@@ -113,7 +105,7 @@ export async function systemProxyCheck(
       id,
       "FAIL",
       `${s.mode} mode, but ${control.backend} still points at ${at}: left over from full mode`,
-      `${initFor(s.mode)}  # turns it off again`,
+      `${initCommandFor(s)}  # turns it off again`,
     );
   }
   return check(id, "PASS", `${control.backend}: ${state} (${s.mode} mode leaves it alone)`);
