@@ -86,6 +86,7 @@ export async function createInitDeps(input: InitDepsInput): Promise<InitDeps> {
           isAlive: isPidAlive,
           probeHttp: (port, path) => probeHttp(port, path),
           sleep,
+          now: Date.now,
           launch: cliLaunchContext(),
         },
         print,
