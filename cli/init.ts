@@ -392,15 +392,23 @@ async function runInitSteps(opts: InitOptions, deps: InitDeps): Promise<number> 
     }
   }
 
-  progress.result(
-    "init complete",
-    `mode: ${opts.mode}  edge: 127.0.0.1:${edgePort}  supervisor: ${backend.name}`,
-  );
-  progress.result(
-    opts.mode === "env-only"
-      ? "meter a command with: halton-meter run -- <cmd>"
-      : "open a new shell (or log in again) to pick up the environment",
-  );
+  const code = exitCodeOf(progress);
+  const summary = `mode: ${opts.mode}  edge: 127.0.0.1:${edgePort}  supervisor: ${backend.name}`;
+  if (code === 0) {
+    progress.result("init complete", summary);
+    progress.result(
+      opts.mode === "env-only"
+        ? "meter a command with: halton-meter run -- <cmd>"
+        : "open a new shell (or log in again) to pick up the environment",
+    );
+  } else if (code === 3) {
+    progress.result("init incomplete", `${summary}  (steps that need you are listed below)`);
+  } else {
+    progress.result(
+      "init failed",
+      `${summary}  (${progress.failed.length} step(s) failed, listed below; halton-meter doctor)`,
+    );
+  }
   printLeftovers(progress, "halton-meter init", opts.printError);
-  return exitCodeOf(progress);
+  return code;
 }

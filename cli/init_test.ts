@@ -359,6 +359,24 @@ Deno.test("a self-test that keeps failing ends init with exit 1 and a doctor hin
   assert.equal(text(w, `${HOME}/install-mode`), "apps\n");
 });
 
+Deno.test("init never says complete unless it is: failed self-test → init failed, manual step → init incomplete", async () => {
+  const w = createWorld();
+  const fail = { ok: false as const, stage: "row" as const, message: "no row", ms: 5 };
+  w.selfTests = [fail, fail];
+  const failed = await init(w, "apps");
+  assert.equal(failed.code, 1);
+  assert.equal(failed.out.some((l) => /init complete/.test(l)), false, failed.out.join("\n"));
+  assert.ok(failed.out.some((l) => /init failed +mode: apps .*1 step\(s\) failed/.test(l)));
+  assert.equal(failed.out.some((l) => /open a new shell/.test(l)), false);
+
+  const w2 = createWorld();
+  w2.trustManual = true;
+  const manual = await init(w2, "apps");
+  assert.equal(manual.code, 3);
+  assert.equal(manual.out.some((l) => /init complete/.test(l)), false, manual.out.join("\n"));
+  assert.ok(manual.out.some((l) => /init incomplete +mode: apps/.test(l)));
+});
+
 Deno.test("--clean rolls back everything a first run did when the self-test fails", async () => {
   const w = createWorld();
   w.selfTests = [{ ok: false, stage: "edge", message: "refused", ms: 1 }];
