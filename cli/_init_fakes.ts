@@ -113,10 +113,15 @@ export function createWorld(): World {
         ),
       serviceSpec: () => ({ home: HOME, logDir: `${HOME}/logs`, env: {}, roles: {} as never }),
       edgePort: () => Promise.resolve(18081),
-      startRoles(_b, print) {
+      async startRoles(_b, print) {
         events.push("start roles");
+        // What the roles write themselves: the daemon its API token, the edge its ports.
+        if (!files.files.has(`${HOME}/api-token`)) {
+          await files.writeFile(`${HOME}/api-token`, "t0k3n\n", { mode: 0o600 });
+        }
+        await files.writeFile(`${HOME}/effective-ports.json`, '{"edge":18081}\n');
         print("✓ daemon healthy");
-        return Promise.resolve(true);
+        return true;
       },
       selfTest() {
         events.push("self-test");

@@ -31,9 +31,9 @@ import {
   writeSystemState,
 } from "../setup/system_state.ts";
 import type { SelfTestResult } from "../setup/self_test.ts";
-import { INSTALL_MODES, type InstallMode } from "./_install_state.ts";
-import { contained, createProgress, exitCodeOf, printLeftovers } from "./init_report.ts";
-import { restoreMarkers, revertChanges, type RevertPlan } from "./init_revert.ts";
+import type { InstallMode } from "./_install_state.ts";
+import { contained, createProgress, finishRun, printLeftovers } from "./init_report.ts";
+import { readRunBefore, type RevertPlan, rollbackRun } from "./init_revert.ts";
 
 export type { InstallMode };
 
@@ -95,11 +95,6 @@ export interface InitDeps {
 
 export const INIT_STEPS = 8;
 
-async function readMode(files: FileDeps, path: string): Promise<InstallMode | null> {
-  const text = (await files.readTextFile(path))?.trim();
-  return INSTALL_MODES.find((m) => m === text) ?? null;
-}
-
 /** Runs init; resolves with the exit code (1 failed, 3 manual steps left, 0 done). */
 export async function runInit(opts: InitOptions, deps: InitDeps): Promise<number> {
   try {
@@ -132,11 +127,9 @@ async function runInitSteps(opts: InitOptions, deps: InitDeps): Promise<number> 
     return 1;
   }
   await files.mkdir(opts.home);
-  const loginRecordBefore = await files.readTextFile(paths.loginEnv);
-  const previousMode = await readMode(files, paths.installMode);
-  const wasAppsManaged = await files.exists(paths.appsManaged);
-  const wasProxyManaged = await files.exists(paths.proxyManaged);
-  const proxyUnmanagedBefore = await files.readTextFile(paths.proxyUnmanaged);
+  // A first run leaves no record behind on --clean; a re-run keeps what it merged into.
+  const before = await readRunBefore(files, opts.home, stored.kind !== "missing");
+  const { mode: previousMode, apps: wasAppsManaged, proxy: wasProxyManaged } = before.markers;
   const daemonBefore = await backend.status("daemon").catch(() => null);
 
   let state: SystemState = stored.kind === "found" ? stored.state : emptySystemState(iso());
@@ -375,40 +368,16 @@ async function runInitSteps(opts: InitOptions, deps: InitDeps): Promise<number> 
     );
     if (opts.clean) {
       print("--clean: rolling back what this run changed…");
-      const rollback = createProgress(5, print);
-      await revertChanges(undo, deps, rollback);
-      if (ca.created) await contained(rollback, "remove new CA", () => deps.removeCa());
-      await restoreMarkers(files, opts.home, {
-        mode: previousMode,
-        apps: wasAppsManaged,
-        proxy: wasProxyManaged,
-        proxyUnmanaged: proxyUnmanagedBefore,
-        loginRecord: loginRecordBefore,
-      }, iso());
-      // A first run leaves no record behind; a re-run keeps the pre-init state it merged into.
-      if (stored.kind === "missing") await files.removeFile(paths.systemState);
+      await rollbackRun(opts.home, undo, { ...before, ca: !ca.created }, deps, print, iso());
       printLeftovers(progress, "halton-meter init", opts.printError);
       return 1;
     }
   }
 
-  const code = exitCodeOf(progress);
-  const summary = `mode: ${opts.mode}  edge: 127.0.0.1:${edgePort}  supervisor: ${backend.name}`;
-  if (code === 0) {
-    progress.result("init complete", summary);
-    progress.result(
-      opts.mode === "env-only"
-        ? "meter a command with: halton-meter run -- <cmd>"
-        : "open a new shell (or log in again) to pick up the environment",
-    );
-  } else if (code === 3) {
-    progress.result("init incomplete", `${summary}  (steps that need you are listed below)`);
-  } else {
-    progress.result(
-      "init failed",
-      `${summary}  (${progress.failed.length} step(s) failed, listed below; halton-meter doctor)`,
-    );
-  }
-  printLeftovers(progress, "halton-meter init", opts.printError);
-  return code;
+  return finishRun(progress, "init", {
+    summary: `mode: ${opts.mode}  edge: 127.0.0.1:${edgePort}  supervisor: ${backend.name}`,
+    next: opts.mode === "env-only"
+      ? "meter a command with: halton-meter run -- <cmd>"
+      : "open a new shell (or log in again) to pick up the environment",
+  }, opts.printError);
 }
