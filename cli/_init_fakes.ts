@@ -48,6 +48,8 @@ export interface World {
   selfTests: SelfTestResult[];
   /** Make the trust step need the user (no root, no sudo). */
   trustManual: boolean;
+  /** Make removing the CA from the trust store fail (its certificate cannot be read). */
+  untrustFails: boolean;
   /** What the user answers when init asks (restart a running daemon). */
   confirmAnswer: boolean;
   /** The environment the last `loginEnv.apply` got. */
@@ -73,6 +75,7 @@ export function createWorld(): World {
     machine,
     selfTests: [],
     trustManual: false,
+    untrustFails: false,
     lastEnv: null,
     confirmAnswer: true,
     initDeps: () => initDeps(world),
@@ -168,6 +171,16 @@ function machineDeps(w: World) {
     },
     remove(path) {
       events.push(`trust remove ${path}`);
+      if (w.untrustFails) {
+        return Promise.resolve({
+          ok: false,
+          steps: [{
+            action: "untrust CA",
+            outcome: "failed" as const,
+            detail: `Cannot read ${path}`,
+          }],
+        });
+      }
       machine.trusted = false;
       return Promise.resolve(done("untrust CA", path));
     },

@@ -57,6 +57,8 @@ export interface CaInfo {
   certPem: string;
   /** True when this call generated the CA. */
   created: boolean;
+  /** Where the lost certificate of the existing key was restored from, when it was. */
+  restoredFrom?: string;
 }
 
 export type BackendPick =
@@ -164,13 +166,17 @@ async function runInitSteps(opts: InitOptions, deps: InitDeps): Promise<number> 
     printLeftovers(progress, "halton-meter init", opts.printError);
     return 1;
   }
-  progress.result(ca.created ? "cert written" : "cert exists", ca.certPath);
+  if (ca.restoredFrom !== undefined) {
+    progress.result("cert restored", `${ca.certPath} (from ${ca.restoredFrom})`);
+  } else progress.result(ca.created ? "cert written" : "cert exists", ca.certPath);
   if (deps.os !== "windows") progress.result("permissions", "directory 0700, key 0600");
 
   progress.step("Trusting the CA in the OS trust store…");
   progress.result("store", deps.trust.describe());
   const trustedBefore = await deps.trust.state(ca.certPath).catch(() => "unknown" as const);
-  await record({ trust: [{ ca_path: ca.certPath, store: deps.trust.describe() }] });
+  await record({
+    trust: [{ ca_path: ca.certPath, store: deps.trust.describe(), ca_pem: ca.certPem }],
+  });
   const trustReport = await contained(progress, "trust CA", () => deps.trust.install(ca.certPath));
   if (trustReport) {
     progress.report(trustReport);

@@ -6,6 +6,7 @@ import {
   BASHRC,
   BUNDLE,
   CA_PATH,
+  CA_PEM,
   createWorld,
   ENV_D,
   HOME,
@@ -95,7 +96,10 @@ Deno.test("init env-only: fixed order, numbered steps, no environment, summary",
   assert.equal(w.files.files.has(`${HOME}/apps-managed`), false);
   const s = state(w);
   assert.deepEqual(s.certifi_bundles, [BUNDLE]);
-  assert.deepEqual(s.trust, [{ ca_path: CA_PATH, store: "debian: update-ca-certificates" }]);
+  // The certificate itself too: uninstall can untrust it even once the file is lost.
+  assert.deepEqual(s.trust, [
+    { ca_path: CA_PATH, store: "debian: update-ca-certificates", ca_pem: CA_PEM },
+  ]);
   assert.equal(s.system_proxy, null);
 });
 
@@ -459,6 +463,32 @@ Deno.test("--clean after leaving full mode without a managed proxy puts proxy-un
   assert.equal(r.code, 1);
   assert.equal(text(w, `${HOME}/install-mode`), "full\n");
   assert.equal(text(w, `${HOME}/proxy-unmanaged`), "no GNOME here\n");
+});
+
+Deno.test("uninstall keeps the records of what it could not undo (and skips --purge); a later one finishes", async () => {
+  const w = createWorld();
+  await init(w, "apps");
+  w.untrustFails = true;
+  const records = ["system_state.json", "install-mode", "apps-managed"].map((f) => `${HOME}/${f}`);
+  const saved = records.map((p) => text(w, p));
+  for (const purge of [false, true]) {
+    const r = await uninstall(w, { purge });
+    assert.equal(r.code, 1);
+    assert.ok(
+      r.out.some((l) => /Keeping the install records: 1 step\(s\) above were not undone/.test(l)),
+    );
+    assert.ok(r.out.some((l) => /uninstall incomplete/.test(l)));
+    assert.match(r.err.join("\n"), /untrust CA: Cannot read/);
+    assert.equal(r.events.includes(`purge ${HOME}`), false);
+    assert.deepEqual(records.map((p) => text(w, p)), saved);
+    assert.equal(w.machine.trusted, true);
+  }
+  w.untrustFails = false;
+  const r = await uninstall(w);
+  assert.equal(r.code, 0, r.err.join("\n"));
+  assert.ok(r.events.includes(`trust remove ${CA_PATH}`));
+  assert.equal(w.machine.trusted, false);
+  for (const p of records) assert.equal(w.files.files.has(p), false, p);
 });
 
 Deno.test("uninstall reverts in order from system_state.json and keeps db, logs and CA", async () => {

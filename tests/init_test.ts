@@ -257,6 +257,52 @@ Deno.test({
 
 Deno.test({
   name:
+    "a deleted CA certificate: doctor's next step (init in the recorded mode) restores it; uninstall without it still untrusts the CA",
+  ignore: !canRun,
+  async fn() {
+    const sb = await makeSandbox();
+    const seen: number[] = [];
+    try {
+      const before = await sb.fingerprint();
+      const apps = await cli(sb, "init", "--apps", "--supervisor", "direct");
+      assert.equal(apps.code, 0, apps.stdout + apps.stderr);
+      seen.push(...await rolePids(sb.state, ROLES));
+      const certPath = `${sb.state}/ca/halton-meter-ca.pem`;
+      const caPem = await Deno.readTextFile(certPath);
+
+      await Deno.remove(certPath);
+      const doctor = await cli(sb, "doctor", "--json");
+      const checks = (JSON.parse(doctor.stdout) as {
+        checks: { id: string; status: string; next?: string }[];
+      }).checks;
+      const files = checks.find((c) => c.id === "ca.files");
+      assert.equal(files?.status, "FAIL", JSON.stringify(files));
+      // The mode is kept (plain init would switch apps to env-only), and it works:
+      assert.match(files?.next ?? "", /^halton-meter init --apps  # restores /);
+      const again = await cli(sb, "init", "--apps", "--supervisor", "direct");
+      assert.equal(again.code, 0, again.stdout + again.stderr);
+      seen.push(...await rolePids(sb.state, ROLES));
+      assert.match(again.stdout, /cert restored +.*halton-meter-ca\.pem \(from /);
+      assert.equal(await Deno.readTextFile(certPath), caPem, "the same CA, not a new one");
+      assert.equal(await Deno.readTextFile(`${sb.state}/install-mode`), "apps\n");
+
+      // Certificate and combined bundle both gone: uninstall finds the CA by what it recorded
+      // and takes it out of the trust store; then nothing of the run is left outside the home.
+      await Deno.remove(certPath);
+      await Deno.remove(`${sb.state}/ca/ca-bundle.pem`);
+      const un = await cli(sb, "uninstall");
+      assert.equal(un.code, 0, un.stdout + un.stderr);
+      assert.match(un.stdout, /uninstall complete/);
+      assert.deepEqual(await sb.fingerprint(), before);
+      assert.equal(await exists(`${sb.state}/system_state.json`), false);
+    } finally {
+      await cleanup(sb, seen);
+    }
+  },
+});
+
+Deno.test({
+  name:
     "init --apps --clean: a daemon that cannot start fails the self-test and the run is rolled back",
   ignore: !canRun,
   async fn() {
