@@ -9,7 +9,7 @@ import { DatabaseSync } from "node:sqlite";
 import { createDoctorDeps, runDoctor } from "../cli/doctor.ts";
 import { trustHandshake } from "../cli/_trust_handshake.ts";
 import {
-  appendCertifiBlock,
+  addCertifiBlock,
   type CommandRunner,
   createCaTrust,
   createCertifiPatcher,
@@ -215,7 +215,7 @@ Deno.test("doctor through healthy, stopped and broken states of a real install",
     await Deno.writeTextFile(`${store}/local/${DEBIAN_CA_FILE}`, caPem);
     await Deno.writeTextFile(`${store}/ca-certificates.crt`, caPem);
     await Deno.mkdir(`${dir}/py`);
-    await Deno.writeTextFile(`${dir}/py/cacert.pem`, appendCertifiBlock("# roots\n", caPem));
+    await Deno.writeTextFile(`${dir}/py/cacert.pem`, addCertifiBlock("# roots\n", caPem));
     await Deno.writeTextFile(`${dir}/py/python3`, `#!/bin/sh\necho ${dir}/py/cacert.pem\n`);
     await Deno.chmod(`${dir}/py/python3`, 0o755);
     const real = createCommandRunner();

@@ -10,6 +10,7 @@ import { MAIN } from "./_support/role_process.ts";
 import { SOURCE_PERMISSIONS } from "../setup/mod.ts";
 import { makeDebianTrustStore, MOZILLA_CERTS } from "./_support/debian_trust_store.ts";
 import { homeProcesses, pidAlive, readRolePid, rolePids } from "./_support/processes.ts";
+import { makeTestCa } from "./_support/test_ca.ts";
 
 const exists = (p: string) => Deno.stat(p).then(() => true, () => false);
 const canRun = Deno.build.os === "linux" && Deno.uid() === 0 &&
@@ -42,10 +43,23 @@ async function walk(dir: string, out: Record<string, string>, skip: string[]): P
   }
 }
 
-async function makeSandbox(): Promise<Sandbox> {
+interface SandboxOptions {
+  /** The bundle the sandboxed certifi starts as a copy of (default: one Mozilla root). */
+  certifiFrom?: string;
+  /** PEM files put in the sandboxed local trust directory before its first refresh. */
+  localRoots?: Record<string, string>;
+  /** A Python file every start of the sandboxed interpreter runs first (a site hook's stand-in). */
+  pythonStartup?: string;
+}
+
+async function makeSandbox(opts: SandboxOptions = {}): Promise<Sandbox> {
   const root = await Deno.makeTempDir({ prefix: "hm-init-" });
   const home = `${root}/home`;
   const state = `${home}/.halton-meter`;
+  await Deno.mkdir(`${root}/local`, { recursive: true });
+  for (const [name, pem] of Object.entries(opts.localRoots ?? {})) {
+    await Deno.writeTextFile(`${root}/local/${name}`, pem);
+  }
   const store = await makeDebianTrustStore(root);
   const d = { ...store, site: `${root}/site`, bin: `${root}/bin` };
   for (const dir of [`${d.site}/certifi`, d.bin]) await Deno.mkdir(dir, { recursive: true });
@@ -55,12 +69,19 @@ async function makeSandbox(): Promise<Sandbox> {
     `${d.site}/certifi/__init__.py`,
     "import os\ndef where():\n    return os.path.join(os.path.dirname(__file__), 'cacert.pem')\n",
   );
-  await Deno.copyFile(`${d.share}/mozilla/${d.roots[0]}`, `${d.site}/certifi/cacert.pem`);
+  await Deno.copyFile(
+    opts.certifiFrom ?? `${d.share}/mozilla/${d.roots[0]}`,
+    `${d.site}/certifi/cacert.pem`,
+  );
   // -S: no site hooks of this machine may touch the copy; no bytecode files beside it either.
+  const pyEnv = `PYTHONDONTWRITEBYTECODE=1 PYTHONPATH='${d.site}'`;
+  const startup = opts.pythonStartup === undefined
+    ? ""
+    : `${pyEnv} /usr/bin/python3 -S '${opts.pythonStartup}'\n`;
   for (const name of ["python3", "python"]) {
     await Deno.writeTextFile(
       `${d.bin}/${name}`,
-      `#!/bin/sh\nPYTHONDONTWRITEBYTECODE=1 PYTHONPATH='${d.site}' exec /usr/bin/python3 -S "$@"\n`,
+      `#!/bin/sh\n${startup}${pyEnv} exec /usr/bin/python3 -S "$@"\n`,
       { mode: 0o755 },
     );
   }
@@ -251,6 +272,77 @@ Deno.test({
       assert.deepEqual(await sb.fingerprint(), before);
     } finally {
       await cleanup(sb, seen);
+    }
+  },
+});
+
+/** This machine's real certifi bundle (python3 on PATH), or null when it has none. */
+async function realCertifiBundle(): Promise<string | null> {
+  const out = await new Deno.Command("python3", {
+    args: ["-c", "import certifi, os; print(os.path.realpath(certifi.where()))"],
+    stdout: "piped",
+    stderr: "null",
+  }).output().catch(() => null);
+  const path = out?.success ? new TextDecoder().decode(out.stdout).trim() : "";
+  return path !== "" && await exists(path) ? path : null;
+}
+
+Deno.test({
+  name:
+    "init --apps → uninstall with a corporate root in the trust store and in a copy of the real certifi bundle: every bundle byte-identical after",
+  ignore: !canRun,
+  async fn() {
+    const work = await Deno.makeTempDir({ prefix: "hm-init-corp-" });
+    const corp = await makeTestCa(`${work}/corp`, ["corp.example"]);
+    // Corporate machines append their root to certifi too (this machine's did, for its
+    // egress proxy): the copy holds it once, as the trust store's local directory does.
+    const real = await realCertifiBundle();
+    const base = real === null ? null : await Deno.readTextFile(real);
+    await Deno.writeTextFile(
+      `${work}/cacert.pem`,
+      `${base ?? ""}${base === null || base.endsWith("\n") ? "" : "\n"}${corp.caPem}`,
+    );
+    // And keep it there: like this machine's egress-proxy site hook, at each interpreter start
+    // the root is appended again unless the bundle's tail still holds it.
+    await Deno.writeTextFile(
+      `${work}/keep_corp_root.py`,
+      [
+        "import certifi",
+        `root = open(${JSON.stringify(corp.caFile)}, "rb").read()`,
+        "path = certifi.where()",
+        "data = open(path, 'rb').read()",
+        "if root.strip()[-96:] not in data[-(len(root) + 64):]:",
+        "    open(path, 'ab').write(b'\\n' + root)",
+        "",
+      ].join("\n"),
+    );
+    const sb = await makeSandbox({
+      certifiFrom: `${work}/cacert.pem`,
+      localRoots: { "corp-root.crt": corp.caPem },
+      pythonStartup: `${work}/keep_corp_root.py`,
+    });
+    const seen: number[] = [];
+    try {
+      const before = await sb.fingerprint();
+      const certifi = `${sb.root}/site/certifi/cacert.pem`;
+      const original = await Deno.readTextFile(certifi);
+      const apps = await cli(sb, "init", "--apps", "--supervisor", "direct");
+      assert.equal(apps.code, 0, apps.stdout + apps.stderr);
+      seen.push(...await rolePids(sb.state, ROLES));
+      // Python runs while installed (doctor asks each interpreter for its certifi, as users do).
+      const doctor = await cli(sb, "doctor", "--json");
+      assert.equal(doctor.code, 0, doctor.stdout + doctor.stderr);
+      assert.match(await Deno.readTextFile(certifi), /# halton-meter CA/);
+      const un = await cli(sb, "uninstall");
+      assert.equal(un.code, 0, un.stdout + un.stderr);
+      const after = await Deno.readTextFile(certifi);
+      const count = (t: string) => t.split(corp.caPem.trim()).length - 1;
+      assert.equal(count(after), count(original), "copies of the corporate root in certifi");
+      assert.equal(after, original);
+      assert.deepEqual(await sb.fingerprint(), before);
+    } finally {
+      await cleanup(sb, seen);
+      await Deno.remove(work, { recursive: true });
     }
   },
 });
