@@ -114,14 +114,15 @@ export async function collectDoctor(home: string, deps: DoctorDeps): Promise<Doc
     os: deps.os,
     systemProxy,
   }, { install, ports });
+  const initCommand = initCommandFor(install);
   const ca = caChecks(home, {
     now: deps.now(),
     os: deps.os,
-    initCommand: initCommandFor(install),
+    initCommand,
     recovery: await recoverCaCertificate(home, { files: createFileDeps(), trust: deps.caTrust }),
   });
   const [trust, ownedPorts, daemon, proxy, disk] = await Promise.all([
-    trustChecks(ca.ca, deps),
+    trustChecks(ca.ca, { ...deps, initCommand }),
     portChecks(home, ports, st, deps),
     daemonChecks(home, ports, st, { ...deps, probeHttp }),
     systemProxyCheck(install, ports.edge, systemProxy),
@@ -132,7 +133,7 @@ export async function collectDoctor(home: string, deps: DoctorDeps): Promise<Doc
     ...ca.checks.filter((c) => c.layer === "ca"),
     ...trust,
     ...ca.checks.filter((c) => c.layer === "bundle"),
-    ...serviceChecks(home, deps),
+    ...serviceChecks(home, { ...deps, initCommand }),
     ...processChecks(st, install, paths.logs),
     ...ownedPorts,
     ...daemon,
