@@ -46,6 +46,8 @@ export interface World {
   };
   /** Results the next self-tests return, in order (default: pass). */
   selfTests: SelfTestResult[];
+  /** What the next role starts report, in order (default: every role started). */
+  starts: boolean[];
   /** Make the trust step need the user (no root, no sudo). */
   trustManual: boolean;
   /** Make removing the CA from the trust store fail (its certificate cannot be read). */
@@ -74,6 +76,7 @@ export function createWorld(): World {
     files,
     machine,
     selfTests: [],
+    starts: [],
     trustManual: false,
     untrustFails: false,
     lastEnv: null,
@@ -123,8 +126,9 @@ export function createWorld(): World {
           await files.writeFile(`${HOME}/api-token`, "t0k3n\n", { mode: 0o600 });
         }
         await files.writeFile(`${HOME}/effective-ports.json`, '{"edge":18081}\n');
-        print("✓ daemon healthy");
-        return true;
+        const ok = w.starts.shift() ?? true;
+        print(ok ? "✓ daemon healthy" : "✗ watchdog is not running");
+        return ok;
       },
       selfTest() {
         events.push("self-test");

@@ -347,19 +347,22 @@ async function runInitSteps(opts: InitOptions, deps: InitDeps): Promise<number> 
       progress.result("daemon restarted", stopped?.ok ? "stopped, starting again" : "stop failed");
     } else progress.result("daemon kept", "still running the code it started with");
   }
+  // A role that did not start or answer has printed its ✗ line; the self-test still says
+  // what works (it fails at once when nothing answers).
   let started = await deps.startRoles(backend, indent);
-  let test: SelfTestResult = started
-    ? await deps.selfTest()
-    : { ok: false, stage: "edge", message: "the daemon did not start", ms: 0 };
+  let test: SelfTestResult = await deps.selfTest();
   if (!test.ok && !opts.clean) {
     progress.result("self-test failed", `${test.stage}: ${test.message}`);
     progress.result("repairing", "restarting the daemon once");
     await backend.stop(["watchdog", "daemon"]).catch(() => null);
     started = await deps.startRoles(backend, indent);
-    if (started) test = await deps.selfTest();
+    test = await deps.selfTest();
   }
   if (test.ok) {
     progress.result("self-test passed", test.detail);
+    if (!started) {
+      progress.fail("start", "a role did not start (its ✗ line is above)", "halton-meter doctor");
+    }
     if (test.systemTrust === "untrusted") {
       progress.result(
         "note",

@@ -300,6 +300,17 @@ Deno.test("a failed self-test is repaired in place: the daemon is restarted once
   assert.ok(r.out.some((l) => l.includes("self-test passed")));
 });
 
+Deno.test("a role that did not start fails init even when the self-test passes; the self-test still runs", async () => {
+  const w = createWorld();
+  w.starts = [false];
+  const r = await init(w, "apps");
+  assert.equal(r.code, 1);
+  assert.deepEqual(r.events.slice(-2), ["start roles", "self-test"]);
+  assert.ok(r.out.some((l) => l.includes("self-test passed")));
+  assert.match(r.err.join("\n"), /start: a role did not start/);
+  assert.equal(r.out.some((l) => /init complete/.test(l)), false);
+});
+
 Deno.test("a self-test that keeps failing ends init with exit 1 and a doctor hint", async () => {
   const w = createWorld();
   const fail = { ok: false as const, stage: "tls" as const, message: "unknown issuer", ms: 5 };
