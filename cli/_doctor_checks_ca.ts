@@ -8,6 +8,7 @@ import { homePaths } from "../core/mod.ts";
 import { type CaMaterial, type CertInfo, describeCert } from "../daemon/certs/mod.ts";
 import { check, type DoctorCheck, octalMode } from "./doctor_check.ts";
 import { containsCert, pemBodies, shellQuote } from "../setup/mod.ts";
+import type { CaRecovery } from "./_ca_recovery.ts";
 
 const DAY_MS = 86_400_000;
 /** Under this many days left, the CA is a WARN: renewing means re-trusting everywhere. */
@@ -39,10 +40,24 @@ function readOrError(path: string): { text: string } | { error: string } {
   }
 }
 
-export function caChecks(home: string, opts: { now: number; os: string }): CaChecksResult {
+export interface CaChecksOptions {
+  now: number;
+  os: string;
+  /** The init that keeps the install's mode (`initCommandFor`); default plain init. */
+  initCommand?: string;
+  /** Where a lost certificate can be found again (`recoverCaCertificate`), when looked for. */
+  recovery?: CaRecovery;
+}
+
+export function caChecks(home: string, opts: CaChecksOptions): CaChecksResult {
   const p = homePaths(home);
   const checks: DoctorCheck[] = [];
-  const recreate = `halton-meter uninstall && halton-meter init  # a new CA must be trusted again`;
+  const init = opts.initCommand ?? "halton-meter init";
+  // uninstall untrusts the CA but keeps its files, and init never replaces a CA it finds:
+  // the old one is moved aside in between.
+  const recreate = `halton-meter uninstall && mv ${shellQuote(p.caDir)} ${
+    shellQuote(`${p.caDir}.old`)
+  } && ${init}  # a new CA must be trusted again`;
   const certStat = statOrNull(p.caCert);
   const keyStat = statOrNull(p.caKey);
   if (!certStat && !keyStat) {
@@ -50,19 +65,13 @@ export function caChecks(home: string, opts: { now: number; os: string }): CaChe
       "ca.files",
       "FAIL",
       `no CA in ${p.caDir}: neither halton-meter-ca.pem nor halton-meter-ca-key.pem exists`,
-      "halton-meter init",
+      init,
     ));
     checks.push(check("bundle.ca-bundle", "SKIP", "no CA to bundle"));
     return { checks, ca: null };
   }
   if (!certStat || !keyStat) {
-    const [present, missing] = certStat ? [p.caCert, p.caKey] : [p.caKey, p.caCert];
-    checks.push(check(
-      "ca.files",
-      "FAIL",
-      `${present} exists but ${missing} is missing`,
-      `# restore ${missing} from a backup, or: ${recreate}`,
-    ));
+    checks.push(certStat ? lostKey(p, init) : lostCertificate(p, init, opts.recovery));
     checks.push(check("bundle.ca-bundle", "SKIP", "the CA is incomplete"));
     return { checks, ca: null };
   }
@@ -213,6 +222,46 @@ export function caChecks(home: string, opts: { now: number; os: string }): CaChe
     }
     : null;
   return { checks, ca };
+}
+
+/** The key without its certificate: init restores a copy that belongs to it, if there is one. */
+function lostCertificate(
+  p: ReturnType<typeof homePaths>,
+  init: string,
+  recovery: CaRecovery | undefined,
+): DoctorCheck {
+  const missing = `${p.caKey} exists but ${p.caCert} is missing`;
+  if (recovery?.kind === "found" && recovery.keyed) {
+    return check(
+      "ca.files",
+      "FAIL",
+      `${missing}; a copy that belongs to the key is in ${recovery.where}`,
+      `${init}  # restores it from ${recovery.where}`,
+    );
+  }
+  const looked = recovery?.kind === "none"
+    ? `; no copy of it in ${recovery.looked.join(", ")}`
+    : "";
+  return check(
+    "ca.files",
+    "FAIL",
+    `${missing}${looked}: the key alone can neither be trusted nor untrusted`,
+    `mv ${shellQuote(p.caKey)} ${
+      shellQuote(`${p.caKey}.orphaned`)
+    } && ${init}  # a new CA is created and trusted`,
+  );
+}
+
+/** The certificate without its key: uninstall untrusts it, then init makes a new CA. */
+function lostKey(p: ReturnType<typeof homePaths>, init: string): DoctorCheck {
+  return check(
+    "ca.files",
+    "FAIL",
+    `${p.caCert} exists but ${p.caKey} is missing`,
+    `# restore ${p.caKey} from a backup, or: halton-meter uninstall && mv ${shellQuote(p.caCert)} ${
+      shellQuote(`${p.caCert}.orphaned`)
+    } && ${init}`,
+  );
 }
 
 function bundleCheck(

@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
 import { ensureCa, writeCaBundle } from "../daemon/certs/mod.ts";
+import { createFileDeps } from "../setup/mod.ts";
+import { recoverCaCertificate } from "./_ca_recovery.ts";
 import { caChecks } from "./_doctor_checks_ca.ts";
 import type { DoctorCheck } from "./doctor_check.ts";
 
@@ -48,6 +50,51 @@ Deno.test("missing CA files: FAIL with init as next, nothing to hand on", async 
     r = caChecks(home, { now: Date.now(), os: "linux" });
     assert.equal(byId(r.checks)["ca.files"].status, "FAIL");
     assert.match(byId(r.checks)["ca.files"].detail, /halton-meter-ca-key\.pem is missing/);
+  } finally {
+    await Deno.remove(home, { recursive: true });
+  }
+});
+
+Deno.test("a lost certificate: init in the install's mode restores a copy that belongs to the key; without one, the key is set aside", async () => {
+  const home = await freshHome();
+  try {
+    const ca = await ensureCa(home);
+    await Deno.remove(ca.certPath);
+    const files = createFileDeps();
+    const found = await recoverCaCertificate(home, { files });
+    assert.equal(found.kind, "found", "the combined bundle holds it");
+    let c = byId(
+      caChecks(home, {
+        now: Date.now(),
+        os: "linux",
+        initCommand: "halton-meter init --apps",
+        recovery: found,
+      })
+        .checks,
+    )["ca.files"];
+    assert.equal(c.status, "FAIL");
+    assert.match(c.detail, /a copy that belongs to the key is in .*ca-bundle\.pem/);
+    assert.equal(c.next, `halton-meter init --apps  # restores it from ${ca.bundlePath}`);
+
+    await Deno.remove(ca.bundlePath);
+    const none = await recoverCaCertificate(home, { files });
+    c = byId(
+      caChecks(home, {
+        now: Date.now(),
+        os: "linux",
+        initCommand: "halton-meter init --full",
+        recovery: none,
+      })
+        .checks,
+    )["ca.files"];
+    assert.match(
+      c.detail,
+      /no copy of it in .*: the key alone can neither be trusted nor untrusted/,
+    );
+    assert.equal(
+      c.next,
+      `mv ${ca.keyPath} ${ca.keyPath}.orphaned && halton-meter init --full  # a new CA is created and trusted`,
+    );
   } finally {
     await Deno.remove(home, { recursive: true });
   }

@@ -20,6 +20,8 @@ export interface ServiceCheckDeps {
   launch: LaunchContext;
   /** The account a Task Scheduler entry is for (`DOMAIN\\user`); other backends ignore it. */
   serviceUser?: string;
+  /** The init that keeps the install's mode (`initCommandFor`); default plain init. */
+  initCommand?: string;
 }
 
 function readEntry(path: string): string | null {
@@ -42,14 +44,15 @@ function thisBinary(launch: LaunchContext): string[] {
   return launch.compiled ? [cmd.program] : [cmd.program, cmd.args[cmd.args.length - 3]];
 }
 
-const REINSTALL = "halton-meter init  # rewrites the service entries for this binary";
-
 export function serviceChecks(home: string, deps: ServiceCheckDeps): DoctorCheck[] {
   const { backend } = deps;
+  const reinstall = `${
+    deps.initCommand ?? "halton-meter init"
+  }  # rewrites the service entries for this binary`;
   if (backend === null) {
     return [check("service.entries", "SKIP", "no service manager could be determined")];
   }
-  if (backend.name === "direct") return directChecks(home, deps.launch);
+  if (backend.name === "direct") return directChecks(home, deps.launch, reinstall);
   const spec = createServiceSpec({ home, launch: deps.launch, user: deps.serviceUser });
   const ours = thisBinary(deps.launch);
   return ROLES.map((role) => {
@@ -67,7 +70,7 @@ export function serviceChecks(home: string, deps: ServiceCheckDeps): DoctorCheck
     if (entry === null) return check(id, "SKIP", `${backend.name} has no entry file`);
     const onDisk = readEntry(entry.path);
     if (onDisk === null) {
-      return check(id, "FAIL", `${entry.path} is missing (${backend.name})`, REINSTALL);
+      return check(id, "FAIL", `${entry.path} is missing (${backend.name})`, reinstall);
     }
     if (onDisk === entry.content) return check(id, "PASS", `${entry.path} runs this binary`);
     if (ours.every((part) => onDisk.includes(part))) {
@@ -75,19 +78,19 @@ export function serviceChecks(home: string, deps: ServiceCheckDeps): DoctorCheck
         id,
         "WARN",
         `${entry.path} runs this binary but differs from what this build writes (edited, or an older version)`,
-        REINSTALL,
+        reinstall,
       );
     }
     return check(
       id,
       "FAIL",
       `${entry.path} does not run this binary (${ours.join(" ")}): an old install or another copy`,
-      REINSTALL,
+      reinstall,
     );
   });
 }
 
-function directChecks(home: string, launch: LaunchContext): DoctorCheck[] {
+function directChecks(home: string, launch: LaunchContext, reinstall: string): DoctorCheck[] {
   const specPath = directBackendFiles(home).spec;
   let text: string;
   try {
@@ -97,7 +100,7 @@ function directChecks(home: string, launch: LaunchContext): DoctorCheck[] {
       "service.entries",
       "WARN",
       `no service entries (no ${specPath}): roles run from halton-meter up or by hand, and nothing starts them at login`,
-      REINSTALL,
+      reinstall,
     )];
   }
   let raw: unknown;
@@ -108,7 +111,7 @@ function directChecks(home: string, launch: LaunchContext): DoctorCheck[] {
       "service.entries",
       "FAIL",
       `${specPath} is not JSON: ${(err as Error).message}`,
-      REINSTALL,
+      reinstall,
     )];
   }
   const parsed = serviceSpecSchema.safeParse(raw);
@@ -118,7 +121,7 @@ function directChecks(home: string, launch: LaunchContext): DoctorCheck[] {
       "service.entries",
       "FAIL",
       `${specPath}: "${issue?.path.join(".")}" ${issue?.message}`,
-      REINSTALL,
+      reinstall,
     )];
   }
   return ROLES.map((role) => {
@@ -131,7 +134,7 @@ function directChecks(home: string, launch: LaunchContext): DoctorCheck[] {
         `service.${role}`,
         "FAIL",
         `direct spec starts ${shown}, not this binary (${[want.program, ...want.args].join(" ")})`,
-        REINSTALL,
+        reinstall,
       );
   });
 }

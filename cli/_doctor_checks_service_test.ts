@@ -61,6 +61,12 @@ Deno.test("direct backend: stored spec vs this binary", () =>
     const bad = serviceChecks(home, { backend, launch: LAUNCH });
     assert.equal(bad[0].status, "FAIL");
     assert.match(bad[0].detail, /direct-spec\.json: "logDir"/);
+    const full = serviceChecks(home, {
+      backend,
+      launch: LAUNCH,
+      initCommand: "halton-meter init --full",
+    });
+    assert.match(full[0].next ?? "", /^halton-meter init --full {2}# rewrites the service entries/);
   }));
 
 Deno.test("systemd: unit files compared with what this build renders", () =>

@@ -3,12 +3,12 @@
  * against the mode, the database (`PRAGMA quick_check` on a read-only connection, so a
  * running daemon never meets a lock of ours), the spool, and free disk under the home.
  */
-import { DatabaseSync } from "node:sqlite";
 import { loadConfig } from "../config/mod.ts";
 import { homePaths } from "../core/mod.ts";
 import { type CommandRunner, shellQuote, type SystemProxyControl } from "../setup/mod.ts";
-import { describeSentinels, type InstallState } from "./_install_state.ts";
+import { describeSentinels, initCommandFor, type InstallState } from "./_install_state.ts";
 import { readText } from "./_probes.ts";
+import { openReadOnlyDatabase } from "./_read_only_database.ts";
 import { check, type DoctorCheck } from "./doctor_check.ts";
 
 export const DISK_WARN_BYTES = 1024 ** 3;
@@ -24,14 +24,6 @@ export function configCheck(home: string): DoctorCheck {
     "PASS",
     r.exists ? `${r.path} is valid` : `no ${r.path}: defaults apply`,
   );
-}
-
-function initFor(mode: string): string {
-  return mode === "apps"
-    ? "halton-meter init --apps"
-    : mode === "full"
-    ? "halton-meter init --full"
-    : "halton-meter init";
 }
 
 export function installChecks(home: string, s: InstallState): DoctorCheck[] {
@@ -65,7 +57,7 @@ export function installChecks(home: string, s: InstallState): DoctorCheck[] {
       `${have}, but ${s.mode} mode expects proxy-managed: ${
         s.wantProxy ? "✓" : "-"
       }  apps-managed: ${s.wantApps ? "✓" : "-"}`,
-      `${initFor(s.mode)}  # reconciles the mode's state`,
+      `${initCommandFor(s)}  # reconciles the mode's state`,
     ));
   }
   return out;
@@ -94,7 +86,7 @@ export async function systemProxyCheck(
   try {
     state = await control.state(edgePort);
   } catch (err) {
-    return check(id, "WARN", `${control.backend}: ${String(err)}`, initFor(s.mode));
+    return check(id, "WARN", `${control.backend}: ${String(err)}`, initCommandFor(s));
   }
   const at = `127.0.0.1:${edgePort}`;
   if (s.mode === "full") {
@@ -113,27 +105,10 @@ export async function systemProxyCheck(
       id,
       "FAIL",
       `${s.mode} mode, but ${control.backend} still points at ${at}: left over from full mode`,
-      `${initFor(s.mode)}  # turns it off again`,
+      `${initCommandFor(s)}  # turns it off again`,
     );
   }
   return check(id, "PASS", `${control.backend}: ${state} (${s.mode} mode leaves it alone)`);
-}
-
-/**
- * A WAL database with no `-wal` file is fully checkpointed; opening it even read-only would
- * create `-wal`/`-shm` beside it, so it is opened `immutable` instead (no side files, no
- * locks). With a `-wal` present (a daemon has it open) a plain read-only open reads it.
- */
-function readOnlyTarget(db: string): string | URL {
-  try {
-    Deno.statSync(`${db}-wal`);
-    return db;
-  } catch { /* no WAL */ }
-  if (Deno.build.os === "windows") return db;
-  const url = new URL("file:///");
-  url.pathname = db;
-  url.searchParams.set("immutable", "1");
-  return url;
 }
 
 /** Runs `PRAGMA quick_check` read-only; never creates the file. */
@@ -150,10 +125,9 @@ export function databaseChecks(home: string): DoctorCheck[] {
   if (size === null) {
     out.push(check("database.integrity", "SKIP", `no ${p.db} yet (the daemon creates it)`));
   } else {
-    let db: DatabaseSync | null = null;
     try {
-      db = new DatabaseSync(readOnlyTarget(p.db), { readOnly: true, timeout: 2000 });
-      const rows = db.prepare("PRAGMA quick_check(5)").all() as Record<string, unknown>[];
+      using ro = openReadOnlyDatabase(p.db);
+      const rows = ro.db.prepare("PRAGMA quick_check(5)").all() as Record<string, unknown>[];
       const said = rows.map((r) => String(Object.values(r)[0]));
       out.push(
         said.length === 1 && said[0] === "ok"
@@ -177,10 +151,6 @@ export function databaseChecks(home: string): DoctorCheck[] {
           )
           : check("database.integrity", "FAIL", `cannot check ${p.db}: ${msg}`, moveAside),
       );
-    } finally {
-      try {
-        db?.close();
-      } catch { /* not open */ }
     }
   }
 

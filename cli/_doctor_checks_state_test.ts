@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
 import {
   createRecordingRunner,
+  SOURCE_PERMISSIONS,
   type SystemProxyControl,
   type SystemProxyState,
 } from "../setup/mod.ts";
@@ -145,6 +146,47 @@ Deno.test("database: healthy quick_check PASS without side files; corrupt pages 
     const garbage = databaseChecks(home)[0];
     assert.equal(garbage.status, "FAIL");
     assert.match(garbage.detail, /not a database/);
+  }));
+
+Deno.test("database: as the launcher runs doctor (named permissions, not -A), a checkpointed database is PASS with no side files", () =>
+  withHome(async (home) => {
+    // Right after `stop` or `uninstall --graceful`: the daemon's last close checkpointed the
+    // database and deleted its -wal. Deno reads a `file:...?immutable=1` target as a relative
+    // path unless every permission is granted, which the test runner's -A hid.
+    const db = new DatabaseSync(`${home}/db.sqlite`);
+    db.exec("PRAGMA journal_mode=WAL; CREATE TABLE t(v TEXT); INSERT INTO t VALUES ('a');");
+    db.close();
+    const script = await Deno.makeTempFile({ prefix: "hm-doctor-db-", suffix: ".ts" });
+    try {
+      const module = new URL("./_doctor_checks_state.ts", import.meta.url).href;
+      await Deno.writeTextFile(
+        script,
+        `import { databaseChecks } from ${JSON.stringify(module)};\n` +
+          `console.log(JSON.stringify(databaseChecks(Deno.args[0])[0]));\n`,
+      );
+      const out = await new Deno.Command(Deno.execPath(), {
+        args: [
+          "run",
+          "--quiet",
+          "--config",
+          new URL("../deno.json", import.meta.url).pathname,
+          ...SOURCE_PERMISSIONS,
+          script,
+          home,
+        ],
+        cwd: "/",
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+      const text = new TextDecoder().decode(out.stdout);
+      assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
+      const integrity = JSON.parse(text);
+      assert.equal(integrity.status, "PASS", integrity.detail);
+      assert.equal(integrity.next, undefined);
+    } finally {
+      await Deno.remove(script);
+    }
+    assert.deepEqual([...Deno.readDirSync(home)].map((e) => e.name), ["db.sqlite"]);
   }));
 
 Deno.test("spool: rows waiting is a WARN with the count", () =>

@@ -14,16 +14,18 @@ export interface TrustCheckDeps {
   certifi?: CertifiPatcher;
   /** Extra interpreters to ask (`--python PATH`). */
   pythons?: readonly string[];
+  /** The init that keeps the install's mode (`initCommandFor`); default plain init. */
+  initCommand?: string;
 }
-
-const TRUST_NEXT =
-  "halton-meter init  # trusts the CA (prints the exact command when it lacks rights)";
 
 export async function trustChecks(
   ca: UsableCa | null,
   deps: TrustCheckDeps,
 ): Promise<DoctorCheck[]> {
   const out: DoctorCheck[] = [];
+  const trustNext = `${
+    deps.initCommand ?? "halton-meter init"
+  }  # trusts the CA (prints the exact command when it lacks rights)`;
   if (ca === null) {
     out.push(check("trust.handshake", "SKIP", "the CA is not usable (see the ca checks)"));
   } else {
@@ -39,7 +41,7 @@ export async function trustChecks(
         "trust.handshake",
         "FAIL",
         `${r.detail}; tools that use the OS store reject metered hosts`,
-        TRUST_NEXT,
+        trustNext,
       ));
     } else out.push(check("trust.handshake", "SKIP", r.detail));
   }
@@ -56,11 +58,11 @@ export async function trustChecks(
         state === "trusted"
           ? check("trust.store", "PASS", `present in ${where}`)
           : state === "untrusted"
-          ? check("trust.store", "FAIL", `not present in ${where}`, TRUST_NEXT)
-          : check("trust.store", "WARN", `could not read ${where}`, TRUST_NEXT),
+          ? check("trust.store", "FAIL", `not present in ${where}`, trustNext)
+          : check("trust.store", "WARN", `could not read ${where}`, trustNext),
       );
     } catch (err) {
-      out.push(check("trust.store", "WARN", `${where}: ${String(err)}`, TRUST_NEXT));
+      out.push(check("trust.store", "WARN", `${where}: ${String(err)}`, trustNext));
     }
   }
 
@@ -69,6 +71,7 @@ export async function trustChecks(
 }
 
 async function certifiChecks(ca: UsableCa | null, deps: TrustCheckDeps): Promise<DoctorCheck[]> {
+  const init = deps.initCommand ?? "halton-meter init";
   if (!deps.certifi) return [check("certifi.bundles", "SKIP", "no certifi module in this build")];
   if (ca === null) return [check("certifi.bundles", "SKIP", "the CA is not usable")];
   let targets;
@@ -97,10 +100,10 @@ async function certifiChecks(ca: UsableCa | null, deps: TrustCheckDeps): Promise
     try {
       state = await deps.certifi.state(t.bundle, ca.certPem);
     } catch (err) {
-      out.push(check(id, "WARN", `${t.bundle}: ${String(err)}`, "halton-meter init"));
+      out.push(check(id, "WARN", `${t.bundle}: ${String(err)}`, init));
       continue;
     }
-    const fix = `halton-meter init --python ${t.python}`;
+    const fix = `${init} --python ${t.python}`;
     if (state === "patched") out.push(check(id, "PASS", `${t.bundle} holds our CA`));
     else if (state === "stale") {
       out.push(check(id, "FAIL", `${t.bundle} holds an older Halton Meter CA`, fix));

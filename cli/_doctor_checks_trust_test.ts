@@ -154,6 +154,18 @@ Deno.test("trust checks: handshake verdicts, optional CaTrust and CertifiPatcher
       "certifi./usr/bin/python2=SKIP",
     ]);
     assert.equal(out[4].next, "halton-meter init --python /x/bin/python");
+
+    // On an apps or full install the fixes keep the mode: plain init would switch to env-only.
+    out = await trustChecks(ca, {
+      trustHandshake: () => Promise.resolve({ kind: "rejected", tool: "curl", detail: "no" }),
+      caTrust,
+      certifi,
+      pythons: ["/x/bin/python"],
+      initCommand: "halton-meter init --apps",
+    });
+    assert.match(out[0].next ?? "", /^halton-meter init --apps {2}# trusts the CA/);
+    assert.match(out[1].next ?? "", /^halton-meter init --apps {2}# trusts the CA/);
+    assert.equal(out[4].next, "halton-meter init --apps --python /x/bin/python");
   }));
 
 Deno.test("macOS: when curl's own store rejects, the keychain's verdict on the served leaf decides", () =>

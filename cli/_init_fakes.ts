@@ -46,8 +46,12 @@ export interface World {
   };
   /** Results the next self-tests return, in order (default: pass). */
   selfTests: SelfTestResult[];
+  /** What the next role starts report, in order (default: every role started). */
+  starts: boolean[];
   /** Make the trust step need the user (no root, no sudo). */
   trustManual: boolean;
+  /** Make removing the CA from the trust store fail (its certificate cannot be read). */
+  untrustFails: boolean;
   /** What the user answers when init asks (restart a running daemon). */
   confirmAnswer: boolean;
   /** The environment the last `loginEnv.apply` got. */
@@ -72,7 +76,9 @@ export function createWorld(): World {
     files,
     machine,
     selfTests: [],
+    starts: [],
     trustManual: false,
+    untrustFails: false,
     lastEnv: null,
     confirmAnswer: true,
     initDeps: () => initDeps(world),
@@ -113,10 +119,16 @@ export function createWorld(): World {
         ),
       serviceSpec: () => ({ home: HOME, logDir: `${HOME}/logs`, env: {}, roles: {} as never }),
       edgePort: () => Promise.resolve(18081),
-      startRoles(_b, print) {
+      async startRoles(_b, print) {
         events.push("start roles");
-        print("✓ daemon healthy");
-        return Promise.resolve(true);
+        // What the roles write themselves: the daemon its API token, the edge its ports.
+        if (!files.files.has(`${HOME}/api-token`)) {
+          await files.writeFile(`${HOME}/api-token`, "t0k3n\n", { mode: 0o600 });
+        }
+        await files.writeFile(`${HOME}/effective-ports.json`, '{"edge":18081}\n');
+        const ok = w.starts.shift() ?? true;
+        print(ok ? "✓ daemon healthy" : "✗ watchdog is not running");
+        return ok;
       },
       selfTest() {
         events.push("self-test");
@@ -163,6 +175,16 @@ function machineDeps(w: World) {
     },
     remove(path) {
       events.push(`trust remove ${path}`);
+      if (w.untrustFails) {
+        return Promise.resolve({
+          ok: false,
+          steps: [{
+            action: "untrust CA",
+            outcome: "failed" as const,
+            detail: `Cannot read ${path}`,
+          }],
+        });
+      }
       machine.trusted = false;
       return Promise.resolve(done("untrust CA", path));
     },

@@ -57,3 +57,17 @@ export function describeSentinels(s: InstallState): string {
   const proxy = s.proxyManaged ? "✓" : s.proxyUnmanaged !== null ? "- (none here)" : "-";
   return `proxy-managed: ${proxy}  apps-managed: ${s.appsManaged ? "✓" : "-"}`;
 }
+
+/**
+ * The `init` that reconciles this install without changing its mode: plain `init` means
+ * env-only, and run on an apps or full install it removes the login environment (and the
+ * system proxy). Without a readable mode, the sentinels say what was set up.
+ */
+export function initCommandFor(
+  s: Pick<InstallState, "mode" | "proxyManaged" | "appsManaged">,
+): string {
+  const mode = s.mode === "none" || s.mode === "unknown"
+    ? s.proxyManaged ? "full" : s.appsManaged ? "apps" : "env-only"
+    : s.mode;
+  return mode === "env-only" ? "halton-meter init" : `halton-meter init --${mode}`;
+}

@@ -32,7 +32,8 @@ import {
 } from "./_doctor_checks_state.ts";
 import { trustChecks } from "./_doctor_checks_trust.ts";
 import { policyChecks } from "./_doctor_checks_policy.ts";
-import { readInstallState } from "./_install_state.ts";
+import { initCommandFor, readInstallState } from "./_install_state.ts";
+import { recoverCaCertificate } from "./_ca_recovery.ts";
 import { findPortOwner, type PortOwner } from "./_port_owner.ts";
 import { type HttpProbe, isPidAlive, probeHttp } from "./_probes.ts";
 import { type HandshakeResult, trustHandshake } from "./_trust_handshake.ts";
@@ -113,9 +114,15 @@ export async function collectDoctor(home: string, deps: DoctorDeps): Promise<Doc
     os: deps.os,
     systemProxy,
   }, { install, ports });
-  const ca = caChecks(home, { now: deps.now(), os: deps.os });
+  const initCommand = initCommandFor(install);
+  const ca = caChecks(home, {
+    now: deps.now(),
+    os: deps.os,
+    initCommand,
+    recovery: await recoverCaCertificate(home, { files: createFileDeps(), trust: deps.caTrust }),
+  });
   const [trust, ownedPorts, daemon, proxy, disk] = await Promise.all([
-    trustChecks(ca.ca, deps),
+    trustChecks(ca.ca, { ...deps, initCommand }),
     portChecks(home, ports, st, deps),
     daemonChecks(home, ports, st, { ...deps, probeHttp }),
     systemProxyCheck(install, ports.edge, systemProxy),
@@ -126,7 +133,7 @@ export async function collectDoctor(home: string, deps: DoctorDeps): Promise<Doc
     ...ca.checks.filter((c) => c.layer === "ca"),
     ...trust,
     ...ca.checks.filter((c) => c.layer === "bundle"),
-    ...serviceChecks(home, deps),
+    ...serviceChecks(home, { ...deps, initCommand }),
     ...processChecks(st, install, paths.logs),
     ...ownedPorts,
     ...daemon,

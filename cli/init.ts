@@ -31,9 +31,9 @@ import {
   writeSystemState,
 } from "../setup/system_state.ts";
 import type { SelfTestResult } from "../setup/self_test.ts";
-import { INSTALL_MODES, type InstallMode } from "./_install_state.ts";
-import { contained, createProgress, exitCodeOf, printLeftovers } from "./init_report.ts";
-import { restoreMarkers, revertChanges, type RevertPlan } from "./init_revert.ts";
+import type { InstallMode } from "./_install_state.ts";
+import { contained, createProgress, finishRun, printLeftovers } from "./init_report.ts";
+import { readRunBefore, type RevertPlan, rollbackRun } from "./init_revert.ts";
 
 export type { InstallMode };
 
@@ -57,6 +57,8 @@ export interface CaInfo {
   certPem: string;
   /** True when this call generated the CA. */
   created: boolean;
+  /** Where the lost certificate of the existing key was restored from, when it was. */
+  restoredFrom?: string;
 }
 
 export type BackendPick =
@@ -95,11 +97,6 @@ export interface InitDeps {
 
 export const INIT_STEPS = 8;
 
-async function readMode(files: FileDeps, path: string): Promise<InstallMode | null> {
-  const text = (await files.readTextFile(path))?.trim();
-  return INSTALL_MODES.find((m) => m === text) ?? null;
-}
-
 /** Runs init; resolves with the exit code (1 failed, 3 manual steps left, 0 done). */
 export async function runInit(opts: InitOptions, deps: InitDeps): Promise<number> {
   try {
@@ -132,11 +129,9 @@ async function runInitSteps(opts: InitOptions, deps: InitDeps): Promise<number> 
     return 1;
   }
   await files.mkdir(opts.home);
-  const loginRecordBefore = await files.readTextFile(paths.loginEnv);
-  const previousMode = await readMode(files, paths.installMode);
-  const wasAppsManaged = await files.exists(paths.appsManaged);
-  const wasProxyManaged = await files.exists(paths.proxyManaged);
-  const proxyUnmanagedBefore = await files.readTextFile(paths.proxyUnmanaged);
+  // A first run leaves no record behind on --clean; a re-run keeps what it merged into.
+  const before = await readRunBefore(files, opts.home, stored.kind !== "missing");
+  const { mode: previousMode, apps: wasAppsManaged, proxy: wasProxyManaged } = before.markers;
   const daemonBefore = await backend.status("daemon").catch(() => null);
 
   let state: SystemState = stored.kind === "found" ? stored.state : emptySystemState(iso());
@@ -171,13 +166,17 @@ async function runInitSteps(opts: InitOptions, deps: InitDeps): Promise<number> 
     printLeftovers(progress, "halton-meter init", opts.printError);
     return 1;
   }
-  progress.result(ca.created ? "cert written" : "cert exists", ca.certPath);
+  if (ca.restoredFrom !== undefined) {
+    progress.result("cert restored", `${ca.certPath} (from ${ca.restoredFrom})`);
+  } else progress.result(ca.created ? "cert written" : "cert exists", ca.certPath);
   if (deps.os !== "windows") progress.result("permissions", "directory 0700, key 0600");
 
   progress.step("Trusting the CA in the OS trust store…");
   progress.result("store", deps.trust.describe());
   const trustedBefore = await deps.trust.state(ca.certPath).catch(() => "unknown" as const);
-  await record({ trust: [{ ca_path: ca.certPath, store: deps.trust.describe() }] });
+  await record({
+    trust: [{ ca_path: ca.certPath, store: deps.trust.describe(), ca_pem: ca.certPem }],
+  });
   const trustReport = await contained(progress, "trust CA", () => deps.trust.install(ca.certPath));
   if (trustReport) {
     progress.report(trustReport);
@@ -348,19 +347,22 @@ async function runInitSteps(opts: InitOptions, deps: InitDeps): Promise<number> 
       progress.result("daemon restarted", stopped?.ok ? "stopped, starting again" : "stop failed");
     } else progress.result("daemon kept", "still running the code it started with");
   }
+  // A role that did not start or answer has printed its ✗ line; the self-test still says
+  // what works (it fails at once when nothing answers).
   let started = await deps.startRoles(backend, indent);
-  let test: SelfTestResult = started
-    ? await deps.selfTest()
-    : { ok: false, stage: "edge", message: "the daemon did not start", ms: 0 };
+  let test: SelfTestResult = await deps.selfTest();
   if (!test.ok && !opts.clean) {
     progress.result("self-test failed", `${test.stage}: ${test.message}`);
     progress.result("repairing", "restarting the daemon once");
     await backend.stop(["watchdog", "daemon"]).catch(() => null);
     started = await deps.startRoles(backend, indent);
-    if (started) test = await deps.selfTest();
+    test = await deps.selfTest();
   }
   if (test.ok) {
     progress.result("self-test passed", test.detail);
+    if (!started) {
+      progress.fail("start", "a role did not start (its ✗ line is above)", "halton-meter doctor");
+    }
     if (test.systemTrust === "untrusted") {
       progress.result(
         "note",
@@ -375,32 +377,16 @@ async function runInitSteps(opts: InitOptions, deps: InitDeps): Promise<number> 
     );
     if (opts.clean) {
       print("--clean: rolling back what this run changed…");
-      const rollback = createProgress(5, print);
-      await revertChanges(undo, deps, rollback);
-      if (ca.created) await contained(rollback, "remove new CA", () => deps.removeCa());
-      await restoreMarkers(files, opts.home, {
-        mode: previousMode,
-        apps: wasAppsManaged,
-        proxy: wasProxyManaged,
-        proxyUnmanaged: proxyUnmanagedBefore,
-        loginRecord: loginRecordBefore,
-      }, iso());
-      // A first run leaves no record behind; a re-run keeps the pre-init state it merged into.
-      if (stored.kind === "missing") await files.removeFile(paths.systemState);
+      await rollbackRun(opts.home, undo, { ...before, ca: !ca.created }, deps, print, iso());
       printLeftovers(progress, "halton-meter init", opts.printError);
       return 1;
     }
   }
 
-  progress.result(
-    "init complete",
-    `mode: ${opts.mode}  edge: 127.0.0.1:${edgePort}  supervisor: ${backend.name}`,
-  );
-  progress.result(
-    opts.mode === "env-only"
+  return finishRun(progress, "init", {
+    summary: `mode: ${opts.mode}  edge: 127.0.0.1:${edgePort}  supervisor: ${backend.name}`,
+    next: opts.mode === "env-only"
       ? "meter a command with: halton-meter run -- <cmd>"
       : "open a new shell (or log in again) to pick up the environment",
-  );
-  printLeftovers(progress, "halton-meter init", opts.printError);
-  return exitCodeOf(progress);
+  }, opts.printError);
 }

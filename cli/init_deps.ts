@@ -15,6 +15,7 @@ import {
   probeSystemdUser,
 } from "../setup/mod.ts";
 import { runSelfTest } from "../setup/self_test.ts";
+import { restoreCaCertificate } from "./_ca_recovery.ts";
 import type { InitDeps } from "./init.ts";
 import { createMachine, type MachineOptions } from "./init_machine.ts";
 import { buildBackend, cliLaunchContext, installedBackend, runStart } from "./start_stop.ts";
@@ -48,8 +49,15 @@ export async function createInitDeps(input: InitDepsInput): Promise<InitDeps> {
     ...machine,
     pythons: input.pythons,
     async ensureCa() {
+      // A key whose certificate was lost: the same CA comes back from a copy of it.
+      const restoredFrom = await restoreCaCertificate(home, { files, trust: machine.trust });
       const ca = await ensureCa(home);
-      return { certPath: ca.certPath, certPem: ca.certPem, created: ca.created };
+      return {
+        certPath: ca.certPath,
+        certPem: ca.certPem,
+        created: ca.created,
+        ...(restoredFrom === null ? {} : { restoredFrom }),
+      };
     },
     async writeBundle() {
       const roots = await readSystemRoots();
@@ -86,6 +94,7 @@ export async function createInitDeps(input: InitDepsInput): Promise<InitDeps> {
           isAlive: isPidAlive,
           probeHttp: (port, path) => probeHttp(port, path),
           sleep,
+          now: Date.now,
           launch: cliLaunchContext(),
         },
         print,

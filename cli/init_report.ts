@@ -100,6 +100,33 @@ export function exitCodeOf(progress: Progress): number {
   return progress.manual.length > 0 ? 3 : 0;
 }
 
+/**
+ * The closing lines and the exit code: `<what> complete` (and `next`) only when nothing
+ * failed and nothing waits on the user; else `<what> failed` / `<what> incomplete`, with the
+ * leftovers listed on stderr.
+ */
+export function finishRun(
+  progress: Progress,
+  what: string,
+  end: { summary: string; next: string },
+  printError: (line: string) => void,
+): number {
+  const code = exitCodeOf(progress);
+  if (code === 0) {
+    progress.result(`${what} complete`, end.summary);
+    progress.result(end.next);
+  } else if (code === 3) {
+    progress.result(`${what} incomplete`, `${end.summary}  (steps that need you are listed below)`);
+  } else {
+    progress.result(
+      `${what} failed`,
+      `${end.summary}  (${progress.failed.length} step(s) failed, listed below; halton-meter doctor)`,
+    );
+  }
+  printLeftovers(progress, `halton-meter ${what}`, printError);
+  return code;
+}
+
 /** Runs `fn`; an exception becomes a failed step instead of aborting the whole run. */
 export async function contained<T>(
   progress: Progress,

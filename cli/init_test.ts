@@ -1,67 +1,17 @@
 import assert from "node:assert/strict";
-import { type InstallMode, runInit } from "./init.ts";
-import { runUninstall } from "./uninstall.ts";
+import { init, state, text, uninstall } from "./_init_runs.ts";
+import { runInit } from "./init.ts";
 import { noSystemProxy } from "../setup/mod.ts";
 import {
   BASHRC,
   BUNDLE,
   CA_PATH,
+  CA_PEM,
   createWorld,
   ENV_D,
   HOME,
   PRE_INIT_PROXY,
-  type World,
 } from "./_init_fakes.ts";
-
-interface Run {
-  code: number;
-  out: string[];
-  err: string[];
-  events: string[];
-}
-
-async function init(
-  w: World,
-  mode: InstallMode,
-  extra: { clean?: boolean; shellRc?: boolean; supervisor?: string } = {},
-): Promise<Run> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const from = w.events.length;
-  const code = await runInit({
-    home: HOME,
-    mode,
-    shellRc: extra.shellRc ?? true,
-    clean: extra.clean ?? false,
-    supervisor: extra.supervisor,
-    print: (l) => out.push(l),
-    printError: (l) => err.push(l),
-  }, w.initDeps());
-  return { code, out, err, events: w.events.slice(from) };
-}
-
-async function uninstall(w: World, flags: { graceful?: boolean; purge?: boolean } = {}) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const from = w.events.length;
-  const code = await runUninstall({
-    home: HOME,
-    graceful: flags.graceful ?? false,
-    purge: flags.purge ?? false,
-    print: (l) => out.push(l),
-    printError: (l) => err.push(l),
-  }, w.uninstallDeps());
-  return { code, out, err, events: w.events.slice(from) };
-}
-
-function text(w: World, path: string): string | undefined {
-  const v = w.files.files.get(path);
-  return typeof v === "string" ? v : undefined;
-}
-
-function state(w: World) {
-  return JSON.parse(text(w, `${HOME}/system_state.json`) ?? "null");
-}
 
 const CORE = [
   "ca create",
@@ -95,7 +45,10 @@ Deno.test("init env-only: fixed order, numbered steps, no environment, summary",
   assert.equal(w.files.files.has(`${HOME}/apps-managed`), false);
   const s = state(w);
   assert.deepEqual(s.certifi_bundles, [BUNDLE]);
-  assert.deepEqual(s.trust, [{ ca_path: CA_PATH, store: "debian: update-ca-certificates" }]);
+  // The certificate itself too: uninstall can untrust it even once the file is lost.
+  assert.deepEqual(s.trust, [
+    { ca_path: CA_PATH, store: "debian: update-ca-certificates", ca_pem: CA_PEM },
+  ]);
   assert.equal(s.system_proxy, null);
 });
 
@@ -347,6 +300,17 @@ Deno.test("a failed self-test is repaired in place: the daemon is restarted once
   assert.ok(r.out.some((l) => l.includes("self-test passed")));
 });
 
+Deno.test("a role that did not start fails init even when the self-test passes; the self-test still runs", async () => {
+  const w = createWorld();
+  w.starts = [false];
+  const r = await init(w, "apps");
+  assert.equal(r.code, 1);
+  assert.deepEqual(r.events.slice(-2), ["start roles", "self-test"]);
+  assert.ok(r.out.some((l) => l.includes("self-test passed")));
+  assert.match(r.err.join("\n"), /start: a role did not start/);
+  assert.equal(r.out.some((l) => /init complete/.test(l)), false);
+});
+
 Deno.test("a self-test that keeps failing ends init with exit 1 and a doctor hint", async () => {
   const w = createWorld();
   const fail = { ok: false as const, stage: "tls" as const, message: "unknown issuer", ms: 5 };
@@ -359,102 +323,20 @@ Deno.test("a self-test that keeps failing ends init with exit 1 and a doctor hin
   assert.equal(text(w, `${HOME}/install-mode`), "apps\n");
 });
 
-Deno.test("--clean rolls back everything a first run did when the self-test fails", async () => {
+Deno.test("init never says complete unless it is: failed self-test → init failed, manual step → init incomplete", async () => {
   const w = createWorld();
-  w.selfTests = [{ ok: false, stage: "edge", message: "refused", ms: 1 }];
-  const r = await init(w, "full", { clean: true });
-  assert.equal(r.code, 1);
-  assert.deepEqual(r.events.slice(r.events.indexOf("self-test")), [
-    "self-test",
-    `proxy restore {"mode":"none"}`,
-    `env remove created=${ENV_D}`,
-    "service uninstall graceful=false",
-    `certifi unpatch ${BUNDLE}`,
-    `trust remove ${CA_PATH}`,
-    "ca remove",
-  ]);
-  for (const f of ["install-mode", "apps-managed", "proxy-managed", "system_state.json"]) {
-    assert.equal(w.files.files.has(`${HOME}/${f}`), false, f);
-  }
-  assert.deepEqual(w.machine, {
-    trusted: false,
-    patched: false,
-    envFiles: [],
-    proxy: "off",
-    installed: false,
-    caExists: false,
-  });
-});
+  const fail = { ok: false as const, stage: "row" as const, message: "no row", ms: 5 };
+  w.selfTests = [fail, fail];
+  const failed = await init(w, "apps");
+  assert.equal(failed.code, 1);
+  assert.equal(failed.out.some((l) => /init complete/.test(l)), false, failed.out.join("\n"));
+  assert.ok(failed.out.some((l) => /init failed +mode: apps .*1 step\(s\) failed/.test(l)));
+  assert.equal(failed.out.some((l) => /open a new shell/.test(l)), false);
 
-Deno.test("--clean on a re-run only undoes what that run changed", async () => {
-  const w = createWorld();
-  await init(w, "apps");
-  w.selfTests = [{ ok: false, stage: "row", message: "no row", ms: 1 }];
-  const r = await init(w, "full", { clean: true });
-  assert.equal(r.code, 1);
-  const after = r.events.slice(r.events.indexOf("self-test") + 1);
-  assert.deepEqual(after, [`proxy restore {"mode":"none"}`]);
-  assert.equal(text(w, `${HOME}/install-mode`), "apps\n");
-  assert.ok(w.files.files.has(`${HOME}/apps-managed`));
-  assert.equal(w.files.files.has(`${HOME}/proxy-managed`), false);
-  assert.ok(w.files.files.has(`${HOME}/system_state.json`));
-});
-
-Deno.test("--clean after leaving full mode without a managed proxy puts proxy-unmanaged back", async () => {
-  const w = createWorld();
-  const initDeps = w.initDeps;
-  w.initDeps = () => ({ ...initDeps(), systemProxy: noSystemProxy("no GNOME here") });
-  assert.equal((await init(w, "full")).code, 0);
-  w.selfTests = [{ ok: false, stage: "row", message: "no row", ms: 1 }];
-  const r = await init(w, "apps", { clean: true });
-  assert.equal(r.code, 1);
-  assert.equal(text(w, `${HOME}/install-mode`), "full\n");
-  assert.equal(text(w, `${HOME}/proxy-unmanaged`), "no GNOME here\n");
-});
-
-Deno.test("uninstall reverts in order from system_state.json and keeps db, logs and CA", async () => {
-  const w = createWorld();
-  await init(w, "full");
-  w.files.files.set(`${HOME}/db.sqlite`, "db");
-  const r = await uninstall(w);
-  assert.equal(r.code, 0, r.err.join("\n"));
-  assert.deepEqual(r.events, [
-    `proxy restore {"mode":"none"}`,
-    `env remove created=${ENV_D}`,
-    "service uninstall graceful=false",
-    `certifi unpatch ${BUNDLE}`,
-    `trust remove ${CA_PATH}`,
-  ]);
-  assert.equal(r.out[0], "  1/6  Restoring the system proxy…");
-  for (const f of ["install-mode", "apps-managed", "proxy-managed", "system_state.json"]) {
-    assert.equal(w.files.files.has(`${HOME}/${f}`), false, f);
-  }
-  assert.ok(w.files.files.has(`${HOME}/db.sqlite`));
-  assert.ok(r.out.some((l) => l.includes("uninstall complete")));
-  // Nothing left to revert: a second uninstall skips every step.
-  const again = await uninstall(w);
-  assert.equal(again.code, 0);
-  assert.deepEqual(again.events, []);
-});
-
-Deno.test("uninstall --graceful keeps the edge; --purge removes the state directory", async () => {
-  const w = createWorld();
-  await init(w, "apps");
-  w.files.files.set(`${HOME}/db.sqlite`, "db");
-  const r = await uninstall(w, { graceful: true, purge: true });
-  assert.equal(r.code, 0, r.err.join("\n"));
-  assert.ok(r.events.includes("service uninstall graceful=true"));
-  assert.equal(r.events.at(-1), `purge ${HOME}`);
-  assert.equal(w.files.files.has(`${HOME}/db.sqlite`), false);
-  assert.ok(r.out.some((l) => l.includes("the edge keeps running until reboot")));
-});
-
-Deno.test("uninstall without system_state.json still finds a trusted CA", async () => {
-  const w = createWorld();
-  await init(w, "env-only");
-  w.files.files.delete(`${HOME}/system_state.json`);
-  w.files.files.set(CA_PATH, "pem");
-  const r = await uninstall(w);
-  assert.ok(r.events.includes(`trust remove ${CA_PATH}`));
-  assert.ok(r.events.includes("service uninstall graceful=false"));
+  const w2 = createWorld();
+  w2.trustManual = true;
+  const manual = await init(w2, "apps");
+  assert.equal(manual.code, 3);
+  assert.equal(manual.out.some((l) => /init complete/.test(l)), false, manual.out.join("\n"));
+  assert.ok(manual.out.some((l) => /init incomplete +mode: apps/.test(l)));
 });

@@ -36,6 +36,7 @@ export interface LifecycleDeps {
   isAlive(pid: number): boolean;
   probeHttp(port: number, path: string): Promise<HttpProbe>;
   sleep(ms: number): Promise<void>;
+  now(): number;
   /** Used to write the direct backend's spec when nothing was installed yet. */
   launch: LaunchContext;
 }
@@ -45,7 +46,7 @@ export interface LifecycleOptions {
   deps: LifecycleDeps;
   print: (line: string) => void;
   printError: (line: string) => void;
-  /** How long `start` waits for the daemon's `/health` (default 15 s). */
+  /** How long `start` waits for the daemon's and a started edge's `/health` (default 15 s). */
   readyTimeoutMs?: number;
 }
 
@@ -145,44 +146,39 @@ export async function runStart(opts: LifecycleOptions): Promise<number> {
   }
   const watchdogLog = `${paths.logs}/watchdog.stderr.log`;
   const watchdogLogStart = fileSize(watchdogLog);
+  const edgePidBefore = readPidFile(`${paths.run}/edge.pid`);
   const report = await backend.start(roles);
   const failed = report.steps.filter((s) => s.outcome === "failed");
   for (const step of failed) opts.printError(stepLine(step, "", ""));
   if (report.steps.some((s) => s.role === "daemon" && s.outcome === "failed")) return 1;
 
-  // Ready: the pid in run/daemon.pid answers /health on the internal port it recorded.
-  const deadline = Date.now() + (opts.readyTimeoutMs ?? 15_000);
-  let daemonPid: number | null = null;
-  let ready = false;
-  while (Date.now() < deadline) {
-    daemonPid = readPidFile(`${paths.run}/daemon.pid`);
-    const ports = readEffectivePorts(paths.effectivePorts);
-    if (daemonPid !== null && await answersAs(opts.deps, ports.internal, daemonPid)) {
-      ready = true;
-      break;
-    }
-    if (daemonPid !== null && !opts.deps.isAlive(daemonPid)) break;
-    await opts.deps.sleep(100);
-  }
+  const timeoutMs = opts.readyTimeoutMs ?? 15_000;
+  const ready = await waitReady(paths, opts.deps, {
+    edge: roles.includes("edge"),
+    edgePidBefore,
+    timeoutMs,
+  });
   const ports = readEffectivePorts(paths.effectivePorts);
+  let ok = failed.length === 0;
   if (roles.includes("edge")) {
-    const up = await answersAs(opts.deps, ports.edge, readPidFile(`${paths.run}/edge.pid`));
-    opts.print(
-      up ? `✓ edge started  127.0.0.1:${ports.edge}` : `✗ edge did not answer; see ${paths.logs}/`,
-    );
+    if (ready.edge) opts.print(`✓ edge started  127.0.0.1:${ports.edge}`);
+    else {
+      ok = false;
+      opts.printError(
+        `✗ edge did not answer on 127.0.0.1:${ports.edge} within ${timeoutMs} ms: apps with HTTPS_PROXY set cannot connect; see ${paths.logs}/edge.log and run halton-meter doctor`,
+      );
+    }
   }
-  if (!ready) {
+  if (ready.daemonPid === null) {
     opts.printError(
-      `✗ daemon did not become healthy within ${
-        opts.readyTimeoutMs ?? 15_000
-      } ms; see ${paths.logs}/daemon.log and run halton-meter doctor`,
+      `✗ daemon did not become healthy within ${timeoutMs} ms; see ${paths.logs}/daemon.log and run halton-meter doctor`,
     );
     return 1;
   }
   opts.print(
     `✓ daemon healthy  ${
       serviceLabel(backend, "daemon")
-    } (PID ${daemonPid})  mitm: 127.0.0.1:${ports.internal}  api: 127.0.0.1:${ports.api}`,
+    } (PID ${ready.daemonPid})  mitm: 127.0.0.1:${ports.internal}  api: 127.0.0.1:${ports.api}`,
   );
 
   // A build without the watchdog role exits at once saying so; that is a note, not a failure.
@@ -203,12 +199,51 @@ export async function runStart(opts: LifecycleOptions): Promise<number> {
   } else if (watchdogPid !== null && opts.deps.isAlive(watchdogPid)) {
     opts.print(`✓ watchdog started  ${serviceLabel(backend, "watchdog")} (PID ${watchdogPid})`);
   } else if (backend.name === "direct") {
-    opts.print(`✗ watchdog is not running; see ${watchdogLog}`);
+    ok = false;
+    opts.printError(`✗ watchdog is not running; see ${watchdogLog}`);
   } else {
     const step = report.steps.find((s) => s.role === "watchdog");
-    if (step) opts.print(stepLine(step, serviceLabel(backend, "watchdog"), "started"));
+    if (step && step.outcome !== "failed") {
+      opts.print(stepLine(step, serviceLabel(backend, "watchdog"), "started"));
+    }
   }
-  return 0;
+  return ok ? 0 : 1;
+}
+
+/**
+ * Polls until the pid in `run/daemon.pid` answers `/health` on the internal port and, when
+ * the edge was (re)started, the edge answers on its port: a service manager returns before
+ * the role has bound. Gives up on a role whose freshly written pid died, else at the deadline.
+ */
+async function waitReady(
+  paths: ReturnType<typeof homePaths>,
+  deps: LifecycleDeps,
+  want: { edge: boolean; edgePidBefore: number | null; timeoutMs: number },
+): Promise<{ daemonPid: number | null; edge: boolean }> {
+  const deadline = deps.now() + want.timeoutMs;
+  let daemonPid: number | null = null;
+  let daemonDone = false;
+  let edgeUp = !want.edge;
+  let edgeDied = false;
+  for (;;) {
+    const ports = readEffectivePorts(paths.effectivePorts);
+    if (!daemonDone) {
+      const pid = readPidFile(`${paths.run}/daemon.pid`);
+      if (pid !== null && await answersAs(deps, ports.internal, pid)) {
+        daemonPid = pid;
+        daemonDone = true;
+      } else if (pid !== null && !deps.isAlive(pid)) daemonDone = true;
+    }
+    if (!edgeUp) {
+      const pid = readPidFile(`${paths.run}/edge.pid`);
+      edgeUp = await answersAs(deps, ports.edge, pid);
+      // A pid file left by the previous edge says nothing about the new one.
+      edgeDied = !edgeUp && pid !== null && pid !== want.edgePidBefore && !deps.isAlive(pid);
+    }
+    if ((daemonDone && (edgeUp || edgeDied)) || deps.now() >= deadline) break;
+    await deps.sleep(100);
+  }
+  return { daemonPid, edge: edgeUp };
 }
 
 export interface ResolveBackendInput {
@@ -293,6 +328,7 @@ export async function createLifecycleDeps(home: string): Promise<LifecycleDeps> 
     isAlive: isPidAlive,
     probeHttp: (port, path) => probeHttp(port, path),
     sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
+    now: Date.now,
     launch: cliLaunchContext(),
   };
 }

@@ -7,7 +7,12 @@
  */
 import { homePaths, type Ports, readEffectivePorts, VERSION } from "../core/mod.ts";
 import type { Role, ServiceBackend, ServiceStatus, SystemProxyControl } from "../setup/mod.ts";
-import { describeSentinels, type InstallState, readInstallState } from "./_install_state.ts";
+import {
+  describeSentinels,
+  initCommandFor,
+  type InstallState,
+  readInstallState,
+} from "./_install_state.ts";
 import { healthPid, type HttpProbe, readPidFile, serviceLabel } from "./_probes.ts";
 import { type UserenvRow, userenvStatus } from "./_userenv_status.ts";
 import { type PolicyView, readPolicyView } from "./policy/_policy_view.ts";
@@ -302,7 +307,7 @@ export async function collectStatus(
         ? sentinelDetail
         : `${sentinelDetail} (expected for ${mode} mode: ${wantProxy ? "✓" : "-"}/${
           wantApps ? "✓" : "-"
-        }); run halton-meter init to reconcile`,
+        }); run ${initCommandFor(install)} to reconcile`,
       proxy_managed: proxyManaged,
       apps_managed: appsManaged,
       graceful_stop: install.gracefulStop,

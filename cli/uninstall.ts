@@ -9,6 +9,7 @@
 import { homePaths } from "../core/mod.ts";
 import type { FileDeps, ServiceBackend } from "../setup/mod.ts";
 import { readSystemState } from "../setup/system_state.ts";
+import { recoverCaCertificate } from "./_ca_recovery.ts";
 import { contained, createProgress, exitCodeOf, printLeftovers } from "./init_report.ts";
 import { REVERT_STEPS, revertChanges, type RevertDeps } from "./init_revert.ts";
 
@@ -58,7 +59,24 @@ export async function runUninstall(opts: UninstallOptions, deps: UninstallDeps):
   const envPresent = await deps.loginEnv.present().catch(() => []);
   const backend = await deps.installedBackend();
   // The trust entry is looked up even without a record: a lost state file must not strand it.
-  const caPath = state?.trust[0]?.ca_path ?? paths.caCert;
+  let caPath = state?.trust[0]?.ca_path ?? paths.caCert;
+  // A lost certificate is found again (record, drop-in copy, bundles): without it the store
+  // cannot be told what to remove. It goes back in place when it belongs to the key there.
+  let tempCa: string | null = null;
+  if (!await files.exists(caPath)) {
+    const found = await recoverCaCertificate(opts.home, deps);
+    if (found.kind === "found") {
+      if (found.keyed && caPath === paths.caCert) {
+        await files.writeFile(caPath, found.pem, { mode: 0o644 });
+        opts.print(`CA certificate ${caPath} was missing: restored from ${found.where}`);
+      } else {
+        await files.mkdir(paths.run);
+        caPath = tempCa = `${paths.run}/untrust-ca.pem`;
+        await files.writeFile(caPath, found.pem);
+        opts.print(`CA certificate missing: untrusting the copy in ${found.where}`);
+      }
+    }
+  }
   const trusted = state !== null && state.trust.length > 0 ||
     (await files.exists(caPath) && await deps.trust.state(caPath).catch(() => "unknown") !==
         "untrusted");
@@ -78,8 +96,19 @@ export async function runUninstall(opts: UninstallOptions, deps: UninstallDeps):
     deps,
     progress,
   );
+  if (tempCa !== null) await files.removeFile(tempCa);
 
-  if (opts.purge) {
+  // Records of what could not be undone stay, so a later uninstall can finish the job.
+  const left = progress.failed.length + progress.manual.length;
+  if (left > 0) {
+    progress.step(`Keeping the install records: ${left} step(s) above were not undone…`);
+    progress.result(
+      "kept",
+      `${paths.systemState}, install-mode and sentinels${
+        opts.purge ? ` (and ${opts.home}: --purge skipped)` : ""
+      }; fix what is listed below, then run halton-meter uninstall again`,
+    );
+  } else if (opts.purge) {
     progress.step(`Removing the state directory ${opts.home} (--purge)…`);
     const refusal = await purgeRefusal(opts.home, files);
     if (refusal !== null) progress.fail("purge", refusal);
@@ -100,9 +129,8 @@ export async function runUninstall(opts: UninstallOptions, deps: UninstallDeps):
     }
     progress.result("kept", `${paths.db}, ${paths.logs}/, ${paths.caDir}/ (--purge removes them)`);
   }
-  const failed = progress.failed.length > 0;
   progress.result(
-    failed ? "uninstall incomplete" : "uninstall complete",
+    left > 0 ? "uninstall incomplete" : "uninstall complete",
     opts.graceful ? "graceful: the edge keeps running until reboot" : undefined,
   );
   printLeftovers(progress, "halton-meter uninstall", opts.printError);

@@ -30,6 +30,18 @@ die() {
 }
 
 [[ "$(id -u)" == 0 ]] || { say "needs root: it runs the real update-ca-certificates"; exit 2; }
+
+# One run at a time on this machine: two runs (other checkouts, other engineers) interleave
+# their snapshots, inits and restores of the same trust store, fail each other, and the later
+# restore puts back the other run's CA. flock -o: the roles this run starts do not inherit
+# the lock. Waits up to 10 minutes for a run in progress.
+LOCK=/run/lock/halton-meter-e2e-linux.lock
+if [[ "${HM_E2E_LOCKED:-}" != 1 ]]; then
+  code=0
+  HM_E2E_LOCKED=1 flock -o -E 75 -w 600 "$LOCK" bash "$0" "$@" || code=$?
+  [[ "$code" != 75 ]] || say "another e2e-linux run held $LOCK for 10 minutes"
+  exit "$code"
+fi
 for tool in update-ca-certificates curl openssl "$PY" "$DENO"; do
   command -v "$tool" >/dev/null || { say "needs $tool"; exit 2; }
 done

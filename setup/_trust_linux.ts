@@ -188,6 +188,11 @@ function dropInStore(deps: LinuxStoreDeps, d: DropIn): TrustPart {
         ? "trusted"
         : "untrusted";
     },
+
+    async storedCopy() {
+      const pem = await deps.files.readTextFile(target).catch(() => null);
+      return pem === null ? null : { where: target, pem };
+    },
   };
 }
 

@@ -15,6 +15,8 @@ export interface TrustPart {
   remove(ca: CaInput): Promise<SetupStep[]>;
   /** `null` when the store does not apply here (no NSS database, no certutil). */
   state(ca: CaInput): Promise<TrustState | null>;
+  /** The copy of our CA the store keeps as a file of ours (Debian, Fedora drop-ins), if any. */
+  storedCopy?(): Promise<{ where: string; pem: string } | null>;
 }
 
 /** All applicable parts trusted → trusted; any unknown → unknown; otherwise untrusted. */

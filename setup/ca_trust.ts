@@ -140,6 +140,14 @@ export function createCaTrust(opts: CaTrustOptions): CaTrust {
       ].join("; "),
     install: (caPemPath) => each("trust", caPemPath, (part, ca) => part.install(ca)),
     remove: (caPemPath) => each("untrust", caPemPath, (part, ca) => part.remove(ca)),
+    async storedCopies() {
+      const copies: { where: string; pem: string }[] = [];
+      for (const part of parts) {
+        const copy = await part.storedCopy?.();
+        if (copy) copies.push(copy);
+      }
+      return copies;
+    },
     async state(caPemPath) {
       if (unsupported !== null) return "unknown";
       let ca: CaInput;

@@ -1,5 +1,9 @@
 import { applyMarkedBlock, type BlockMarkers, removeMarkedBlocks } from "./_marked_block.ts";
 
+/**
+ * The line that opens our block. Its wording predates the block moving to the top of the
+ * bundle; it stays as it is so that blocks written by every version are recognised.
+ */
 export const CERTIFI_MARKER = "# halton-meter CA appended by halton-meter init";
 
 const BEGIN = "-----BEGIN CERTIFICATE-----";
@@ -11,12 +15,7 @@ const MARKERS: BlockMarkers = {
   isEnd: (line) => line.trimEnd() === END,
 };
 
-/**
- * Appends the marker line and `pem` (one certificate) to a certifi `cacert.pem`, or
- * replaces the PEM after an existing marker (a rotated CA). `removeCertifiBlock` undoes
- * it byte for byte.
- */
-export function appendCertifiBlock(bundleText: string, pem: string): string {
+function block(pem: string): string {
   const cert = pem.trim().replaceAll("\r\n", "\n");
   const ends = cert.split("\n").filter((line) => line.trimEnd() === END).length;
   if (!cert.startsWith(BEGIN) || !cert.endsWith(END) || ends !== 1) {
@@ -26,10 +25,34 @@ export function appendCertifiBlock(bundleText: string, pem: string): string {
       }...`,
     );
   }
-  return applyMarkedBlock(bundleText, `${CERTIFI_MARKER}\n${cert}\n`, MARKERS);
+  return `${CERTIFI_MARKER}\n${cert}\n`;
 }
 
-/** Removes every block `appendCertifiBlock` added, and nothing else. */
+/**
+ * Puts the marker line and `pem` (one certificate) at the top of a certifi `cacert.pem`,
+ * replacing any block of ours (a rotated CA, or one an older version appended at the end).
+ * The top, not the end: tools that keep their own root in certifi (corporate and proxy
+ * setups, site hooks) check that the bundle still ends with it and append it again when it
+ * does not, which after an appended block of ours left the bundle with a second copy once
+ * ours was removed. `removeCertifiBlock` undoes it byte for byte.
+ */
+export function addCertifiBlock(bundleText: string, pem: string): string {
+  const ours = block(pem);
+  const base = removeMarkedBlocks(bundleText, MARKERS);
+  return ours + base;
+}
+
+/**
+ * True when the bundle holds exactly our block for `pem`: at the top, or at the end where
+ * versions before it went there put it (still trusted; the next init moves it up).
+ */
+export function holdsCertifiBlock(bundleText: string, pem: string): boolean {
+  const base = removeMarkedBlocks(bundleText, MARKERS);
+  return addCertifiBlock(base, pem) === bundleText ||
+    applyMarkedBlock(base, block(pem), MARKERS) === bundleText;
+}
+
+/** Removes every block `addCertifiBlock` (or an older version) added, and nothing else. */
 export function removeCertifiBlock(text: string): string {
   return removeMarkedBlocks(text, MARKERS);
 }

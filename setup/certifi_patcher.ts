@@ -1,7 +1,7 @@
 import { joinPath } from "./_path.ts";
 import { containsCert, singlePemBody } from "./_pem.ts";
 import { sudoPatchLine, sudoRemoveBlockLine } from "./_certifi_commands.ts";
-import { appendCertifiBlock, removeCertifiBlock } from "./certifi_block.ts";
+import { addCertifiBlock, holdsCertifiBlock, removeCertifiBlock } from "./certifi_block.ts";
 import type { CommandRunner } from "./command_runner.ts";
 import type { FileDeps } from "./file_deps.ts";
 import {
@@ -161,7 +161,7 @@ export function createCertifiPatcher(opts: CertifiPatcherOptions): CertifiPatche
         }
         let next: string;
         try {
-          next = appendCertifiBlock(text, caPem);
+          next = addCertifiBlock(text, caPem);
         } catch (err) {
           report.add({ action, outcome: "failed", detail: message(err) });
           continue;
@@ -217,7 +217,7 @@ export function createCertifiPatcher(opts: CertifiPatcherOptions): CertifiPatche
       if (text === null) return "missing";
       try {
         if (removeCertifiBlock(text) === text) return "unpatched";
-        return appendCertifiBlock(text, caPem) === text ? "patched" : "stale";
+        return holdsCertifiBlock(text, caPem) ? "patched" : "stale";
       } catch {
         // An unclosed or doubled block: ours, but not in the shape patch leaves.
         return "stale";

@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { makeLeaf, makeTestCa } from "./_test_openssl.ts";
 import { sudoPatchLine, sudoRemoveBlockLine } from "./_certifi_commands.ts";
-import { appendCertifiBlock, removeCertifiBlock } from "./certifi_block.ts";
+import { addCertifiBlock, removeCertifiBlock } from "./certifi_block.ts";
 import { createCertifiPatcher } from "./certifi_patcher.ts";
 import { createCommandRunner } from "./command_runner.ts";
 import { createFileDeps } from "./file_deps.ts";
@@ -129,14 +129,14 @@ Deno.test({
           run("sh", ["-c", line], { PATH: `${bin}:${Deno.env.get("PATH") ?? ""}` });
         const text = new TextDecoder().decode(original);
         const other = await makeTestCa(root, "Halton Old CA");
-        for (const start of [text, appendCertifiBlock(text, other.pem), text.trimEnd()]) {
+        for (const start of [text, addCertifiBlock(text, other.pem), text.trimEnd()]) {
           await Deno.writeTextFile(bundle, start);
           const patched = await sh(sudoPatchLine(bundle, start, ca.pem));
           assert.equal(patched.code, 0, patched.stderr);
-          assert.equal(await Deno.readTextFile(bundle), appendCertifiBlock(start, ca.pem));
+          assert.equal(await Deno.readTextFile(bundle), addCertifiBlock(start, ca.pem));
           const removed = await sh(sudoRemoveBlockLine(bundle));
           assert.equal(removed.code, 0, removed.stderr);
-          const expected = removeCertifiBlock(appendCertifiBlock(start, ca.pem));
+          const expected = removeCertifiBlock(addCertifiBlock(start, ca.pem));
           // awk ends every line: only a bundle that had no final newline differs, by one.
           const got = await Deno.readTextFile(bundle);
           assert.equal(got, expected.endsWith("\n") ? expected : expected + "\n");

@@ -36,6 +36,11 @@ export interface CaTrust {
   remove(caPemPath: string): Promise<SetupReport>;
   /** Presence of this exact certificate in the store(s) `install` writes. */
   state(caPemPath: string): Promise<TrustState>;
+  /**
+   * The copies of our CA the stores keep as files of ours (the Debian and Fedora drop-ins):
+   * where a lost `halton-meter-ca.pem` can be found again. Read only.
+   */
+  storedCopies?(): Promise<{ where: string; pem: string }[]>;
 }
 
 /** One Python interpreter and its certifi bundle. */

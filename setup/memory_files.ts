@@ -35,6 +35,14 @@ export function createMemoryFiles(initial: Record<string, string> = {}): MemoryF
       return Promise.resolve(typeof data === "string" ? data : new TextDecoder().decode(data));
     },
     removeFile(path) {
+      // Like Deno.remove: a directory goes only when nothing is in it.
+      if (dirs.has(path)) {
+        const inside = (p: string) => p.startsWith(`${path}/`);
+        if ([...files.keys()].some(inside) || [...dirs].some(inside)) {
+          return Promise.reject(new Error(`Cannot remove ${path}: directory not empty`));
+        }
+        dirs.delete(path);
+      }
       ops.push({ op: "remove", path });
       files.delete(path);
       return Promise.resolve();

@@ -73,7 +73,12 @@ export {
 } from "./render_shell_rc_block.ts";
 export { applyRcBlock, removeRcBlock } from "./rc_block.ts";
 export { renderEnvironmentD } from "./render_environment_d.ts";
-export { appendCertifiBlock, CERTIFI_MARKER, removeCertifiBlock } from "./certifi_block.ts";
+export {
+  addCertifiBlock,
+  CERTIFI_MARKER,
+  holdsCertifiBlock,
+  removeCertifiBlock,
+} from "./certifi_block.ts";
 export {
   type CaTrust,
   type CertifiPatcher,

@@ -34,6 +34,28 @@ class StageError extends Error {
   }
 }
 
+/**
+ * An answer's body for an error message: an API error's `{"error":{"message"}}` whole (it
+ * names paths, and a path cut short sends the reader to the wrong file), else the body with
+ * its whitespace collapsed, shortened at a word boundary only when it is long.
+ */
+export function describeBody(body: string, max = 400): string {
+  try {
+    const parsed: unknown = JSON.parse(body);
+    const error = typeof parsed === "object" && parsed !== null && "error" in parsed
+      ? parsed.error
+      : parsed;
+    const message = typeof error === "object" && error !== null && "message" in error
+      ? error.message
+      : undefined;
+    if (typeof message === "string" && message !== "") return message;
+  } catch { /* not JSON */ }
+  const flat = body.replace(/\s+/g, " ").trim();
+  if (flat.length <= max) return flat;
+  const space = flat.lastIndexOf(" ", max);
+  return `${flat.slice(0, space > max / 2 ? space : max)} … (${flat.length} characters in all)`;
+}
+
 /** Closes `conn` when the deadline passes, which ends any read or handshake in progress. */
 function armDeadline(conn: { close(): void }, ms: number): () => void {
   const timer = setTimeout(() => {
@@ -119,7 +141,7 @@ export async function runSelfTest(input: SelfTestInput): Promise<SelfTestResult>
     if (res.status !== 200 || !res.body.includes(nonce)) {
       throw new StageError(
         "response",
-        `expected the daemon's self-test answer, got HTTP ${res.status} ${res.body.slice(0, 120)}`,
+        `expected the daemon's self-test answer, got HTTP ${res.status}: ${describeBody(res.body)}`,
       );
     }
     const since = started - 1000;
@@ -134,7 +156,7 @@ export async function runSelfTest(input: SelfTestInput): Promise<SelfTestResult>
           const calls = (JSON.parse(r.body) as { calls?: { endpoint?: string }[] }).calls ?? [];
           if (calls.some((c) => c.endpoint === "selftest")) break;
           last = "no self-test row yet";
-        } else last = `API answered HTTP ${r.status}: ${r.body.slice(0, 120)}`;
+        } else last = `API answered HTTP ${r.status}: ${describeBody(r.body)}`;
       } catch (err) {
         last = `API on 127.0.0.1:${input.apiPort}: ${err}`;
       }

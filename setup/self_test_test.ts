@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import tls from "node:tls";
 import { startMain } from "../tests/_support/role_process.ts";
 import { loopbackGet } from "./_loopback_http.ts";
-import { runSelfTest } from "./self_test.ts";
+import { describeBody, runSelfTest } from "./self_test.ts";
 
 Deno.test("self-test through real edge and daemon: TLS verified, row written and kept out of reports", async () => {
   const home = await Deno.makeTempDir({ prefix: "hm-selftest-" });
@@ -51,6 +51,26 @@ Deno.test("self-test through real edge and daemon: TLS verified, row written and
     assert.equal(foreign.ok, false);
     assert.equal(!foreign.ok && foreign.stage, "tls", JSON.stringify(foreign));
 
+    // The API refusing to read the store: its message, which names the database, is whole.
+    const db = `${home}/a directory/with a long name/deep/under/the/home/of/this/user/db.sqlite`;
+    const message =
+      `Cannot read the calls database ${db}: database disk image is malformed; see /health for the store state`;
+    const api = Deno.serve(
+      { hostname: "127.0.0.1", port: 0, onListen: () => {} },
+      () => Response.json({ error: { type: "store_unavailable", message } }, { status: 503 }),
+    );
+    try {
+      const refused = await runSelfTest({ ...input, apiPort: api.addr.port, timeoutMs: 3_000 });
+      assert.equal(refused.ok, false);
+      assert.equal(!refused.ok && refused.stage, "row", JSON.stringify(refused));
+      assert.ok(
+        !refused.ok && refused.message.includes(`API answered HTTP 503: ${message})`),
+        JSON.stringify(refused),
+      );
+    } finally {
+      await api.shutdown();
+    }
+
     // Daemon down: the edge tunnels raw to a name that never resolves, so CONNECT fails.
     await daemon.stop();
     const down = await runSelfTest({ ...input, timeoutMs: 10_000 });
@@ -61,4 +81,18 @@ Deno.test("self-test through real edge and daemon: TLS verified, row written and
     await daemon.stop();
     await Deno.remove(home, { recursive: true });
   }
+});
+
+Deno.test("describeBody: API error messages whole, other bodies flattened and cut only when long, at a space", () => {
+  const path = "/home/someone/.halton-meter/" + "x/".repeat(80) + "db.sqlite";
+  assert.equal(
+    describeBody(JSON.stringify({ error: { type: "store_unavailable", message: `at ${path}` } })),
+    `at ${path}`,
+  );
+  assert.equal(describeBody('{"message":"plain"}'), "plain");
+  assert.equal(describeBody("<h1>Bad\n  Gateway</h1>\n"), "<h1>Bad Gateway</h1>");
+  const long = `${"word ".repeat(100)}${path}`;
+  const cut = describeBody(long, 400);
+  assert.ok(!cut.includes("/home/someone"), cut);
+  assert.match(cut, /^word( word)* … \(\d+ characters in all\)$/);
 });

@@ -20,8 +20,12 @@ export interface SystemState {
   files_created: string[];
   /** certifi bundles init appended its block to. */
   certifi_bundles: string[];
-  /** The CA files init added to the OS trust store, with the store's description. */
-  trust: { ca_path: string; store: string }[];
+  /**
+   * The CA files init added to the OS trust store, with the store's description and the
+   * certificate itself (`ca_pem`, absent in records from older versions): with the file gone,
+   * uninstall still knows what to take out of the store, and init what to restore.
+   */
+  trust: { ca_path: string; store: string; ca_pem?: string }[];
   /** Service backends init installed entries with (`direct`, `systemd`, ...). */
   service_backends: string[];
 }
@@ -33,7 +37,9 @@ const stateSchema = z.object({
   system_proxy: z.object({ backend: z.string(), data: z.unknown() }).nullable(),
   files_created: z.array(z.string()),
   certifi_bundles: z.array(z.string()),
-  trust: z.array(z.object({ ca_path: z.string(), store: z.string() })),
+  trust: z.array(
+    z.object({ ca_path: z.string(), store: z.string(), ca_pem: z.string().optional() }),
+  ),
   service_backends: z.array(z.string()),
 });
 
@@ -86,7 +92,11 @@ export function mergeSystemState(
     system_proxy: state.system_proxy ?? changes.system_proxy ?? null,
     files_created: union(state.files_created, changes.files_created ?? [], id),
     certifi_bundles: union(state.certifi_bundles, changes.certifi_bundles ?? [], id),
-    trust: union(state.trust, changes.trust ?? [], (t) => `${t.store}\n${t.ca_path}`),
+    trust: union(state.trust, changes.trust ?? [], (t) => `${t.store}\n${t.ca_path}`).map((t) => {
+      // The certificate last trusted there is the one to know (a rotated CA replaces it).
+      const newer = changes.trust?.find((c) => c.store === t.store && c.ca_path === t.ca_path);
+      return newer?.ca_pem === undefined ? t : { ...t, ca_pem: newer.ca_pem };
+    }),
     service_backends: union(state.service_backends, changes.service_backends ?? [], id),
   };
 }

@@ -56,3 +56,22 @@ Deno.test("readSystemState: missing, round trip (0600), invalid JSON and shape a
   const shape = await readSystemState(files, PATH);
   assert.match(shape.kind === "invalid" ? shape.message : "", /files_created/);
 });
+
+Deno.test("the trusted CA's certificate is recorded, the newest wins; older records without it still read", async () => {
+  const a = mergeSystemState(emptySystemState(T0), {
+    trust: [{ ca_path: "/h/ca.pem", store: "debian", ca_pem: "PEM-1" }],
+  }, T0);
+  const b = mergeSystemState(a, { trust: [{ ca_path: "/h/ca.pem", store: "debian" }] }, T1);
+  assert.deepEqual(b.trust, [{ ca_path: "/h/ca.pem", store: "debian", ca_pem: "PEM-1" }]);
+  const c = mergeSystemState(b, {
+    trust: [{ ca_path: "/h/ca.pem", store: "debian", ca_pem: "PEM-2" }],
+  }, T1);
+  assert.deepEqual(c.trust, [{ ca_path: "/h/ca.pem", store: "debian", ca_pem: "PEM-2" }]);
+
+  const files = createMemoryFiles();
+  await writeSystemState(files, PATH, c);
+  assert.deepEqual(await readSystemState(files, PATH), { kind: "found", state: c });
+  const old = { ...c, trust: [{ ca_path: "/h/ca.pem", store: "debian" }] };
+  files.files.set(PATH, JSON.stringify(old));
+  assert.deepEqual(await readSystemState(files, PATH), { kind: "found", state: old });
+});

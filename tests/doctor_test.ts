@@ -5,16 +5,18 @@
  * with `main.ts doctor --json` checked against docs/doctor.schema.json each time.
  */
 import assert from "node:assert/strict";
+import { DatabaseSync } from "node:sqlite";
 import { createDoctorDeps, runDoctor } from "../cli/doctor.ts";
 import { trustHandshake } from "../cli/_trust_handshake.ts";
 import {
-  appendCertifiBlock,
+  addCertifiBlock,
   type CommandRunner,
   createCaTrust,
   createCertifiPatcher,
   createCommandRunner,
   createFileDeps,
   DEBIAN_CA_FILE,
+  SOURCE_PERMISSIONS,
 } from "../setup/mod.ts";
 import { run } from "./_support/net.ts";
 import { MAIN, startMain } from "./_support/role_process.ts";
@@ -130,6 +132,31 @@ Deno.test("doctor on a never-initialised home fails with init/start as next acti
   }
 });
 
+Deno.test("doctor as the launcher runs it, on a stopped daemon's checkpointed database: PASS, nothing created beside it", async () => {
+  const home = await Deno.makeTempDir({ prefix: "hm-doctor-db-" });
+  try {
+    const db = new DatabaseSync(`${home}/db.sqlite`);
+    db.exec("PRAGMA journal_mode=WAL; CREATE TABLE t(v TEXT); INSERT INTO t VALUES ('a');");
+    db.close(); // checkpointed, -wal deleted: what stop and uninstall --graceful leave
+    const r = await run(Deno.execPath(), [
+      "run",
+      "--quiet",
+      ...SOURCE_PERMISSIONS,
+      MAIN,
+      "doctor",
+      "--json",
+    ], { HALTON_METER_HOME: home, NO_COLOR: "1" });
+    const report = JSON.parse(r.stdout) as Report;
+    const integrity = report.checks.find((c) => c.id === "database.integrity");
+    assert.equal(integrity?.status, "PASS", integrity?.detail ?? r.stdout + r.stderr);
+    // Neither the database check nor the policy view (daemon down: read from the database)
+    // left -wal/-shm files.
+    assert.deepEqual([...Deno.readDirSync(home)].map((e) => e.name), ["db.sqlite"]);
+  } finally {
+    await Deno.remove(home, { recursive: true });
+  }
+});
+
 Deno.test("doctor through healthy, stopped and broken states of a real install", async () => {
   const dir = await Deno.makeTempDir({ prefix: "hm-doctor-e2e-" });
   const home = `${dir}/home`;
@@ -188,7 +215,7 @@ Deno.test("doctor through healthy, stopped and broken states of a real install",
     await Deno.writeTextFile(`${store}/local/${DEBIAN_CA_FILE}`, caPem);
     await Deno.writeTextFile(`${store}/ca-certificates.crt`, caPem);
     await Deno.mkdir(`${dir}/py`);
-    await Deno.writeTextFile(`${dir}/py/cacert.pem`, appendCertifiBlock("# roots\n", caPem));
+    await Deno.writeTextFile(`${dir}/py/cacert.pem`, addCertifiBlock("# roots\n", caPem));
     await Deno.writeTextFile(`${dir}/py/python3`, `#!/bin/sh\necho ${dir}/py/cacert.pem\n`);
     await Deno.chmod(`${dir}/py/python3`, 0o755);
     const real = createCommandRunner();

@@ -6,119 +6,17 @@
  * leaves rc files, the certifi copy and the trust store byte-identical.
  */
 import assert from "node:assert/strict";
-import { MAIN } from "./_support/role_process.ts";
-import { SOURCE_PERMISSIONS } from "../setup/mod.ts";
-import { makeDebianTrustStore, MOZILLA_CERTS } from "./_support/debian_trust_store.ts";
+import {
+  canRun,
+  cleanup,
+  cli,
+  exists,
+  makeSandbox,
+  realCertifiBundle,
+  ROLES,
+} from "./_support/init_sandbox.ts";
 import { homeProcesses, pidAlive, readRolePid, rolePids } from "./_support/processes.ts";
-
-const exists = (p: string) => Deno.stat(p).then(() => true, () => false);
-const canRun = Deno.build.os === "linux" && Deno.uid() === 0 &&
-  await exists("/usr/sbin/update-ca-certificates") && await exists(MOZILLA_CERTS) &&
-  await exists("/usr/bin/python3");
-
-interface Sandbox {
-  root: string;
-  home: string;
-  state: string;
-  env: Record<string, string>;
-  /** sha-256 of every file (and symlink target) under the paths that must come back unchanged. */
-  fingerprint(): Promise<Record<string, string>>;
-}
-
-async function sha(path: string): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", await Deno.readFile(path));
-  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
-}
-
-async function walk(dir: string, out: Record<string, string>, skip: string[]): Promise<void> {
-  for await (const e of Deno.readDir(dir)) {
-    const p = `${dir}/${e.name}`;
-    if (skip.some((s) => p === s || p.startsWith(`${s}/`))) continue;
-    if (e.isSymlink) out[p] = `-> ${await Deno.readLink(p)}`;
-    else if (e.isDirectory) {
-      out[p] = "dir";
-      await walk(p, out, skip);
-    } else out[p] = await sha(p);
-  }
-}
-
-async function makeSandbox(): Promise<Sandbox> {
-  const root = await Deno.makeTempDir({ prefix: "hm-init-" });
-  const home = `${root}/home`;
-  const state = `${home}/.halton-meter`;
-  const store = await makeDebianTrustStore(root);
-  const d = { ...store, site: `${root}/site`, bin: `${root}/bin` };
-  for (const dir of [`${d.site}/certifi`, d.bin]) await Deno.mkdir(dir, { recursive: true });
-  await Deno.mkdir(state, { recursive: true });
-  // A certifi package of our own whose bundle is a copy: the real one is never reachable.
-  await Deno.writeTextFile(
-    `${d.site}/certifi/__init__.py`,
-    "import os\ndef where():\n    return os.path.join(os.path.dirname(__file__), 'cacert.pem')\n",
-  );
-  await Deno.copyFile(`${d.share}/mozilla/${d.roots[0]}`, `${d.site}/certifi/cacert.pem`);
-  // -S: no site hooks of this machine may touch the copy; no bytecode files beside it either.
-  for (const name of ["python3", "python"]) {
-    await Deno.writeTextFile(
-      `${d.bin}/${name}`,
-      `#!/bin/sh\nPYTHONDONTWRITEBYTECODE=1 PYTHONPATH='${d.site}' exec /usr/bin/python3 -S "$@"\n`,
-      { mode: 0o755 },
-    );
-  }
-  await Deno.writeTextFile(`${home}/.bashrc`, "# the user's own bashrc\nalias ll='ls -l'\n");
-  await Deno.writeTextFile(
-    `${state}/config.json`,
-    JSON.stringify({ ports: { edge: 0, internal: 0, api: 0 } }),
-  );
-  const env: Record<string, string> = {
-    HOME: home,
-    HALTON_METER_HOME: state,
-    PATH: `${d.bin}:/usr/sbin:/usr/bin:/sbin:/bin`,
-    PYENV_ROOT: `${root}/pyenv`,
-    SHELL: "/bin/bash",
-    NO_COLOR: "1",
-    // The module cache stays where it is: a sandboxed HOME must not mean a fresh download.
-    DENO_DIR: Deno.env.get("DENO_DIR") ?? `${Deno.env.get("HOME")}/.cache/deno`,
-    HALTON_METER_TRUST_FAMILY: "debian",
-    HALTON_METER_SYSTEM_PROXY: "none",
-    HALTON_METER_TRUST_PATHS: JSON.stringify({
-      debianLocalDir: d.local,
-      debianBundle: d.bundle,
-      debianArgs: d.args,
-    }),
-  };
-  return {
-    root,
-    home,
-    state,
-    env,
-    async fingerprint() {
-      const out: Record<string, string> = {};
-      await walk(home, out, [state, `${home}/.cache`]);
-      for (const dir of [d.local, d.etc, d.site]) await walk(dir, out, []);
-      return out;
-    },
-  };
-}
-
-async function cli(sb: Sandbox, ...args: string[]) {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--quiet", ...SOURCE_PERMISSIONS, MAIN, ...args],
-    env: sb.env,
-    clearEnv: true,
-    stdin: "null",
-  }).output();
-  const d = new TextDecoder();
-  return { code: out.code, stdout: d.decode(out.stdout), stderr: d.decode(out.stderr) };
-}
-
-const ROLES = ["edge", "daemon", "watchdog", "userenv"];
-
-async function cleanup(sb: Sandbox, seen: number[]): Promise<void> {
-  for (const pid of [...seen, ...await rolePids(sb.state, ROLES), ...homeProcesses(sb.state)]) {
-    if (pid > 0 && pidAlive(pid)) Deno.kill(pid, "SIGKILL");
-  }
-  await Deno.remove(sb.root, { recursive: true }).catch(() => {});
-}
+import { makeTestCa } from "./_support/test_ca.ts";
 
 Deno.test({
   name:
@@ -257,6 +155,112 @@ Deno.test({
 
 Deno.test({
   name:
+    "init --apps → uninstall with a corporate root in the trust store and in a copy of the real certifi bundle: every bundle byte-identical after",
+  ignore: !canRun,
+  async fn() {
+    const work = await Deno.makeTempDir({ prefix: "hm-init-corp-" });
+    const corp = await makeTestCa(`${work}/corp`, ["corp.example"]);
+    // Corporate machines append their root to certifi too (this machine's did, for its
+    // egress proxy): the copy holds it once, as the trust store's local directory does.
+    const real = await realCertifiBundle();
+    const base = real === null ? null : await Deno.readTextFile(real);
+    await Deno.writeTextFile(
+      `${work}/cacert.pem`,
+      `${base ?? ""}${base === null || base.endsWith("\n") ? "" : "\n"}${corp.caPem}`,
+    );
+    // And keep it there: like this machine's egress-proxy site hook, at each interpreter start
+    // the root is appended again unless the bundle's tail still holds it.
+    await Deno.writeTextFile(
+      `${work}/keep_corp_root.py`,
+      [
+        "import certifi",
+        `root = open(${JSON.stringify(corp.caFile)}, "rb").read()`,
+        "path = certifi.where()",
+        "data = open(path, 'rb').read()",
+        "if root.strip()[-96:] not in data[-(len(root) + 64):]:",
+        "    open(path, 'ab').write(b'\\n' + root)",
+        "",
+      ].join("\n"),
+    );
+    const sb = await makeSandbox({
+      certifiFrom: `${work}/cacert.pem`,
+      localRoots: { "corp-root.crt": corp.caPem },
+      pythonStartup: `${work}/keep_corp_root.py`,
+    });
+    const seen: number[] = [];
+    try {
+      const before = await sb.fingerprint();
+      const certifi = `${sb.root}/site/certifi/cacert.pem`;
+      const original = await Deno.readTextFile(certifi);
+      const apps = await cli(sb, "init", "--apps", "--supervisor", "direct");
+      assert.equal(apps.code, 0, apps.stdout + apps.stderr);
+      seen.push(...await rolePids(sb.state, ROLES));
+      // Python runs while installed (doctor asks each interpreter for its certifi, as users do).
+      const doctor = await cli(sb, "doctor", "--json");
+      assert.equal(doctor.code, 0, doctor.stdout + doctor.stderr);
+      assert.match(await Deno.readTextFile(certifi), /# halton-meter CA/);
+      const un = await cli(sb, "uninstall");
+      assert.equal(un.code, 0, un.stdout + un.stderr);
+      const after = await Deno.readTextFile(certifi);
+      const count = (t: string) => t.split(corp.caPem.trim()).length - 1;
+      assert.equal(count(after), count(original), "copies of the corporate root in certifi");
+      assert.equal(after, original);
+      assert.deepEqual(await sb.fingerprint(), before);
+    } finally {
+      await cleanup(sb, seen);
+      await Deno.remove(work, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "a deleted CA certificate: doctor's next step (init in the recorded mode) restores it; uninstall without it still untrusts the CA",
+  ignore: !canRun,
+  async fn() {
+    const sb = await makeSandbox();
+    const seen: number[] = [];
+    try {
+      const before = await sb.fingerprint();
+      const apps = await cli(sb, "init", "--apps", "--supervisor", "direct");
+      assert.equal(apps.code, 0, apps.stdout + apps.stderr);
+      seen.push(...await rolePids(sb.state, ROLES));
+      const certPath = `${sb.state}/ca/halton-meter-ca.pem`;
+      const caPem = await Deno.readTextFile(certPath);
+
+      await Deno.remove(certPath);
+      const doctor = await cli(sb, "doctor", "--json");
+      const checks = (JSON.parse(doctor.stdout) as {
+        checks: { id: string; status: string; next?: string }[];
+      }).checks;
+      const files = checks.find((c) => c.id === "ca.files");
+      assert.equal(files?.status, "FAIL", JSON.stringify(files));
+      // The mode is kept (plain init would switch apps to env-only), and it works:
+      assert.match(files?.next ?? "", /^halton-meter init --apps {2}# restores /);
+      const again = await cli(sb, "init", "--apps", "--supervisor", "direct");
+      assert.equal(again.code, 0, again.stdout + again.stderr);
+      seen.push(...await rolePids(sb.state, ROLES));
+      assert.match(again.stdout, /cert restored +.*halton-meter-ca\.pem \(from /);
+      assert.equal(await Deno.readTextFile(certPath), caPem, "the same CA, not a new one");
+      assert.equal(await Deno.readTextFile(`${sb.state}/install-mode`), "apps\n");
+
+      // Certificate and combined bundle both gone: uninstall finds the CA by what it recorded
+      // and takes it out of the trust store; then nothing of the run is left outside the home.
+      await Deno.remove(certPath);
+      await Deno.remove(`${sb.state}/ca/ca-bundle.pem`);
+      const un = await cli(sb, "uninstall");
+      assert.equal(un.code, 0, un.stdout + un.stderr);
+      assert.match(un.stdout, /uninstall complete/);
+      assert.deepEqual(await sb.fingerprint(), before);
+      assert.equal(await exists(`${sb.state}/system_state.json`), false);
+    } finally {
+      await cleanup(sb, seen);
+    }
+  },
+});
+
+Deno.test({
+  name:
     "init --apps --clean: a daemon that cannot start fails the self-test and the run is rolled back",
   ignore: !canRun,
   async fn() {
@@ -279,9 +283,10 @@ Deno.test({
       assert.match(r.stdout, /--clean: rolling back what this run changed/);
       assert.match(r.stderr, /self-test/);
       assert.deepEqual(await sb.fingerprint(), before);
-      for (const f of ["install-mode", "system_state.json", "apps-managed", "ca"]) {
-        assert.equal(await exists(`${sb.state}/${f}`), false, f);
-      }
+      // What the run and its roles wrote into the home goes too; config and logs stay.
+      const left = [];
+      for await (const e of Deno.readDir(sb.state)) left.push(e.name);
+      assert.deepEqual(left.sort(), ["config.json", "logs"]);
       for (const pid of seen) assert.equal(pidAlive(pid), false, `pid ${pid} still running`);
     } finally {
       await cleanup(sb, seen);

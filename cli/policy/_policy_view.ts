@@ -3,7 +3,7 @@
  * them: from the running daemon when it answers (what is being enforced, in-flight calls
  * included), else worked out from `policy.json` and the database with the daemon's own code.
  */
-import { DatabaseSync } from "node:sqlite";
+import type { DatabaseSync } from "node:sqlite";
 import { homePaths, readEffectivePorts } from "../../core/mod.ts";
 import {
   type AccountQuotaStatus,
@@ -15,6 +15,7 @@ import {
 } from "../../daemon/policy/mod.ts";
 import { rateLimitRows, spendBuckets } from "../../daemon/store/mod.ts";
 import { type HttpProbe, probeBody, probeHttp, readText } from "../_probes.ts";
+import { openReadOnlyDatabase, type ReadOnlyDatabase } from "../_read_only_database.ts";
 
 export interface PolicyView {
   /** `daemon`: asked the running daemon; `database`: computed here (daemon not answering). */
@@ -72,13 +73,14 @@ export function openLocalEngine(home: string, now: () => number): {
   logs: string[];
 } {
   const paths = homePaths(home);
-  let db: DatabaseSync | null = null;
+  let ro: ReadOnlyDatabase | null = null;
   const logs: string[] = [];
+  // Read-only and without -wal/-shm appearing beside a stopped daemon's database.
   const open = (): DatabaseSync => {
-    if (db) return db;
+    if (ro) return ro.db;
     Deno.statSync(paths.db); // a missing database is "no spend yet", not an empty new file
-    db = new DatabaseSync(paths.db, { readOnly: true, timeout: 2000 });
-    return db;
+    ro = openReadOnlyDatabase(paths.db);
+    return ro.db;
   };
   const missing = (err: unknown) => err instanceof Deno.errors.NotFound;
   const engine = createPolicyEngine({
@@ -109,7 +111,7 @@ export function openLocalEngine(home: string, now: () => number): {
     logs,
     close() {
       engine.close();
-      if (db?.isOpen) db.close();
+      ro?.[Symbol.dispose]();
     },
   };
 }

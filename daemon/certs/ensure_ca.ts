@@ -57,8 +57,8 @@ export async function ensureCa(home: string, deps: EnsureCaDeps = {}): Promise<C
       "ca-incomplete",
       `Cannot load the Halton Meter CA: ${present} exists but ${missing} is missing. ` +
         `The CA is never regenerated automatically because clients already trust it. ` +
-        `Restore ${missing} from a backup, or run \`halton-meter uninstall\` (or delete ${paths.dir}) ` +
-        `and then \`halton-meter init\` to create and trust a new CA.`,
+        `Restore ${missing} from a backup, or run \`halton-meter uninstall\`, move ${paths.dir} aside ` +
+        `and run \`halton-meter init\` again to create and trust a new CA (uninstall keeps ${paths.dir}).`,
     );
   }
   validatePair(paths, certPem, keyPem, now());
@@ -125,8 +125,8 @@ async function readIfExists(path: string): Promise<string | undefined> {
 }
 
 function validatePair(paths: Paths, certPem: string, keyPem: string, now: number): void {
-  const recreate = `run \`halton-meter uninstall\` (or delete ${paths.dir}) and then ` +
-    `\`halton-meter init\` to create and trust a new CA`;
+  const recreate = `run \`halton-meter uninstall\`, move ${paths.dir} aside (uninstall keeps it) ` +
+    `and run \`halton-meter init\` again to create and trust a new CA`;
   let cert: forge.pki.Certificate;
   let key: forge.pki.rsa.PrivateKey;
   try {
