@@ -109,7 +109,9 @@ export async function runDaemon(opts: RunDaemonOptions): Promise<number> {
   const store = openStore({
     path: paths.db,
     spoolPath: paths.spool,
-    deps: { log: (m) => log.log("warn", `store: ${m}`) },
+    spoolReserveBytes: config.store?.spool_reserve_bytes,
+    queueCap: config.store?.memory_queue_rows,
+    deps: { log: (m) => log.log("warn", m) },
   });
   const policyLog = log;
   const policy = createPolicyEngine({

@@ -8,7 +8,7 @@ Deno.test("spool: an append after a torn line starts on a new line", async () =>
   const t = await tempPaths();
   try {
     await Deno.writeTextFile(t.spoolPath, '{"id":"torn"');
-    const spool = createSpool(t.spoolPath, 1 << 20);
+    const spool = createSpool(t.spoolPath, { capBytes: 1 << 20, reserveBytes: 0 });
     assert.equal(spool.rows(), 1);
     assert.equal(spool.append([callToDbRow(makeRecord({ id: "next" }))]).written, 1);
     const read = spool.readAll();
@@ -29,7 +29,7 @@ Deno.test("spool: rows that fail the row guard are not replayed", async () => {
     const good = callToDbRow(makeRecord({ id: "good" }));
     const lines = [good, { ...good, id: 7 }, { ...good, started_at: null }, "text", [1]];
     await Deno.writeTextFile(t.spoolPath, lines.map((l) => JSON.stringify(l)).join("\n") + "\n");
-    const read = createSpool(t.spoolPath, 1 << 20).readAll();
+    const read = createSpool(t.spoolPath, { capBytes: 1 << 20, reserveBytes: 0 }).readAll();
     assert.deepEqual(read.rows.map((r) => r.id), ["good"]);
     assert.equal(read.invalid, 4);
   } finally {

@@ -1,4 +1,18 @@
-import type { StoreTimers } from "./types.ts";
+import type { StoreState, StoreTimers } from "./types.ts";
+
+/** The row counts of a store state, for compact assertions. */
+export function counts(s: StoreState): Pick<
+  StoreState,
+  "state" | "queued" | "spooled" | "dropped" | "memoryOnly"
+> {
+  return {
+    state: s.state,
+    queued: s.queued,
+    spooled: s.spooled,
+    dropped: s.dropped,
+    memoryOnly: s.memoryOnly,
+  };
+}
 
 export interface FakeTimer {
   fn: () => void;
