@@ -42,6 +42,11 @@ export interface Spool {
   append(rows: readonly DbRow[]): SpoolAppendResult;
   /** Throws when the file exists but cannot be read. */
   readAll(): SpoolReadResult;
+  /**
+   * The rows in batches of `size`, parsed one batch at a time, so a replay that fails on
+   * its first batch has not parsed the whole file. Throws when the file cannot be read.
+   */
+  readBatches(size: number): Iterable<SpoolReadResult>;
   /** Empties the file after its rows reached the database, keeping the reserve. Throws. */
   clear(): void;
   /** Grows the file to the reserve if it is short of it (best effort). */
@@ -92,6 +97,27 @@ function scan(bytes: Uint8Array): { end: number; rows: number; torn: boolean } {
   }
   const torn = last + 1 >= bytes.length;
   return { end: torn ? last + 1 : last + 2, rows, torn };
+}
+
+function* parseBatches(lines: string[], size: number): Generator<SpoolReadResult> {
+  let batch: SpoolReadResult = { rows: [], invalid: 0 };
+  for (const line of lines) {
+    if (line.trim() === "") continue;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(line);
+    } catch {
+      batch.invalid++;
+      continue;
+    }
+    if (isDbRow(parsed)) batch.rows.push(parsed);
+    else batch.invalid++;
+    if (batch.rows.length >= size) {
+      yield batch;
+      batch = { rows: [], invalid: 0 };
+    }
+  }
+  if (batch.rows.length > 0 || batch.invalid > 0) yield batch;
 }
 
 /**
@@ -189,11 +215,21 @@ export function createSpool(path: string, options: SpoolOptions): Spool {
       }
     },
     readAll() {
+      const result: SpoolReadResult = { rows: [], invalid: 0 };
+      for (const batch of spool.readBatches(Infinity)) {
+        result.rows.push(...batch.rows);
+        result.invalid += batch.invalid;
+      }
+      return result;
+    },
+    readBatches(size) {
+      let lines: string[];
       try {
-        return readRows();
+        lines = decoder.decode(attach().read(0, end)).split("\n");
       } finally {
         release();
       }
+      return parseBatches(lines, size);
     },
     clear() {
       try {
@@ -278,25 +314,6 @@ export function createSpool(path: string, options: SpoolOptions): Spool {
       };
     }
     return { written };
-  }
-
-  function readRows(): SpoolReadResult {
-    const f = attach();
-    const text = decoder.decode(f.read(0, end));
-    const result: SpoolReadResult = { rows: [], invalid: 0 };
-    for (const line of text.split("\n")) {
-      if (line.trim() === "") continue;
-      let parsed: unknown;
-      try {
-        parsed = JSON.parse(line);
-      } catch {
-        result.invalid++;
-        continue;
-      }
-      if (isDbRow(parsed)) result.rows.push(parsed);
-      else result.invalid++;
-    }
-    return result;
   }
 
   function clearRows(): void {

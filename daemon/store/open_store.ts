@@ -9,51 +9,13 @@ import { openWriter, type Writer } from "./_writer.ts";
 import { listCalls } from "./list_calls.ts";
 import { summarize } from "./summarize.ts";
 import { rateLimitRows, spendBuckets } from "./spend_buckets.ts";
+import {
+  defaultStoreDeps,
+  PARK_ROWS_PER_FLUSH,
+  prepareFile,
+  storeConfig,
+} from "./_store_config.ts";
 import type { OpenStoreOptions, Store, StoreDeps, StoreState } from "./types.ts";
-
-const MIB = 1024 * 1024;
-/** Memory-only rows offered to the spool per flush while degraded (the rest wait a flush). */
-const PARK_ROWS_PER_FLUSH = 5_000;
-const DEFAULTS = {
-  queueCap: 50_000,
-  batchRows: 200,
-  flushIntervalMs: 50,
-  busyTimeoutMs: 200,
-  spoolCapBytes: 64 * MIB,
-  spoolReserveBytes: 16 * MIB,
-  retryMinMs: 1_000,
-  retryMaxMs: 10_000,
-};
-
-function defaultDeps(): StoreDeps {
-  return {
-    timers: {
-      schedule: (fn, ms) => {
-        const timer = setTimeout(fn, ms);
-        return () => clearTimeout(timer);
-      },
-    },
-    now: () => Date.now(),
-    onTransaction: () => {},
-    log: () => {},
-  };
-}
-
-function parentDir(path: string): string | null {
-  const i = Math.max(path.lastIndexOf("/"), path.lastIndexOf("\\"));
-  return i > 0 ? path.slice(0, i) : null;
-}
-
-/** Best effort: create the parent folder, and the file itself with 0600 (rows name projects). */
-function prepareFile(path: string): void {
-  try {
-    const dir = parentDir(path);
-    if (dir) Deno.mkdirSync(dir, { recursive: true });
-    Deno.openSync(path, { create: true, write: true, mode: 0o600 }).close();
-  } catch {
-    // The real open reports the problem with SQLite's own words.
-  }
-}
 
 /** A completed row not yet in the database, and whether the spool file holds it too. */
 interface Pending {
@@ -69,11 +31,12 @@ interface Pending {
  * up to `queueCap` when the file refuses them too, and are written when it recovers.
  */
 export function openStore(options: OpenStoreOptions): Store {
-  const cfg = { ...DEFAULTS, ...definedOnly(options) };
-  const deps: StoreDeps = { ...defaultDeps(), ...options.deps };
+  const cfg = storeConfig(options);
+  const deps: StoreDeps = { ...defaultStoreDeps(), ...options.deps };
   const { path } = options;
 
   prepareFile(path);
+  prepareFile(options.spoolPath);
   const spool = createSpool(options.spoolPath, {
     capBytes: cfg.spoolCapBytes,
     reserveBytes: Math.min(cfg.spoolReserveBytes, cfg.spoolCapBytes),
@@ -186,17 +149,22 @@ export function openStore(options: OpenStoreOptions): Store {
       return false;
     }
     if (fileOnly > 0) {
-      let replay;
+      let replayed = 0;
+      let invalid = 0;
       try {
-        replay = spool.readAll();
+        // Batch by batch: a database that still refuses costs one parsed batch, not the file.
+        for (const batch of spool.readBatches(cfg.batchRows)) {
+          invalid += batch.invalid;
+          try {
+            writer.write(batch.rows, cfg.batchRows, deps.onTransaction);
+          } catch (error) {
+            degrade(error);
+            return false;
+          }
+          replayed += batch.rows.length;
+        }
       } catch (error) {
         degrade(new Error(`Cannot read spool ${spool.path}`, { cause: error }));
-        return false;
-      }
-      try {
-        writer.write(replay.rows, cfg.batchRows, deps.onTransaction);
-      } catch (error) {
-        degrade(error);
         return false;
       }
       // The file held every journaled row still queued: they are in the database now.
@@ -204,11 +172,11 @@ export function openStore(options: OpenStoreOptions): Store {
       memoryOnly = queue.length;
       fileOnly = 0;
       clearSpool();
-      if (replay.invalid > 0) {
-        dropped += replay.invalid;
-        noteError(`spool ${spool.path} had ${replay.invalid} unreadable line(s); dropped`);
+      if (invalid > 0) {
+        dropped += invalid;
+        noteError(`spool ${spool.path} had ${invalid} unreadable line(s); dropped`);
       }
-      deps.log(`store: replayed ${replay.rows.length} spooled row(s)`);
+      deps.log(`store: replayed ${replayed} spooled row(s)`);
     }
     if (degraded !== undefined) {
       deps.log("store: recovered, writing to the database");
@@ -379,14 +347,4 @@ export function openStore(options: OpenStoreOptions): Store {
     spendBuckets: (q) => reader.read((db) => spendBuckets(db, q)),
     rateLimitRows: (since) => reader.read((db) => rateLimitRows(db, since)),
   };
-}
-
-/** Drops `undefined` options so they do not override the defaults. */
-function definedOnly(options: OpenStoreOptions): Partial<typeof DEFAULTS> {
-  const out: Partial<typeof DEFAULTS> = {};
-  for (const key of Object.keys(DEFAULTS) as (keyof typeof DEFAULTS)[]) {
-    const v = options[key];
-    if (typeof v === "number" && Number.isFinite(v) && v >= 0) out[key] = v;
-  }
-  return out;
 }
