@@ -55,9 +55,10 @@ export interface Spool {
 }
 
 const encoder = new TextEncoder();
-const decoder = new TextDecoder();
 const NL = 0x0a;
 const CHUNK = 1 << 16;
+/** Bytes read at a time for a replay: one that fails at its first batch reads little. */
+const READ_CHUNK = 1 << 20;
 const BLANK = new Uint8Array(CHUNK).fill(NL);
 
 function errorCode(error: unknown): string | undefined {
@@ -99,25 +100,18 @@ function scan(bytes: Uint8Array): { end: number; rows: number; torn: boolean } {
   return { end: torn ? last + 1 : last + 2, rows, torn };
 }
 
-function* parseBatches(lines: string[], size: number): Generator<SpoolReadResult> {
-  let batch: SpoolReadResult = { rows: [], invalid: 0 };
-  for (const line of lines) {
-    if (line.trim() === "") continue;
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(line);
-    } catch {
-      batch.invalid++;
-      continue;
-    }
-    if (isDbRow(parsed)) batch.rows.push(parsed);
-    else batch.invalid++;
-    if (batch.rows.length >= size) {
-      yield batch;
-      batch = { rows: [], invalid: 0 };
-    }
+/** Adds one spool line to `batch`: a row, or a count of unreadable lines. */
+function parseLine(line: string, batch: SpoolReadResult): void {
+  if (line.trim() === "") return;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(line);
+  } catch {
+    batch.invalid++;
+    return;
   }
-  if (batch.rows.length > 0 || batch.invalid > 0) yield batch;
+  if (isDbRow(parsed)) batch.rows.push(parsed);
+  else batch.invalid++;
 }
 
 /**
@@ -223,13 +217,7 @@ export function createSpool(path: string, options: SpoolOptions): Spool {
       return result;
     },
     readBatches(size) {
-      let lines: string[];
-      try {
-        lines = decoder.decode(attach().read(0, end)).split("\n");
-      } finally {
-        release();
-      }
-      return parseBatches(lines, size);
+      return readBatches(size);
     },
     clear() {
       try {
@@ -314,6 +302,34 @@ export function createSpool(path: string, options: SpoolOptions): Spool {
       };
     }
     return { written };
+  }
+
+  /** Reads the rows a chunk at a time and parses them a batch at a time. */
+  function* readBatches(size: number): Generator<SpoolReadResult> {
+    try {
+      const f = attach();
+      const stop = end;
+      const dec = new TextDecoder();
+      let carry = "";
+      let batch: SpoolReadResult = { rows: [], invalid: 0 };
+      for (let at = 0; at < stop; at += READ_CHUNK) {
+        const more = at + READ_CHUNK < stop;
+        const lines = (carry + dec.decode(f.read(at, Math.min(READ_CHUNK, stop - at)), {
+          stream: more,
+        })).split("\n");
+        carry = more ? lines.pop() ?? "" : "";
+        for (const line of lines) {
+          parseLine(line, batch);
+          if (batch.rows.length >= size) {
+            yield batch;
+            batch = { rows: [], invalid: 0 };
+          }
+        }
+      }
+      if (batch.rows.length > 0 || batch.invalid > 0) yield batch;
+    } finally {
+      release();
+    }
   }
 
   function clearRows(): void {

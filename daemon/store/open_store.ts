@@ -191,8 +191,12 @@ export function openStore(options: OpenStoreOptions): Store {
 
   function scheduleRetry(): void {
     if (closed || retryTimer !== undefined) return;
-    const delay = retryDelay;
-    retryDelay = Math.min(retryDelay * 2, cfg.retryMaxMs);
+    // A full disk or read-only files cost little to probe (a failed check or one batch),
+    // and every second counts once space is back: meanwhile rows grow the spool and take
+    // the space the database needs to recover. Other faults back off.
+    const fast = degraded?.cause === "disk_full" || degraded?.cause === "read_only";
+    const delay = fast ? cfg.retryMinMs : retryDelay;
+    if (!fast) retryDelay = Math.min(retryDelay * 2, cfg.retryMaxMs);
     retryTimer = deps.timers.schedule(() => {
       retryTimer = undefined;
       if (closed) return;
