@@ -25,6 +25,8 @@ export interface MeterOptions {
   env?: Record<string, string>;
   /** Called with the home directory before `up` starts (to place files). */
   prepare?(dir: string, home: string): Promise<void> | void;
+  /** Extra top-level keys for `config.json` (e.g. `store`). */
+  config?: Record<string, unknown>;
 }
 
 /** `prefix` names the temporary directory (home, CA, and whatever the test adds). */
@@ -48,6 +50,7 @@ export async function startMeter(prefix = "hm-metered-", opts: MeterOptions = {}
           resolve: { "api.anthropic.com:443": to, "api.openai.com:443": to },
           ca_file: ca.caFile,
         },
+        ...opts.config,
       }),
     );
     const up = await startMain(["up"], home, { ready: /NODE_EXTRA_CA_CERTS/, env: opts.env });
