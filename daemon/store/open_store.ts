@@ -257,8 +257,10 @@ export function openStore(options: OpenStoreOptions): Store {
         return;
       }
       // Journaled at once, before anything else can happen to the process.
-      const journaled = !journalPaused && journal([row]) === 1;
+      let journaled = options.journal !== false && !journalPaused && journal([row]) === 1;
       if (closed || queue.length >= cfg.queueCap) {
+        // Rows memory cannot take must reach the file, journal or not.
+        if (!journaled && !journalPaused) journaled = journal([row]) === 1;
         if (journaled) fileOnly++;
         else {
           dropped++;

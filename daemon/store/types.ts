@@ -204,6 +204,12 @@ export interface OpenStoreOptions {
   spoolCapBytes?: number;
   /** Space the spool file keeps allocated for a full disk. Default 16 MiB; 0: none. */
   spoolReserveBytes?: number;
+  /**
+   * Append each row to the spool as it is enqueued (default true), so a killed process loses
+   * none. false: only rows the database refused reach the spool, and a kill loses the batch
+   * not yet written (up to `flushIntervalMs`); the A/B bench (`deno task bench store`) uses it.
+   */
+  journal?: boolean;
   /** First recovery retry delay when degraded. Default 1000 ms, doubling. */
   retryMinMs?: number;
   /** Retry delay cap. Default 10,000 ms. */

@@ -40,6 +40,8 @@ export interface CallLoadOptions {
   streamShare?: number;
   /** Per-call timeout; default 20 s. */
   timeoutMs?: number;
+  /** Calls started per second at most, over all clients; default: as fast as they go. */
+  ratePerSecond?: number;
 }
 
 const PLAIN = loadExchange("anthropic/plain").body;
@@ -69,6 +71,15 @@ export function startCallLoad(opts: CallLoadOptions): CallLoad {
   const outcomes: CallOutcome[] = [];
   let running = true;
   let seq = 0;
+  let nextStart = 0;
+  /** Waits for this call's start slot when the load is paced. */
+  const pace = async () => {
+    if (!opts.ratePerSecond) return;
+    const now = performance.now();
+    const at = Math.max(nextStart, now);
+    nextStart = at + 1000 / opts.ratePerSecond;
+    if (at > now) await new Promise((r) => setTimeout(r, at - now));
+  };
   const newClient = () =>
     Deno.createHttpClient({
       proxy: { url: `http://127.0.0.1:${opts.edgePort}` },
@@ -116,6 +127,8 @@ export function startCallLoad(opts: CallLoadOptions): CallLoad {
     const shared = index < keepAlive ? newClient() : null;
     try {
       while (running) {
+        await pace();
+        if (!running) break;
         const client = shared ?? newClient();
         try {
           outcomes.push(await call(client, seq++));

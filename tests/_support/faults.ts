@@ -21,6 +21,62 @@ async function run(cmd: string, args: string[]): Promise<{ code: number; text: s
   }
 }
 
+/**
+ * How the disk-full case gets a real small tmpfs for its home: `mount` (a plain mount in the
+ * test's namespace, set up in `prepare`), `namespace` (`unshare -m`: `up` and its roles run
+ * in a private mount namespace that mounts it, for machines that refuse the plain mount; the
+ * test reaches the home through /proc/<pid>/root), or `none` with the reason.
+ * `HALTON_FAULTS_TMPFS=namespace` forces the second (to exercise it where both work).
+ */
+export type TmpfsPlan =
+  | { kind: "mount" }
+  | { kind: "namespace"; wrap: string[] }
+  | { kind: "none"; reason: string };
+
+export async function planTmpfs(bytes: number): Promise<TmpfsPlan> {
+  if (Deno.build.os !== "linux") return { kind: "none", reason: "tmpfs mounts need Linux" };
+  const scratch = await Deno.makeTempDir({ prefix: "hm-tmpfs-probe-" });
+  try {
+    const forced = Deno.env.get("HALTON_FAULTS_TMPFS");
+    const plain = forced === "namespace"
+      ? { code: 1, text: "forced by HALTON_FAULTS_TMPFS=namespace" }
+      : await run("mount", ["-t", "tmpfs", "-o", "size=1m", "tmpfs", scratch]);
+    if (plain.code === 0) {
+      await run("umount", [scratch]);
+      return { kind: "mount" };
+    }
+    const ns = await run("unshare", [
+      "-m",
+      "--propagation",
+      "private",
+      "mount",
+      "-t",
+      "tmpfs",
+      "-o",
+      "size=1m",
+      "tmpfs",
+      scratch,
+    ]);
+    if (ns.code !== 0) {
+      return {
+        kind: "none",
+        reason:
+          `mount -t tmpfs refused (${plain.text}), and in a private namespace too (${ns.text})`,
+      };
+    }
+    // The files startMeter wrote into the home are copied onto the tmpfs mounted over it.
+    const script = `set -e; h="$HALTON_METER_HOME"; mkdir "$h.seed"; cp -a "$h/." "$h.seed/"; ` +
+      `mount -t tmpfs -o size=${bytes},mode=0700 tmpfs "$h"; cp -a "$h.seed/." "$h/"; ` +
+      `rm -rf "$h.seed"; exec "$@"`;
+    return {
+      kind: "namespace",
+      wrap: ["unshare", "-m", "--propagation", "private", "sh", "-c", script, "sh"],
+    };
+  } finally {
+    await Deno.remove(scratch, { recursive: true }).catch(() => {});
+  }
+}
+
 export interface Mounted {
   ok: true;
   unmount(): Promise<void>;
@@ -31,7 +87,6 @@ export async function mountTmpfs(
   dir: string,
   bytes: number,
 ): Promise<Mounted | { ok: false; reason: string }> {
-  if (Deno.build.os !== "linux") return { ok: false, reason: `tmpfs mounts need Linux` };
   const r = await run("mount", ["-t", "tmpfs", "-o", `size=${bytes},mode=0700`, "tmpfs", dir]);
   if (r.code !== 0) return { ok: false, reason: `mount -t tmpfs refused: ${r.text}` };
   return {

@@ -27,6 +27,12 @@ export interface MeterOptions {
   prepare?(dir: string, home: string): Promise<void> | void;
   /** Extra top-level keys for `config.json` (e.g. `store`). */
   config?: Record<string, unknown>;
+  /**
+   * A command prefix `up` runs through (it must exec the rest), e.g. `unshare -m` with a
+   * mount of its own. The meter's `home` is then read through `/proc/<up pid>/root`, which
+   * sees that mount namespace.
+   */
+  wrap?: string[];
 }
 
 /** `prefix` names the temporary directory (home, CA, and whatever the test adds). */
@@ -53,10 +59,15 @@ export async function startMeter(prefix = "hm-metered-", opts: MeterOptions = {}
         ...opts.config,
       }),
     );
-    const up = await startMain(["up"], home, { ready: /NODE_EXTRA_CA_CERTS/, env: opts.env });
-    const ports = JSON.parse(await Deno.readTextFile(`${home}/effective-ports.json`));
-    const token = (await Deno.readTextFile(`${home}/api-token`)).trim();
-    return { dir, home, ca, fake, up, ports, token };
+    const up = await startMain(["up"], home, {
+      ready: /NODE_EXTRA_CA_CERTS/,
+      env: opts.env,
+      wrap: opts.wrap,
+    });
+    const seen = opts.wrap ? `/proc/${up.pid}/root${home}` : home;
+    const ports = JSON.parse(await Deno.readTextFile(`${seen}/effective-ports.json`));
+    const token = (await Deno.readTextFile(`${seen}/api-token`)).trim();
+    return { dir, home: seen, ca, fake, up, ports, token };
   } catch (err) {
     await fake.close();
     throw err;
