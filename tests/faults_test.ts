@@ -29,8 +29,28 @@ import {
   summary,
 } from "./_support/faults.ts";
 
+/**
+ * The disk-full case's shape. `HALTON_FAULTS_DISK=<seconds>:<calls/s>:<tmpfs MB>` runs a long
+ * one by hand with the default spool reserve, e.g. `60:500:200` for the M7 target (60 s at
+ * 500 calls/s; the disk must hold the rows of the whole run once it is freed).
+ */
+function diskCase(): { fullMs: number; rate: number; tmpfsBytes: number; config: unknown } {
+  const [s, rate, mb] = (Deno.env.get("HALTON_FAULTS_DISK") ?? "").split(":").map(Number);
+  if (s > 0 && rate > 0 && mb > 0) {
+    return { fullMs: s * 1000, rate, tmpfsBytes: mb * 1024 * 1024, config: {} };
+  }
+  // A reserve that fills within the 8 s, so rows go on into the memory queue too.
+  return {
+    fullMs: 8000,
+    rate: 600,
+    tmpfsBytes: 48 * 1024 * 1024,
+    config: { spool_reserve_bytes: 1024 * 1024 },
+  };
+}
+
 Deno.test("faults: disk full for 8 s under load loses no row and fails no call; status and doctor say so", async () => {
-  const TMPFS_BYTES = 48 * 1024 * 1024;
+  const shape = diskCase();
+  const TMPFS_BYTES = shape.tmpfsBytes;
   const plan = await planTmpfs(TMPFS_BYTES);
   if (plan.kind === "none") {
     console.log(`faults: disk full SKIPPED: ${plan.reason}`);
@@ -38,8 +58,7 @@ Deno.test("faults: disk full for 8 s under load loses no row and fails no call; 
   }
   let mounted: Mounted | { ok: false; reason: string } | null = null;
   const m = await startMeter("hm-fault-disk-", {
-    // A reserve that fills within the 8 s, so rows go on into the memory queue too.
-    config: { store: { spool_reserve_bytes: 1024 * 1024 } },
+    config: { store: shape.config },
     wrap: plan.kind === "namespace" ? plan.wrap : undefined,
     async prepare(_dir, home) {
       if (plan.kind === "mount") mounted = await mountTmpfs(home, TMPFS_BYTES);
@@ -54,7 +73,7 @@ Deno.test("faults: disk full for 8 s under load loses no row and fails no call; 
       edgePort: m.ports.edge,
       caPem,
       prefix: "disk",
-      ratePerSecond: 600,
+      ratePerSecond: shape.rate,
     });
     let seen: { status?: string; doctor?: string } = {};
     let held = { spooled: 0, memoryOnly: 0 };
@@ -62,7 +81,7 @@ Deno.test("faults: disk full for 8 s under load loses no row and fails no call; 
       await sleep(2000);
       const filler = await fillDisk(m.home);
       try {
-        const end = Date.now() + 8000;
+        const end = Date.now() + shape.fullMs;
         while (Date.now() < end) {
           const h = await readHealth(m);
           held = {
@@ -85,7 +104,9 @@ Deno.test("faults: disk full for 8 s under load loses no row and fails no call; 
     const rows = await settle(m, outcomes, 30_000);
     const r = countLost(outcomes, rows);
     console.log(
-      `${summary("disk full 8 s", r)}; held at most ${held.spooled} rows in the spool reserve, ` +
+      `${
+        summary(`disk full ${shape.fullMs / 1000} s at ${shape.rate}/s`, r)
+      }; held at most ${held.spooled} rows in the spool reserve, ` +
         `${held.memoryOnly} in memory`,
     );
     assert.equal(r.lost.length, 0, `rows lost: ${r.lost.slice(0, 5).map((o) => o.project)}`);
