@@ -7,8 +7,9 @@ import { loadConfig } from "../config/mod.ts";
 import { homePaths } from "../core/mod.ts";
 import { type CommandRunner, shellQuote, type SystemProxyControl } from "../setup/mod.ts";
 import { describeSentinels, initCommandFor, type InstallState } from "./_install_state.ts";
-import { readText } from "./_probes.ts";
 import { openReadOnlyDatabase } from "./_read_only_database.ts";
+import { spoolCheck } from "./_doctor_checks_store.ts";
+import type { StoreRow } from "./_store_row.ts";
 import { check, type DoctorCheck } from "./doctor_check.ts";
 
 export const DISK_WARN_BYTES = 1024 ** 3;
@@ -111,8 +112,11 @@ export async function systemProxyCheck(
   return check(id, "PASS", `${control.backend}: ${state} (${s.mode} mode leaves it alone)`);
 }
 
-/** Runs `PRAGMA quick_check` read-only; never creates the file. */
-export function databaseChecks(home: string): DoctorCheck[] {
+/**
+ * Runs `PRAGMA quick_check` read-only (never creates the file), and counts rows waiting in
+ * the spool: from `store` (the running daemon's report) when given, else from the file.
+ */
+export function databaseChecks(home: string, store?: StoreRow): DoctorCheck[] {
   const p = homePaths(home);
   const out: DoctorCheck[] = [];
   const moveAside = `halton-meter stop && mv ${shellQuote(p.db)} ${
@@ -154,18 +158,7 @@ export function databaseChecks(home: string): DoctorCheck[] {
     }
   }
 
-  const spool = readText(p.spool);
-  const lines = spool === null ? 0 : spool.split("\n").filter((l) => l.trim() !== "").length;
-  out.push(
-    lines === 0 ? check("database.spool", "PASS", "spool empty") : check(
-      "database.spool",
-      "WARN",
-      `${lines} rows (${
-        spool!.length
-      } bytes) wait in ${p.spool}: the database refused writes; they are replayed once it accepts them`,
-      `tail -n 20 ${shellQuote(`${p.logs}/daemon.log`)}`,
-    ),
-  );
+  out.push(spoolCheck(home, store));
   return out;
 }
 

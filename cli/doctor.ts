@@ -139,7 +139,7 @@ export async function collectDoctor(home: string, deps: DoctorDeps): Promise<Doc
     ...daemon,
     ...installChecks(home, install),
     proxy,
-    ...databaseChecks(home),
+    ...databaseChecks(home, st.store),
     disk,
     ...policyChecks(home, st.policy),
   ];

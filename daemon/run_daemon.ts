@@ -111,7 +111,9 @@ export async function runDaemon(opts: RunDaemonOptions): Promise<number> {
   const store = openStore({
     path: paths.db,
     spoolPath: paths.spool,
-    deps: { log: (m) => log.log("warn", `store: ${m}`) },
+    spoolReserveBytes: config.store?.spool_reserve_bytes,
+    queueCap: config.store?.memory_queue_rows,
+    deps: { log: (m) => log.log("warn", m) },
   });
   // Our processes are never the client; the edge holds a socket per open tunnel. Its pid file
   // is read again after a few seconds (a restarted edge).

@@ -97,7 +97,17 @@ Deno.test("GET /health answers without a token", () =>
       pid: 4242,
       uptime_s: 61,
       ports: { edge: 8081, internal: 8090, api: 8765 },
-      store: { state: "ok", queued: 0, spooled: 0, dropped: 0 },
+      store: {
+        state: "ok",
+        queued: 0,
+        spooled: 0,
+        dropped: 0,
+        memoryOnly: 0,
+        memoryCap: 50_000,
+        spoolBytes: 0,
+        spoolFileBytes: 16 << 20,
+        spoolReserveBytes: 16 << 20,
+      },
     });
     assertNoCors(res);
   }));
@@ -110,15 +120,22 @@ Deno.test("GET /health reports a degraded store as degraded, still 200", () =>
       const body = await res.json();
       assert.equal(body.status, "degraded");
       assert.equal(body.store.reason, "database is locked");
+      assert.equal(body.store.cause, "locked");
     },
     (store) => ({
       ...store,
       state: (): StoreState => ({
         state: "degraded",
+        cause: "locked",
         reason: "database is locked",
         queued: 0,
         spooled: 3,
         dropped: 0,
+        memoryOnly: 0,
+        memoryCap: 50_000,
+        spoolBytes: 3700,
+        spoolFileBytes: 16 << 20,
+        spoolReserveBytes: 16 << 20,
       }),
     }),
   ));
@@ -307,7 +324,17 @@ Deno.test("API: /v1/budgets, /v1/quota and /v1/policy serve the policy engine; /
   } as const;
   const quota = [{ account: "abcd1234", windows: [{ name: "5h", utilization: 0.4 }] }] as unknown;
   const store: StoreLike = {
-    state: () => ({ state: "ok", queued: 0, spooled: 0, dropped: 0 }),
+    state: () => ({
+      state: "ok",
+      queued: 0,
+      spooled: 0,
+      dropped: 0,
+      memoryOnly: 0,
+      memoryCap: 50_000,
+      spoolBytes: 0,
+      spoolFileBytes: 0,
+      spoolReserveBytes: 0,
+    }),
     listCalls: () => ({ calls: [], nextCursor: null }),
     summarize: () => [],
   };

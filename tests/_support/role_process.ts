@@ -14,9 +14,17 @@ export interface RoleProcess {
   stop(signal?: Deno.Signal): Promise<number>;
 }
 
-export function spawnMain(args: string[], home: string, extraEnv: Record<string, string> = {}) {
-  return new Deno.Command(Deno.execPath(), {
-    args: ["run", "--quiet", ...SOURCE_PERMISSIONS, MAIN, ...args],
+/** `wrap`: a command prefix the run goes through (e.g. `unshare -m ...`), which must exec it. */
+export function spawnMain(
+  args: string[],
+  home: string,
+  extraEnv: Record<string, string> = {},
+  wrap: string[] = [],
+) {
+  const argv = [Deno.execPath(), "run", "--quiet", ...SOURCE_PERMISSIONS, MAIN, ...args];
+  const [program, ...rest] = [...wrap, ...argv];
+  return new Deno.Command(program, {
+    args: rest,
     env: { HALTON_METER_HOME: home, NO_COLOR: "1", ...extraEnv },
     stdin: "null",
     stdout: "piped",
@@ -31,10 +39,10 @@ export function spawnMain(args: string[], home: string, extraEnv: Record<string,
 export async function startMain(
   args: string[],
   home: string,
-  opts: { ready?: RegExp; env?: Record<string, string>; timeoutMs?: number } = {},
+  opts: { ready?: RegExp; env?: Record<string, string>; timeoutMs?: number; wrap?: string[] } = {},
 ): Promise<RoleProcess> {
   const ready = opts.ready ?? /HALTON_READY \{.*"port":(\d+)/;
-  const process = spawnMain(args, home, opts.env);
+  const process = spawnMain(args, home, opts.env, opts.wrap);
   let out = "";
   let err = "";
   let port = -1;
