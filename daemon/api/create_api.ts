@@ -5,10 +5,12 @@ import type { PolicyEngine } from "../policy/mod.ts";
 import { type Store, StoreUnavailableError, type SummaryRow } from "../store/mod.ts";
 import { ApiError, errorBody } from "./_api_error.ts";
 import { isLoopbackHost } from "./_is_loopback_host.ts";
-import { parseCallsQuery, parseSummaryQuery } from "./_parse_query.ts";
+import { parseCallsQuery, parseReportQuery, parseSummaryQuery } from "./_parse_query.ts";
 
 /** The part of the store the API reads. */
-export type StoreLike = Pick<Store, "state" | "listCalls" | "summarize">;
+export type StoreLike =
+  & Pick<Store, "state" | "listCalls" | "summarize">
+  & Partial<Pick<Store, "report">>;
 
 export interface ApiPorts {
   edge: number;
@@ -110,6 +112,18 @@ export function createApi(deps: ApiDeps): Hono {
       ports: deps.ports(),
       store,
       ...(deps.policy ? { policy: deps.policy.state() } : {}),
+    });
+  });
+
+  app.get("/v1/report", (c) => {
+    const query = parseReportQuery(new URL(c.req.url).searchParams);
+    if (!query.ok) throw new ApiError(400, "invalid_request", query.message);
+    if (!deps.store.report) throw new ApiError(404, "not_found", "No reports in this build");
+    const r = deps.store.report(query.value);
+    return c.json({
+      group_by: query.value.groupBy,
+      time_zone: query.value.timeZone ?? "UTC",
+      ...r,
     });
   });
 

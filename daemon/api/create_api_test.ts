@@ -361,3 +361,38 @@ Deno.test("API: /v1/budgets, /v1/quota and /v1/policy serve the policy engine; /
   const health = await (await get("/health", false)).json();
   assert.equal(health.policy.state, "invalid");
 });
+
+Deno.test("GET /v1/report groups by time and keys; bad parameters are 400 naming them", () =>
+  withApi(async (request) => {
+    const res = await request("/v1/report?group_by=day&group_by=project&tz=UTC", { headers: AUTH });
+    assert.equal(res.status, 200);
+    const body = await res.json();
+    assert.deepEqual(body.group_by, ["day", "project"]);
+    assert.deepEqual(
+      body.rows.map((r: { keys: unknown[]; calls: number }) => [r.keys, r.calls]),
+      [[["2025-06-01", "alpha"], 2], [["2025-06-01", "beta"], 1]],
+    );
+    assert.equal(body.totals.calls, 3, "the self-test row is not counted");
+    assert.equal(body.totals.cost_usd, 1.5);
+    const filtered = await (await request("/v1/report?group_by=model&project=alpha", {
+      headers: AUTH,
+    })).json();
+    assert.deepEqual(filtered.rows.map((r: { keys: unknown[] }) => r.keys[0]), [
+      "claude-haiku-4-5",
+      "claude-opus-4-1",
+    ]);
+    for (
+      const [q, re] of [
+        ["group_by=fortnight", /group_by "fortnight": expected one of hour, day/],
+        ["group_by=day&group_by=day", /given twice/],
+        ["tz=Mars/Olympus", /tz "Mars\/Olympus": expected an IANA time zone/],
+        ["since=yesterday", /since "yesterday"/],
+        ["colour=red", /unknown parameter "colour"/],
+      ] as const
+    ) {
+      const bad = await request(`/v1/report?${q}`, { headers: AUTH });
+      assert.equal(bad.status, 400, q);
+      assert.match((await errorOf(bad)).message, re);
+    }
+    assert.equal((await request("/v1/report")).status, 401);
+  }));

@@ -27,6 +27,20 @@ export type {
 export { listCalls } from "./list_calls.ts";
 export { summarize } from "./summarize.ts";
 export {
+  MODEL_CALL_ENDPOINTS,
+  periodKey,
+  report,
+  REPORT_DIMS,
+  REPORT_TIMES,
+  type Report,
+  type ReportDim,
+  type ReportKey,
+  type ReportQuery,
+  type ReportRow,
+  type ReportTime,
+  type ReportTotals,
+} from "./report.ts";
+export {
   type RateLimitRow,
   rateLimitRows,
   type SpendBucketRow,

@@ -9,6 +9,7 @@ import { openWriter, type Writer } from "./_writer.ts";
 import { listCalls } from "./list_calls.ts";
 import { summarize } from "./summarize.ts";
 import { rateLimitRows, spendBuckets } from "./spend_buckets.ts";
+import { report } from "./report.ts";
 import {
   defaultStoreDeps,
   PARK_ROWS_PER_FLUSH,
@@ -352,5 +353,6 @@ export function openStore(options: OpenStoreOptions): Store {
     summarize: (opts) => reader.read((db) => summarize(db, opts)),
     spendBuckets: (q) => reader.read((db) => spendBuckets(db, q)),
     rateLimitRows: (since) => reader.read((db) => rateLimitRows(db, since)),
+    report: (q) => reader.read((db) => report(db, q)),
   };
 }

@@ -2,6 +2,7 @@ import type { CallRecord } from "../../core/call_record.ts";
 import type { SpoolFile } from "./_spool_file.ts";
 import type { StoreCause } from "./_store_cause.ts";
 import type { RateLimitRow, SpendBucketRow, SpendQuery } from "./spend_buckets.ts";
+import type { Report, ReportQuery } from "./report.ts";
 
 export type { SpoolFile, StoreCause };
 
@@ -165,6 +166,8 @@ export interface Store {
   spendBuckets(query: SpendQuery): SpendBucketRow[];
   /** Rate-limit snapshots since `since`. Throws `StoreUnavailableError`. */
   rateLimitRows(since: number): RateLimitRow[];
+  /** Report totals (see report.ts). Throws `StoreUnavailableError`. */
+  report(query: ReportQuery): Report;
 }
 
 /** Timers, injectable so tests can fire flush and retry timers by hand. */
