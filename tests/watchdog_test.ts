@@ -8,9 +8,16 @@ import {
   type WatchdogDeps,
 } from "../watchdog/mod.ts";
 import { MAIN } from "./_support/role_process.ts";
+import {
+  createFileDeps,
+  createProcessDeps,
+  createServiceSpec,
+  directBackend,
+} from "../setup/mod.ts";
 
 interface FakeRun {
   restarts: number[];
+  edgeRestarts: number[];
   proxyCalls: string[];
   lines: string[];
 }
@@ -26,6 +33,7 @@ async function runFake(opts: {
   untilMs: number;
   daemon: (t: number) => ProbeResult;
   edge?: (t: number) => ProbeResult;
+  daemonRestartBy?: "service" | "up";
   proxyOn?: boolean;
   onTick?: (t: number) => void | Promise<void>;
   deps?: Partial<WatchdogDeps>;
@@ -35,7 +43,7 @@ async function runFake(opts: {
   const start = 1_700_000_000_000;
   let now = start;
   const controller = new AbortController();
-  const run: FakeRun = { restarts: [], proxyCalls: [], lines: [] };
+  const run: FakeRun = { restarts: [], edgeRestarts: [], proxyCalls: [], lines: [] };
   let proxyOn = opts.proxyOn ?? true;
   const log: Logger = {
     log: (level, message, fields) =>
@@ -45,6 +53,7 @@ async function runFake(opts: {
     home: opts.home,
     signal: controller.signal,
     intervalMs: opts.intervalMs,
+    daemonRestartBy: opts.daemonRestartBy,
     ...(opts.startupGraceMs === "default" ? {} : { startupGraceMs: opts.startupGraceMs ?? 0 }),
     deps: {
       now: () => now,
@@ -58,6 +67,10 @@ async function runFake(opts: {
       probeEdge: () => Promise.resolve((opts.edge ?? (() => "healthy"))(now - start)),
       restartDaemon: () => {
         run.restarts.push(now - start);
+        return Promise.resolve({ ok: true, detail: "fake" });
+      },
+      restartEdge: () => {
+        run.edgeRestarts.push(now - start);
         return Promise.resolve({ ok: true, detail: "fake" });
       },
       systemProxy: {
@@ -204,6 +217,74 @@ Deno.test("watchdog leaves the daemon down while graceful-stop exists, and resta
     assert.equal(leftDown.length, 1, "logged once per transition, not every tick");
   } finally {
     await Deno.remove(home, { recursive: true });
+  }
+});
+
+Deno.test("watchdog with the direct backend restarts a dead edge with backoff; stop's sentinel does not hold it", async () => {
+  // `stop` leaves the edge up by design: graceful-stop keeps the daemon down, not the edge.
+  const home = await fakeHome({ "graceful-stop": "" });
+  await Deno.mkdir(`${home}/run`);
+  await Deno.writeTextFile(`${home}/run/direct-spec.json`, "{}\n");
+  try {
+    const run = await runFake({
+      home,
+      intervalMs: 500,
+      untilMs: 60_000,
+      daemon: () => "refused",
+      edge: (t) => (between(t, 10, 40) ? "refused" : "healthy"),
+    });
+    assert.deepEqual(run.edgeRestarts.map((t) => t / 1000), [10, 11, 13, 17, 25]);
+    assert.deepEqual(run.restarts, [], "the daemon stays down: graceful-stop");
+    const text = run.lines.join("\n");
+    assert.equal(run.lines.filter((l) => l.startsWith("warn edge is down {")).length, 1, text);
+    assert.match(text, /info edge healthy/);
+  } finally {
+    await Deno.remove(home, { recursive: true });
+  }
+});
+
+Deno.test("watchdog leaves a dead edge alone without a direct spec, after a graceful uninstall, under up, while init runs", async () => {
+  const edgeDown = { intervalMs: 1000, untilMs: 20_000, daemon: () => "healthy" as const };
+  const cases: [string, Record<string, string>, "service" | "up", RegExp | null][] = [
+    ["a service manager keeps it (no direct spec)", {}, "service", null],
+    [
+      "uninstall --graceful left it running, unsupervised",
+      { "run/direct-spec.json": "{}", "run/direct-left-running.json": "{}" },
+      "service",
+      null,
+    ],
+    [
+      "up restarts it",
+      { "run/direct-spec.json": "{}" },
+      "up",
+      /edge is down: halton-meter up restarts it/,
+    ],
+    [
+      "init starts the roles itself",
+      // init writes when it started; the fake clock starts at 1_700_000_000_000.
+      { "run/direct-spec.json": "{}", "run/init-running": "2023-11-14T22:13:00.000Z\n" },
+      "service",
+      /edge is down and init is running .*leaving it down/,
+    ],
+  ];
+  for (const [why, files, restartBy, said] of cases) {
+    const home = await fakeHome();
+    await Deno.mkdir(`${home}/run`);
+    for (const [name, text] of Object.entries(files)) {
+      await Deno.writeTextFile(`${home}/${name}`, text);
+    }
+    try {
+      const run = await runFake({
+        home,
+        ...edgeDown,
+        edge: () => "refused",
+        daemonRestartBy: restartBy,
+      });
+      assert.deepEqual(run.edgeRestarts, [], why);
+      if (said !== null) assert.match(run.lines.join("\n"), said, why);
+    } finally {
+      await Deno.remove(home, { recursive: true });
+    }
   }
 });
 
@@ -455,9 +536,9 @@ async function waitFor<T>(what: string, ms: number, f: () => Promise<T | null>):
   throw new Error(`timed out after ${ms} ms waiting for ${what}`);
 }
 
-function readPid(home: string): number | null {
+function readPid(home: string, role = "daemon"): number | null {
   try {
-    const pid = Number(Deno.readTextFileSync(`${home}/run/daemon.pid`).trim());
+    const pid = Number(Deno.readTextFileSync(`${home}/run/${role}.pid`).trim());
     return Number.isInteger(pid) && pid > 0 ? pid : null;
   } catch {
     return null;
@@ -532,6 +613,69 @@ Deno.test("watchdog restarts a SIGKILLed daemon through the direct backend, and 
     controller.abort();
     if (watchdog !== null) assert.equal(await watchdog, 0);
     const last = readPid(home);
+    if (last !== null) seen.add(last);
+    // The watchdog wrote a direct spec, so it also started (and kept) an edge.
+    const edge = readPid(home, "edge");
+    if (edge !== null) seen.add(edge);
+    for (const pid of seen) {
+      try {
+        Deno.kill(pid, "SIGKILL");
+      } catch { /* already gone */ }
+    }
+    await Deno.remove(home, { recursive: true });
+  }
+});
+
+/** The pid of an edge that answers /health on the port in effective-ports.json. */
+async function healthyEdge(home: string, notPid?: number): Promise<number | null> {
+  const port = readEffectivePorts(`${home}/effective-ports.json`).edge;
+  const pid = readPid(home, "edge");
+  if (port === undefined || pid === null || pid === notPid) return null;
+  return (await probeDaemonHealth(port)) === "healthy" ? pid : null;
+}
+
+Deno.test("watchdog revives a SIGKILLed edge of the direct backend; not once a graceful uninstall left it", async () => {
+  const home = await Deno.makeTempDir({ prefix: "hm-watchdog-edge-" });
+  await Deno.writeTextFile(
+    `${home}/config.json`,
+    JSON.stringify({ ports: { edge: 0, internal: 0, api: 0 } }),
+  );
+  // As after `stop`: the daemon stays down, the edge is meant to stay up.
+  await Deno.writeTextFile(`${home}/graceful-stop`, "");
+  const spec = createServiceSpec({
+    home,
+    launch: { execPath: Deno.execPath(), mainModule: MAIN, compiled: false },
+  });
+  const backend = directBackend({ home, files: createFileDeps(), proc: createProcessDeps() });
+  const seen = new Set<number>();
+  const controller = new AbortController();
+  let watchdog: Promise<number> | null = null;
+  try {
+    await Deno.mkdir(`${home}/run`);
+    await Deno.writeTextFile(`${home}/run/direct-spec.json`, JSON.stringify(spec));
+    assert.ok((await backend.start(["edge"])).ok);
+    const first = await waitFor("the first edge", 20_000, () => healthyEdge(home));
+    seen.add(first);
+    watchdog = runWatchdog({ home, signal: controller.signal, intervalMs: 250, startupGraceMs: 0 });
+
+    Deno.kill(first, "SIGKILL");
+    const second = await waitFor("a revived edge", 20_000, () => healthyEdge(home, first));
+    seen.add(second);
+    assert.match(readLog(home), /edge is down: restarting it/);
+    assert.doesNotMatch(readLog(home), /daemon is down: restarting it/);
+
+    // What `uninstall --graceful` leaves: no spec, the edge recorded as left running.
+    await Deno.remove(`${home}/run/direct-spec.json`);
+    await Deno.writeTextFile(`${home}/run/direct-left-running.json`, `{"edge_pid":${second}}`);
+    const restarts = count(readLog(home), "edge is down: restarting it");
+    Deno.kill(second, "SIGKILL");
+    await sleep(3000); // twelve ticks
+    assert.equal(count(readLog(home), "edge is down: restarting it"), restarts, readLog(home));
+    assert.equal(await healthyEdge(home, second), null);
+  } finally {
+    controller.abort();
+    if (watchdog !== null) assert.equal(await watchdog, 0);
+    const last = readPid(home, "edge");
     if (last !== null) seen.add(last);
     for (const pid of seen) {
       try {
