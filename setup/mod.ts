@@ -130,9 +130,11 @@ export {
   writeNodePreload,
 } from "./node_preload.ts";
 export {
+  loginEnvEdgePort,
   type LoginEnvRecord,
   type LoginEnvTarget,
   readLoginEnvRecord,
+  retargetLoginEnv,
   type ReadRecord,
   readUserenvApplied,
   type UserenvApplied,

@@ -18,6 +18,7 @@ import {
 interface FakeRun {
   restarts: number[];
   edgeRestarts: number[];
+  reapplies: number[];
   proxyCalls: string[];
   lines: string[];
 }
@@ -34,6 +35,9 @@ async function runFake(opts: {
   daemon: (t: number) => ProbeResult;
   edge?: (t: number) => ProbeResult;
   daemonRestartBy?: "service" | "up";
+  /** The port the OS proxy points at (`pointsAt`). */
+  proxyAt?: number;
+  reapplyCode?: number;
   proxyOn?: boolean;
   onTick?: (t: number) => void | Promise<void>;
   deps?: Partial<WatchdogDeps>;
@@ -43,7 +47,13 @@ async function runFake(opts: {
   const start = 1_700_000_000_000;
   let now = start;
   const controller = new AbortController();
-  const run: FakeRun = { restarts: [], edgeRestarts: [], proxyCalls: [], lines: [] };
+  const run: FakeRun = {
+    restarts: [],
+    edgeRestarts: [],
+    reapplies: [],
+    proxyCalls: [],
+    lines: [],
+  };
   let proxyOn = opts.proxyOn ?? true;
   const log: Logger = {
     log: (level, message, fields) =>
@@ -73,10 +83,18 @@ async function runFake(opts: {
         run.edgeRestarts.push(now - start);
         return Promise.resolve({ ok: true, detail: "fake" });
       },
+      reapplyLoginEnv: () => {
+        run.reapplies.push(now - start);
+        return Promise.resolve(opts.reapplyCode ?? 0);
+      },
       systemProxy: {
         isOn: () => {
           run.proxyCalls.push("isOn");
           return Promise.resolve(proxyOn);
+        },
+        pointsAt: (port) => {
+          run.proxyCalls.push(`pointsAt(${port})`);
+          return Promise.resolve(opts.proxyAt === port);
         },
         set: (on) => {
           run.proxyCalls.push(`set(${on})`);
@@ -288,6 +306,82 @@ Deno.test("watchdog leaves a dead edge alone without a direct spec, after a grac
   }
 });
 
+function loginRecord(port: number): string {
+  const proxy = `http://127.0.0.1:${port}`;
+  return JSON.stringify({
+    mode: "full",
+    env: { HTTPS_PROXY: proxy, https_proxy: proxy, NO_PROXY: "localhost" },
+    shell_rc: true,
+    target: { userHome: "/nonexistent" },
+    recorded_at: "2026-01-01T00:00:00.000Z",
+  });
+}
+
+Deno.test("watchdog sees the edge back on another port: login environment re-applied, a full-mode proxy on the old port re-pointed", async () => {
+  // effective-ports.json says 18081; init recorded 18080 (the edge fell back since).
+  const home = await fakeHome({
+    "install-mode": "full\n",
+    "proxy-managed": "",
+    "login-env.json": loginRecord(18080),
+  });
+  try {
+    let reapplied = 0;
+    const run = await runFake({
+      home,
+      intervalMs: 2000,
+      untilMs: 20_000,
+      proxyAt: 18080,
+      daemon: () => "healthy",
+      deps: {
+        reapplyLoginEnv: async () => {
+          reapplied++;
+          // What the userenv role does: the record follows the edge.
+          await Deno.writeTextFile(`${home}/login-env.json`, loginRecord(18081));
+          return 0;
+        },
+      },
+    });
+    assert.equal(reapplied, 1);
+    assert.deepEqual(run.proxyCalls.filter((c) => !c.startsWith("isOn")), [
+      "pointsAt(18080)",
+      "set(true)",
+    ]);
+    const text = run.lines.join("\n");
+    assert.match(text, /warn the edge moved: re-pointing the login environment at it/);
+    assert.match(text, /info login environment re-applied/);
+  } finally {
+    await Deno.remove(home, { recursive: true });
+  }
+});
+
+Deno.test("watchdog retries a login environment that did not follow the edge a minute later; apps mode leaves the OS proxy alone", async () => {
+  const home = await fakeHome({ "install-mode": "apps\n", "login-env.json": loginRecord(18080) });
+  try {
+    const run = await runFake({
+      home,
+      intervalMs: 2000,
+      untilMs: 70_000,
+      reapplyCode: 1,
+      proxyAt: 18080,
+      daemon: () => "healthy",
+    });
+    assert.deepEqual(run.reapplies.map((t) => t / 1000), [0, 60]);
+    assert.deepEqual(run.proxyCalls, []);
+    assert.match(run.lines.join("\n"), /login environment not re-applied \(exit 1\)/);
+    // env-only: no login environment to follow.
+    await Deno.writeTextFile(`${home}/install-mode`, "env-only\n");
+    const envOnly = await runFake({
+      home,
+      intervalMs: 2000,
+      untilMs: 10_000,
+      daemon: () => "healthy",
+    });
+    assert.deepEqual(envOnly.reapplies, []);
+  } finally {
+    await Deno.remove(home, { recursive: true });
+  }
+});
+
 Deno.test("watchdog never has two restarts in flight and survives throwing probes", async () => {
   const home = await fakeHome();
   try {
@@ -431,6 +525,7 @@ Deno.test("watchdog retries a system proxy change the backend refused, on the ne
       deps: {
         systemProxy: {
           isOn: () => Promise.resolve(sets.at(-1) !== "off"),
+          pointsAt: () => Promise.resolve(false),
           set: (on) => {
             if (!on && refusals-- > 0) return Promise.reject(new Error("networksetup exit 14"));
             sets.push(on ? "on" : "off");

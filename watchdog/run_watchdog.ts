@@ -6,11 +6,14 @@ import {
   VERSION,
 } from "../core/mod.ts";
 import { probeDaemonHealth } from "../edge/mod.ts";
+import { createEdgePortFollower } from "./_edge_port_follower.ts";
 import { createRoleKeeper } from "./_role_keeper.ts";
+import { runUserenvRole } from "../userenv/mod.ts";
 import { createRestartRole, type RestartResult } from "./restart_role.ts";
 import { createControlSystemProxy, type SystemProxy } from "./system_proxy.ts";
 import {
   createCommandRunner,
+  createFileDeps,
   directBackendFiles,
   type LaunchContext,
   systemProxyControlFromEnv,
@@ -25,6 +28,8 @@ export interface WatchdogDeps {
   restartDaemon(): Promise<RestartResult>;
   /** Only with the direct backend: other service managers keep the edge up themselves. */
   restartEdge(): Promise<RestartResult>;
+  /** Runs the userenv role once: the edge moved, the login environment must follow. */
+  reapplyLoginEnv(): Promise<number>;
   systemProxy: SystemProxy;
   /** Milliseconds since the epoch. */
   now(): number;
@@ -114,8 +119,9 @@ function readInstallMode(path: string): string | null {
  * probes the daemon and restarts it (with backoff) unless `stop` left the graceful-stop
  * sentinel. With the direct backend (nothing else would) it also restarts a dead edge, as
  * launchd's KeepAlive and systemd's Restart=always do. In full mode it keeps the system proxy
- * off while the edge is down, so browsers keep working. Nothing in a tick may throw out of
- * the loop.
+ * off while the edge is down, so browsers keep working. In apps and full mode, an edge back on
+ * another port gets the login environment (and the system proxy) re-pointed at it. Nothing in
+ * a tick may throw out of the loop.
  */
 export async function runWatchdog(opts: RunWatchdogOptions): Promise<number> {
   const paths = homePaths(opts.home);
@@ -131,6 +137,7 @@ export async function runWatchdog(opts: RunWatchdogOptions): Promise<number> {
     probeEdge: (port) => probeDaemonHealth(port),
     restartDaemon: () => restartRole("daemon"),
     restartEdge: () => restartRole("edge"),
+    reapplyLoginEnv: () => runUserenvRole({ home: opts.home, echoLogs: opts.echoLogs ?? false }),
     systemProxy: createControlSystemProxy(
       systemProxyControlFromEnv({
         os: Deno.build.os,
@@ -157,6 +164,13 @@ export async function runWatchdog(opts: RunWatchdogOptions): Promise<number> {
   });
   const edge = createRoleKeeper({ role: "edge", restart: () => deps.restartEdge(), log, graceMs });
   const direct = directBackendFiles(opts.home);
+  const follower = createEdgePortFollower({
+    home: opts.home,
+    files: createFileDeps(),
+    log,
+    reapplyLoginEnv: () => deps.reapplyLoginEnv(),
+    systemProxy: deps.systemProxy,
+  });
   // Remembered on disk: a watchdog restarted while the edge was down (reboot, `up` run
   // again, launchd) must still turn the proxy back on that an earlier one turned off.
   const proxyOffMarker = `${paths.run}/system-proxy-off-by-watchdog`;
@@ -204,13 +218,18 @@ export async function runWatchdog(opts: RunWatchdogOptions): Promise<number> {
   async function checkEdge(): Promise<void> {
     const now = deps.now();
     const kept = edgeKept(now);
+    const mode = readInstallMode(paths.installMode);
     // Full mode, and init really set the system proxy (it writes proxy-managed after).
-    const proxyOurs = readInstallMode(paths.installMode) === "full" && exists(paths.proxyManaged);
+    const proxyOurs = mode === "full" && exists(paths.proxyManaged);
+    const loginEnv = (mode === "apps" || mode === "full") && exists(paths.loginEnv);
     if (!proxyOurs && proxyOffByUs) forgetProxyOff();
     if (!proxyOurs) lastEdge = null;
-    if (!proxyOurs && !kept.keep) return;
+    if (!proxyOurs && !kept.keep && !loginEnv) return;
     const port = readEffectivePorts(paths.effectivePorts).edge;
     const probe = port === undefined ? "refused" : await deps.probeEdge(port);
+    if (loginEnv && probe === "healthy" && port !== undefined) {
+      await follower.tick(now, port, proxyOurs);
+    }
     if (kept.keep) {
       edge.tick(now, probe === "healthy", {
         where: port === undefined
