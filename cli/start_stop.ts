@@ -5,7 +5,9 @@
  * restarts the daemon in the next 30 s finds it and stays down), then stops the watchdog
  * and the daemon. The edge is never touched: apps keep a passthrough proxy. `start` removes
  * the sentinel, starts whatever of edge/daemon/watchdog is down, and waits for the daemon's
- * `/health`.
+ * `/health`. While `halton-meter up` runs (`run/up.pid`), its roles are the ones: `stop`
+ * stops its daemon (up keeps it down), `start` only removes the sentinel (up starts it again)
+ * and starts nothing itself, so no second, untracked daemon appears.
  */
 import { homePaths, isCompiled, readEffectivePorts } from "../core/mod.ts";
 import {
@@ -30,6 +32,7 @@ import {
 import { type HttpProbe, isPidAlive, probeHttp, serviceLabel } from "./status.ts";
 import { readPidFile } from "./_probes.ts";
 import { readInstallState } from "./_install_state.ts";
+import { upPidPath } from "./up.ts";
 
 export interface LifecycleDeps {
   backend: ServiceBackend;
@@ -80,6 +83,12 @@ function stepLine(step: BackendStep, label: string, verb: string): string {
   return `✗ ${step.role}: ${step.detail}`;
 }
 
+/** The pid of a live `halton-meter up` supervising this home's roles, or null. */
+function runningUp(opts: LifecycleOptions): number | null {
+  const pid = readPidFile(upPidPath(opts.home));
+  return pid !== null && pid !== Deno.pid && opts.deps.isAlive(pid) ? pid : null;
+}
+
 /** Daemon and watchdog down, edge up in passthrough; exit 0 unless a stop failed. */
 export async function runStop(opts: LifecycleOptions): Promise<number> {
   const paths = homePaths(opts.home);
@@ -87,7 +96,14 @@ export async function runStop(opts: LifecycleOptions): Promise<number> {
   // The sentinel goes first: anything restarting the daemon from here on finds it.
   Deno.mkdirSync(opts.home, { recursive: true, mode: 0o700 });
   Deno.writeTextFileSync(paths.gracefulStop, `${new Date().toISOString()}\n`);
-  const report = await backend.stop(["watchdog", "daemon"]);
+  const up = runningUp(opts);
+  if (up !== null) {
+    opts.print(
+      `· halton-meter up (PID ${up}) supervises the roles here: it keeps the daemon down until halton-meter start`,
+    );
+  }
+  // Under up its watchdog never restarts the daemon, and up would only restart it.
+  const report = await backend.stop(up === null ? ["watchdog", "daemon"] : ["daemon"]);
   for (const role of ["daemon", "watchdog"] as const) {
     const step = report.steps.find((s) => s.role === role);
     if (step) opts.print(stepLine(step, serviceLabel(backend, role), "stopped"));
@@ -122,6 +138,45 @@ function ensureDirectSpec(home: string, launch: LaunchContext): void {
   Deno.writeTextFileSync(specPath, JSON.stringify(spec, null, 2) + "\n");
 }
 
+/** Waits until the pid in run/daemon.pid answers /health on the internal port it recorded. */
+async function daemonReady(
+  opts: LifecycleOptions,
+): Promise<{ ready: boolean; daemonPid: number | null }> {
+  const paths = homePaths(opts.home);
+  const deadline = Date.now() + (opts.readyTimeoutMs ?? 15_000);
+  let daemonPid: number | null = null;
+  while (Date.now() < deadline) {
+    daemonPid = readPidFile(`${paths.run}/daemon.pid`);
+    const ports = readEffectivePorts(paths.effectivePorts);
+    if (daemonPid !== null && await answersAs(opts.deps, ports.internal, daemonPid)) {
+      return { ready: true, daemonPid };
+    }
+    if (daemonPid !== null && !opts.deps.isAlive(daemonPid)) break;
+    await opts.deps.sleep(100);
+  }
+  return { ready: false, daemonPid };
+}
+
+function notHealthy(opts: LifecycleOptions): number {
+  opts.printError(
+    `✗ daemon did not become healthy within ${opts.readyTimeoutMs ?? 15_000} ms; see ${
+      homePaths(opts.home).logs
+    }/daemon.log and run halton-meter doctor`,
+  );
+  return 1;
+}
+
+/** `start` while `up` runs: the daemon `up` brings back, reported like any other start. */
+async function awaitDaemon(opts: LifecycleOptions): Promise<number> {
+  const { ready, daemonPid } = await daemonReady(opts);
+  if (!ready) return notHealthy(opts);
+  const ports = readEffectivePorts(homePaths(opts.home).effectivePorts);
+  opts.print(
+    `✓ daemon healthy  halton-meter up (PID ${daemonPid})  mitm: 127.0.0.1:${ports.internal}  api: 127.0.0.1:${ports.api}`,
+  );
+  return 0;
+}
+
 /** Starts edge (if down), daemon and watchdog; waits for the daemon's `/health`. */
 export async function runStart(opts: LifecycleOptions): Promise<number> {
   const paths = homePaths(opts.home);
@@ -130,6 +185,15 @@ export async function runStart(opts: LifecycleOptions): Promise<number> {
   try {
     Deno.removeSync(paths.gracefulStop);
   } catch { /* no sentinel */ }
+  const up = runningUp(opts);
+  if (up !== null) {
+    // Its roles are the ones: the sentinel gone, it starts its daemon again itself. A daemon
+    // started here too would be a second one, in no pid file `up` or `status` knows.
+    opts.print(
+      `· halton-meter up (PID ${up}) supervises the roles here: it starts its daemon again; nothing else is started`,
+    );
+    return await awaitDaemon(opts);
+  }
   if (backend.name === "direct") ensureDirectSpec(opts.home, opts.deps.launch);
 
   const edgeUp = await answersAs(
@@ -150,20 +214,7 @@ export async function runStart(opts: LifecycleOptions): Promise<number> {
   for (const step of failed) opts.printError(stepLine(step, "", ""));
   if (report.steps.some((s) => s.role === "daemon" && s.outcome === "failed")) return 1;
 
-  // Ready: the pid in run/daemon.pid answers /health on the internal port it recorded.
-  const deadline = Date.now() + (opts.readyTimeoutMs ?? 15_000);
-  let daemonPid: number | null = null;
-  let ready = false;
-  while (Date.now() < deadline) {
-    daemonPid = readPidFile(`${paths.run}/daemon.pid`);
-    const ports = readEffectivePorts(paths.effectivePorts);
-    if (daemonPid !== null && await answersAs(opts.deps, ports.internal, daemonPid)) {
-      ready = true;
-      break;
-    }
-    if (daemonPid !== null && !opts.deps.isAlive(daemonPid)) break;
-    await opts.deps.sleep(100);
-  }
+  const { ready, daemonPid } = await daemonReady(opts);
   const ports = readEffectivePorts(paths.effectivePorts);
   if (roles.includes("edge")) {
     const up = await answersAs(opts.deps, ports.edge, readPidFile(`${paths.run}/edge.pid`));
@@ -171,14 +222,7 @@ export async function runStart(opts: LifecycleOptions): Promise<number> {
       up ? `✓ edge started  127.0.0.1:${ports.edge}` : `✗ edge did not answer; see ${paths.logs}/`,
     );
   }
-  if (!ready) {
-    opts.printError(
-      `✗ daemon did not become healthy within ${
-        opts.readyTimeoutMs ?? 15_000
-      } ms; see ${paths.logs}/daemon.log and run halton-meter doctor`,
-    );
-    return 1;
-  }
+  if (!ready) return notHealthy(opts);
   opts.print(
     `✓ daemon healthy  ${
       serviceLabel(backend, "daemon")
