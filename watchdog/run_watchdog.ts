@@ -8,7 +8,7 @@ import {
 import { probeDaemonHealth } from "../edge/mod.ts";
 import { createEdgePortFollower } from "./_edge_port_follower.ts";
 import { createRoleKeeper } from "./_role_keeper.ts";
-import { runUserenvRole } from "../userenv/mod.ts";
+import { INIT_RUNNING_MAX_AGE_MS, runUserenvRole } from "../userenv/mod.ts";
 import { createRestartRole, type RestartResult } from "./restart_role.ts";
 import { createControlSystemProxy, type SystemProxy } from "./system_proxy.ts";
 import {
@@ -65,8 +65,6 @@ export interface RunWatchdogOptions {
 
 export const DEFAULT_INTERVAL_MS = 2000;
 export { BACKOFF_INITIAL_MS, BACKOFF_MAX_MS, HEALTHY_RESET_MS } from "./_role_keeper.ts";
-/** An init that started this long ago and left its marker behind has died. */
-const INIT_RUNNING_MAX_AGE_MS = 10 * 60_000;
 /**
  * `start` and service managers launch the daemon and the watchdog together; the daemon
  * needs a few seconds to open its database and bind (then it writes `effective-ports.json`).
