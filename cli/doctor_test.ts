@@ -24,6 +24,17 @@ async function healthyHome(): Promise<string> {
   await Deno.writeTextFile(`${home}/effective-ports.json`, JSON.stringify(PORTS));
   await Deno.writeTextFile(`${home}/install-mode`, "apps\n");
   await Deno.writeTextFile(`${home}/apps-managed`, "");
+  const proxy = `http://127.0.0.1:${PORTS.edge}`;
+  await Deno.writeTextFile(
+    `${home}/login-env.json`,
+    JSON.stringify({
+      mode: "apps",
+      env: { HTTPS_PROXY: proxy, HTTP_PROXY: proxy },
+      shell_rc: true,
+      target: { userHome: home },
+      recorded_at: "2026-12-01T08:00:00.000Z",
+    }),
+  );
   await Deno.writeTextFile(`${home}/api-token`, `${TOKEN}\n`, { mode: 0o600 });
   await Deno.mkdir(`${home}/run`);
   for (const [role, pid] of Object.entries(PIDS)) {

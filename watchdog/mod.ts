@@ -1,4 +1,7 @@
-/** The watchdog role: keeps the daemon up (unless stopped) and, in full mode, the system proxy consistent with the edge. */
+/**
+ * The watchdog role: keeps the daemon up (unless stopped), the edge too with the direct backend,
+ * and, in full mode, the system proxy consistent with the edge.
+ */
 export {
   BACKOFF_INITIAL_MS,
   BACKOFF_MAX_MS,
@@ -11,9 +14,9 @@ export {
   type WatchdogDeps,
 } from "./run_watchdog.ts";
 export {
-  createRestartDaemon,
+  createRestartRole,
   currentLaunchContext,
-  type RestartDaemonOptions,
   type RestartResult,
-} from "./restart_daemon.ts";
+  type RestartRoleOptions,
+} from "./restart_role.ts";
 export { createControlSystemProxy, type SystemProxy } from "./system_proxy.ts";

@@ -29,10 +29,10 @@ export { summarize } from "./summarize.ts";
 export {
   MODEL_CALL_ENDPOINTS,
   periodKey,
+  type Report,
   report,
   REPORT_DIMS,
   REPORT_TIMES,
-  type Report,
   type ReportDim,
   type ReportKey,
   type ReportQuery,

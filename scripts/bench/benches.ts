@@ -24,6 +24,10 @@ export const BENCHES: Readonly<Record<string, { summary: string; load: BenchLoad
       "making a finished call durable against a kill: journal vs batch intervals, CPU per row",
     load: async () => (await import("./store_bench.ts")).storeBench,
   },
+  hostile: {
+    summary: "20k hostile connections through the edge: daemon RSS and fds before, after, settled",
+    load: async () => (await import("./hostile_bench.ts")).hostileBench,
+  },
   policy: {
     summary: "policy on (20 rules, 10 budgets) vs off: added latency and req/s, interleaved",
     load: async () => (await import("./policy_ab.ts")).policyBench,

@@ -12,6 +12,7 @@ import {
   type LaunchContext,
   launchdBackend,
   probeSystemdUser,
+  type Role,
   type ServiceBackend,
   systemdBackend,
   taskSchedulerBackend,
@@ -23,7 +24,7 @@ export interface RestartResult {
   detail: string;
 }
 
-export interface RestartDaemonOptions {
+export interface RestartRoleOptions {
   home: string;
   /** Where the running code lives; used only to write a direct spec when none exists. */
   launch?: LaunchContext;
@@ -43,7 +44,7 @@ export function currentLaunchContext(): LaunchContext {
 
 function backendFor(
   name: BackendName,
-  opts: RestartDaemonOptions,
+  opts: RestartRoleOptions,
   runner: CommandRunner,
   files: FileDeps,
 ): ServiceBackend {
@@ -66,18 +67,20 @@ function backendFor(
 }
 
 /**
- * The default way the watchdog brings the daemon back: through the same service manager
- * `init` registered it with, so the restarted daemon is supervised like the first one.
- * A `run/direct-spec.json` means `init` chose the direct backend; without one the
- * backend is chosen again, and for `direct` a spec is written from `launch` (a watchdog
- * run by hand, or a test, has no `init` behind it).
+ * The default way the watchdog brings a role (the daemon; with the direct backend, the edge)
+ * back: through the same service manager `init` registered it with, so the restarted role is
+ * supervised like the first one. A `run/direct-spec.json` means `init` chose the direct
+ * backend; without one the backend is chosen again, and for `direct` a spec is written from
+ * `launch` (a watchdog run by hand, or a test, has no `init` behind it).
  */
-export function createRestartDaemon(opts: RestartDaemonOptions): () => Promise<RestartResult> {
+export function createRestartRole(
+  opts: RestartRoleOptions,
+): (role: Role) => Promise<RestartResult> {
   const runner = opts.runner ?? createCommandRunner();
   const files = opts.files ?? createFileDeps();
   const runDir = `${opts.home}/run`;
   const specPath = `${runDir}/direct-spec.json`;
-  return async () => {
+  return async (role) => {
     try {
       let name: BackendName;
       if (opts.supervisor === undefined && await files.exists(specPath)) {
@@ -102,7 +105,7 @@ export function createRestartDaemon(opts: RestartDaemonOptions): () => Promise<R
         await files.mkdir(spec.logDir);
         await files.writeFile(specPath, JSON.stringify(spec, null, 2) + "\n");
       }
-      const report = await backendFor(name, opts, runner, files).start(["daemon"]);
+      const report = await backendFor(name, opts, runner, files).start([role]);
       const steps = report.steps.map((s) => `${s.action} ${s.outcome}: ${s.detail}`).join("; ");
       return { ok: report.ok, detail: `${name}: ${steps}` };
     } catch (err) {
