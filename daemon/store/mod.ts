@@ -10,6 +10,7 @@ export { StoreUnavailableError } from "./store_unavailable_error.ts";
 export type {
   CallFilter,
   CallRow,
+  CallStatusFilter,
   ListCallsFilter,
   ListCallsResult,
   OpenStoreOptions,
@@ -29,10 +30,10 @@ export { summarize } from "./summarize.ts";
 export {
   MODEL_CALL_ENDPOINTS,
   periodKey,
+  type Report,
   report,
   REPORT_DIMS,
   REPORT_TIMES,
-  type Report,
   type ReportDim,
   type ReportKey,
   type ReportQuery,
