@@ -26,7 +26,7 @@ export interface DashboardCommandOptions {
 /** The opener command for an OS, or null where there is none. */
 export function openerCommand(os: string, url: string): string[] | null {
   if (os === "darwin") return ["open", url];
-  if (os === "windows") return ["cmd", "/c", "start", '""', url];
+  if (os === "windows") return ["cmd", "/c", "start", "", url]; // "": start's window title
   if (os === "linux" || os.endsWith("bsd")) return ["xdg-open", url];
   return null;
 }
