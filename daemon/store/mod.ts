@@ -10,6 +10,7 @@ export { StoreUnavailableError } from "./store_unavailable_error.ts";
 export type {
   CallFilter,
   CallRow,
+  CallStatusFilter,
   ListCallsFilter,
   ListCallsResult,
   OpenStoreOptions,

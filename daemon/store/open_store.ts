@@ -1,5 +1,5 @@
 import type { CallRecord } from "../../core/call_record.ts";
-import { callToDbRow, type DbRow, isDbRow } from "./_db_row.ts";
+import { callToDbRow, type DbRow, dbRowToCallRow, isDbRow } from "./_db_row.ts";
 import { describeError } from "./_describe_error.ts";
 import { createReader } from "./_reader.ts";
 import { createSpool } from "./_spool.ts";
@@ -69,6 +69,16 @@ export function openStore(options: OpenStoreOptions): Store {
     lastError = message;
     if (message !== lastLogged) deps.log(`store: ${message}`);
     lastLogged = message;
+  }
+
+  /** Hands committed rows to live readers (`deps.onWritten`); never throws. */
+  function announce(rows: readonly DbRow[]): void {
+    if (deps.onWritten === undefined || rows.length === 0) return;
+    try {
+      deps.onWritten(rows.map((row) => dbRowToCallRow(row)));
+    } catch (error) {
+      noteError(`onWritten failed: ${describeError(error)}`);
+    }
   }
 
   function degrade(error: unknown): void {
@@ -162,6 +172,7 @@ export function openStore(options: OpenStoreOptions): Store {
             degrade(error);
             return false;
           }
+          announce(batch.rows);
           replayed += batch.rows.length;
         }
       } catch (error) {
@@ -220,12 +231,14 @@ export function openStore(options: OpenStoreOptions): Store {
       return parkInSpool(all);
     }
     const batch = queue.slice(0, max);
+    const rows = batch.map((p) => p.row);
     try {
-      writer.write(batch.map((p) => p.row), cfg.batchRows, deps.onTransaction);
+      writer.write(rows, cfg.batchRows, deps.onTransaction);
     } catch (error) {
       degrade(error);
       return parkInSpool(all);
     }
+    announce(rows);
     queue = queue.slice(batch.length);
     memoryOnly -= batch.filter((p) => !p.journaled).length;
     if (queue.length === 0 && fileOnly === 0) clearSpool();

@@ -80,6 +80,8 @@ export interface Report {
 }
 
 const BUCKET_MS = 15 * 60_000;
+/** Periods a query may map buckets to in SQL (one CASE branch each). */
+const MAX_PERIODS_IN_SQL = 64;
 const DIM_SQL: Record<ReportDim, { rollup: string; raw: string }> = {
   provider: { rollup: "provider", raw: "provider" },
   endpoint: { rollup: "endpoint", raw: "endpoint" },
@@ -101,10 +103,19 @@ const SUMS_RAW = `COUNT(*) AS calls, COALESCE(SUM(input_tokens), 0) AS input_tok
   COALESCE(SUM(reasoning_tokens), 0) AS reasoning_tokens, COALESCE(SUM(cost_usd), 0) AS cost_usd,
   SUM(cost_usd IS NULL AND usage_completeness != 'none') AS unpriced_calls`;
 
-function hasRollup(db: DatabaseSync): boolean {
-  return db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'rollup_15m'")
-    .get() !== undefined;
+function hasTable(db: DatabaseSync, name: string): boolean {
+  return db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?")
+    .get(name) !== undefined;
 }
+
+/**
+ * Narrower roll-ups (migration 4) with the call's kind instead of endpoint and blocked: a query
+ * whose groups and filters use only their dimensions reads far fewer rows there.
+ */
+const NARROW: { table: string; dims: readonly ReportDim[] }[] = [
+  { table: "rollup_15m_model", dims: ["provider", "model"] },
+  { table: "rollup_15m_project", dims: ["project"] },
+];
 
 function hasPolicyColumn(db: DatabaseSync): boolean {
   return db.prepare("SELECT 1 FROM pragma_table_info('calls') WHERE name = 'policy_action'")
@@ -142,6 +153,61 @@ function isoWeek(y: number, m: number, d: number): string {
       ((jan4.getUTCDay() + 6) % 7)) / 7,
   );
   return `${year}-W${String(week).padStart(2, "0")}`;
+}
+
+const offsetFormats = new Map<string, Intl.DateTimeFormat>();
+/** The zone's offset (local minus UTC) at an instant, in ms, to the minute. */
+function zoneOffset(ms: number, timeZone: string): number {
+  let f = offsetFormats.get(timeZone);
+  if (!f) {
+    f = new Intl.DateTimeFormat("en-US", {
+      timeZone,
+      hourCycle: "h23",
+      year: "numeric",
+      month: "numeric",
+      day: "numeric",
+      hour: "numeric",
+      minute: "numeric",
+    });
+    offsetFormats.set(timeZone, f);
+  }
+  const o: Record<string, number> = {};
+  for (const p of f.formatToParts(new Date(ms))) o[p.type] = Number(p.value);
+  const local = Date.UTC(o.year, o.month - 1, o.day, o.hour, o.minute);
+  return local - Math.floor(ms / 60_000) * 60_000;
+}
+
+/** The period of a local wall-clock time given as ms (UTC fields read as local). */
+function localKey(local: number, unit: ReportTime): string {
+  const d = new Date(local);
+  const y = d.getUTCFullYear();
+  const mo = String(d.getUTCMonth() + 1).padStart(2, "0");
+  const day = String(d.getUTCDate()).padStart(2, "0");
+  if (unit === "month") return `${y}-${mo}`;
+  if (unit === "day") return `${y}-${mo}-${day}`;
+  if (unit === "hour") return `${y}-${mo}-${day}T${String(d.getUTCHours()).padStart(2, "0")}`;
+  return isoWeek(y, d.getUTCMonth() + 1, d.getUTCDate());
+}
+
+const SIX_HOURS = 6 * 3_600_000;
+
+/**
+ * `periodKey` for many instants in one zone: the zone's offset is looked up (Intl, ~20 µs) once
+ * per six hours when it is the same at both ends of them, so a month of 15-minute buckets costs
+ * a few hundred look-ups instead of thousands.
+ */
+export function createPeriodKeyer(timeZone: string): (ms: number, unit: ReportTime) => string {
+  const offsets = new Map<number, number | null>();
+  return (ms, unit) => {
+    const w = Math.floor(ms / SIX_HOURS);
+    let off = offsets.get(w);
+    if (off === undefined) {
+      const a = zoneOffset(w * SIX_HOURS, timeZone);
+      off = a === zoneOffset((w + 1) * SIX_HOURS - 60_000, timeZone) ? a : null;
+      offsets.set(w, off);
+    }
+    return localKey(ms + (off ?? zoneOffset(ms, timeZone)), unit);
+  };
 }
 
 /** The local period an instant falls in. */
@@ -205,7 +271,15 @@ export function report(db: DatabaseSync, q: ReportQuery): Report {
   );
   const since = q.since ?? 0;
   const until = q.until ?? Number.MAX_SAFE_INTEGER;
-  const rollup = hasRollup(db);
+  const rollup = hasTable(db, "rollup_15m");
+  const used = new Set<ReportDim>([
+    ...dims,
+    ...(Object.entries(q.filter ?? {}) as [ReportDim, unknown][])
+      .filter(([, v]) => v !== undefined).map(([d]) => d),
+  ]);
+  const narrow = rollup
+    ? NARROW.find((n) => [...used].every((d) => n.dims.includes(d)) && hasTable(db, n.table))
+    : undefined;
   const policy = hasPolicyColumn(db);
 
   const filters = (raw: boolean) => {
@@ -244,14 +318,47 @@ export function report(db: DatabaseSync, q: ReportQuery): Report {
       GROUP BY ${["at", "ep", "blk", ...dims.map((_, i) => `d${i}`)].join(", ")}`;
     return db.prepare(sql).all(from, to, ...f.params);
   };
-  if (rollup && endWhole > firstWhole) {
+  // Materializing rows into JS costs far more than SQLite's scan, so whole buckets are summed
+  // per local period in SQL when there is one time key and few periods (a CASE maps each bucket
+  // to its period's first bucket), over the whole span when there is none, else per bucket.
+  const keyOf = createPeriodKeyer(timeZone);
+  const times = q.groupBy.filter((k): k is ReportTime =>
+    (REPORT_TIMES as readonly string[]).includes(k)
+  );
+  let timeSql = "bucket";
+  if (times.length === 0) timeSql = "MIN(bucket)";
+  else if (times.length === 1 && endWhole > firstWhole) {
+    const runs: { from: number; to: number }[] = [];
+    let key = "";
+    for (let b = firstWhole; b < endWhole && runs.length <= MAX_PERIODS_IN_SQL; b++) {
+      const k = keyOf(b * BUCKET_MS, times[0]);
+      if (k !== key) runs.push({ from: b, to: b + 1 });
+      else runs[runs.length - 1].to = b + 1;
+      key = k;
+    }
+    if (runs.length <= MAX_PERIODS_IN_SQL) {
+      timeSql = `CASE ${runs.map((r) => `WHEN bucket < ${r.to} THEN ${r.from}`).join(" ")} END`;
+    }
+  }
+  const groupTime = times.length === 0 ? [] : ["tb"];
+  if (narrow && endWhole > firstWhole) {
     const f = filters(false);
-    const sql = `SELECT bucket, bucket * ${BUCKET_MS} AS at, endpoint AS ep, blocked AS blk, ${
+    const sql = `SELECT ${timeSql} AS tb, kind, ${
+      [...dimCols(false), SUMS_ROLLUP].join(", ")
+    } FROM ${narrow.table} WHERE bucket >= ? AND bucket < ?${
+      f.terms.length ? ` AND ${f.terms.join(" AND ")}` : ""
+    } GROUP BY ${[...groupTime, "kind", ...dims.map((_, i) => `d${i}`)].join(", ")}`;
+    sources.push({ rows: db.prepare(sql).all(firstWhole, endWhole, ...f.params), raw: false });
+  } else if (rollup && endWhole > firstWhole) {
+    const f = filters(false);
+    const sql = `SELECT ${timeSql} AS tb, endpoint AS ep, blocked AS blk, ${
       [...dimCols(false), SUMS_ROLLUP].join(", ")
     } FROM rollup_15m WHERE bucket >= ? AND bucket < ?${
       f.terms.length ? ` AND ${f.terms.join(" AND ")}` : ""
-    } GROUP BY ${["bucket", "ep", "blk", ...dims.map((_, i) => `d${i}`)].join(", ")}`;
+    } GROUP BY ${[...groupTime, "ep", "blk", ...dims.map((_, i) => `d${i}`)].join(", ")}`;
     sources.push({ rows: db.prepare(sql).all(firstWhole, endWhole, ...f.params), raw: false });
+  }
+  if (rollup && endWhole > firstWhole) {
     if (since < firstWhole * BUCKET_MS) {
       sources.push({ rows: rawQuery(since, firstWhole * BUCKET_MS), raw: true });
     }
@@ -268,12 +375,14 @@ export function report(db: DatabaseSync, q: ReportQuery): Report {
   for (const { rows } of sources) {
     for (const r of rows) {
       const ep = String(r.ep);
-      const kind = Number(r.blk)
+      const kind = r.kind !== undefined
+        ? (String(r.kind) as "model" | "other" | "blocked")
+        : Number(r.blk)
         ? "blocked"
         : (MODEL_CALL_ENDPOINTS as readonly string[]).includes(ep)
         ? "model"
         : "other";
-      const at = Number(r.at);
+      const at = r.tb !== undefined ? Number(r.tb) * BUCKET_MS : Number(r.at);
       const keys = q.groupBy.map((k): string | null => {
         if ((REPORT_TIMES as readonly string[]).includes(k)) {
           const unit = k as ReportTime;
@@ -281,7 +390,7 @@ export function report(db: DatabaseSync, q: ReportQuery): Report {
           const memo = `${unit}:${at}`;
           let key = periodOf.get(memo);
           if (key === undefined) {
-            key = periodKey(at, unit, timeZone);
+            key = keyOf(at, unit);
             periodOf.set(memo, key);
           }
           return key;

@@ -5,7 +5,7 @@ import { emptyUsage } from "../../core/usage.ts";
 import { callToDbRow, COLUMN_NAMES } from "./_db_row.ts";
 import { migrate, MIGRATIONS } from "./_migrations.ts";
 import { makeRecord } from "./_test_record.ts";
-import { periodKey, report, type ReportQuery } from "./report.ts";
+import { createPeriodKeyer, periodKey, report, type ReportQuery } from "./report.ts";
 
 const INSERT = `INSERT OR IGNORE INTO calls (${COLUMN_NAMES.join(", ")}) VALUES (${
   COLUMN_NAMES.map(() => "?").join(", ")
@@ -162,4 +162,48 @@ Deno.test("report: roll-ups and raw rows agree, for any span, to the millisecond
     records.filter((r) => r.startedAt >= since && r.startedAt < until && r.endpoint === "messages")
       .length;
   assert.equal(report(withRollup, { groupBy: [], since, until }).totals.calls, expected);
+});
+
+Deno.test("the narrow roll-ups (model, project) give what rollup_15m and calls give", () => {
+  const d = db();
+  const bare = db(MIGRATIONS.slice(0, 3)); // rollup_15m only
+  const none = db(MIGRATIONS.slice(0, 2)); // calls only
+  const rows: CallRecord[] = [];
+  const models = ["m-a", "m-b", "m-c"];
+  for (let i = 0; i < 400; i++) {
+    rows.push(call(T - 40 * 86_400_000 + i * 9_876_543, {
+      provider: i % 4 === 0 ? "openai" : "anthropic",
+      requestModel: models[i % 3],
+      project: i % 5 === 0 ? null : `p${i % 7}`,
+      endpoint: i % 11 === 0 ? "other" : "messages",
+      policy: i % 13 === 0 ? { action: "block", id: "rule:x", message: "no" } : null,
+    }));
+  }
+  for (const x of [d, bare, none]) insert(x, rows);
+  const queries: ReportQuery[] = [
+    { groupBy: [] },
+    { groupBy: ["day", "model"], timeZone: "America/New_York" },
+    { groupBy: ["week", "project"], timeZone: "Asia/Kolkata", all: true },
+    { groupBy: ["provider", "model"], since: T - 9 * 86_400_000 + 123, until: T },
+    { groupBy: ["hour"], filter: { project: "p3" }, timeZone: "Australia/Adelaide" },
+    { groupBy: ["month", "project"], filter: { model: "m-b" } },
+  ];
+  for (const q of queries) {
+    const want = report(none, q);
+    assert.deepEqual(report(d, q), want, JSON.stringify(q));
+    assert.deepEqual(report(bare, q), want, JSON.stringify(q));
+  }
+});
+
+Deno.test("createPeriodKeyer agrees with periodKey across DST changes and odd offsets", () => {
+  for (
+    const tz of ["UTC", "America/New_York", "Europe/Paris", "Asia/Kathmandu", "Australia/Lord_Howe"]
+  ) {
+    const keyer = createPeriodKeyer(tz);
+    for (let t = Date.UTC(2026, 0, 1); t < Date.UTC(2027, 0, 1); t += 15 * 60_000 * 37) {
+      for (const unit of ["hour", "day", "week", "month"] as const) {
+        assert.equal(keyer(t, unit), periodKey(t, unit, tz), `${tz} ${unit} ${t}`);
+      }
+    }
+  }
 });

@@ -92,6 +92,8 @@ export interface CallRow {
   policy_message: string | null;
 }
 
+export type CallStatusFilter = "ok" | "error" | "blocked";
+
 /** Filters shared by `listCalls` and `summarize`. Times are epoch ms. */
 export interface CallFilter {
   /** Inclusive lower bound on `started_at`. */
@@ -103,6 +105,11 @@ export interface CallFilter {
   model?: string;
   provider?: string;
   client?: string;
+  /**
+   * `ok`: a 2xx/3xx answer; `error`: no answer or 4xx/5xx (blocked calls excluded);
+   * `blocked`: refused by policy.
+   */
+  status?: CallStatusFilter;
   /** Self-test rows are left out unless this is true. */
   includeSelfTest?: boolean;
 }
@@ -181,6 +188,12 @@ export interface StoreDeps {
   now(): number;
   /** Called after each committed write transaction with its row count. */
   onTransaction(rows: number): void;
+  /**
+   * Called with the rows of each committed write (batches and spool replays), for live
+   * readers such as the dashboard's event stream. Runs on the writer's timer, never on a
+   * call's path; it must not throw (a throw is logged and ignored).
+   */
+  onWritten?(rows: readonly CallRow[]): void;
   /** Store events worth a log line (degraded, recovered, dropped rows). */
   log(message: string): void;
   /** Opens the spool file (tests model a full disk with it). Default: the real file. */

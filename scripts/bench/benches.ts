@@ -32,4 +32,9 @@ export const BENCHES: Readonly<Record<string, { summary: string; load: BenchLoad
     summary: "policy on (20 rules, 10 budgets) vs off: added latency and req/s, interleaved",
     load: async () => (await import("./policy_ab.ts")).policyBench,
   },
+  dashboard: {
+    summary:
+      "dashboard on 1,000,000 calls: overview API time, metered latency with a dashboard streaming",
+    load: async () => (await import("./dashboard_bench.ts")).dashboardBench,
+  },
 };
