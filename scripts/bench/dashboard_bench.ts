@@ -28,12 +28,13 @@ const USAGE = `bench dashboard options:
 function openDashboard(base: string, cookie: string) {
   const stop = new AbortController();
   let loads = 0;
+  let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
   const done = (async () => {
     const res = await fetch(`${base}/dashboard/api/events`, {
       headers: { cookie },
       signal: stop.signal,
     });
-    const reader = res.body!.getReader();
+    reader = res.body!.getReader();
     let lastMs = 0;
     let due = false;
     let timer: ReturnType<typeof setTimeout> | undefined;
@@ -46,7 +47,7 @@ function openDashboard(base: string, cookie: string) {
     };
     try {
       for (;;) {
-        const { done } = await reader.read();
+        const { done } = await reader!.read();
         if (done) break;
         due = true;
         if (due && timer === undefined && !stop.signal.aborted) {
@@ -61,7 +62,12 @@ function openDashboard(base: string, cookie: string) {
     loads: () => loads,
     close: async () => {
       stop.abort();
-      await done;
+      // Aborting the fetch does not always end a read pending on an idle stream: cancel it too,
+      // and never wait on it for long.
+      await reader?.cancel().catch(() => {});
+      let t: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([done, new Promise((r) => t = setTimeout(r, 5000))]);
+      clearTimeout(t);
     },
   };
 }
