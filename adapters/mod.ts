@@ -13,3 +13,4 @@ export type {
 export { createSseParser } from "./sse_parser.ts";
 export type { SseEvent, SseParser, SseParserOptions } from "./sse_parser.ts";
 export { MAX_BODY_BYTES } from "./_response_driver.ts";
+export * from "./websocket/mod.ts";
