@@ -14,3 +14,4 @@ export { createSseParser } from "./sse_parser.ts";
 export type { SseEvent, SseParser, SseParserOptions } from "./sse_parser.ts";
 export { MAX_BODY_BYTES } from "./_response_driver.ts";
 export * from "./websocket/mod.ts";
+export { createOtherAdapter } from "./other_adapter.ts";

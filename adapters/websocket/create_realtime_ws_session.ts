@@ -15,11 +15,20 @@ interface Open {
   startedAt: number;
   firstEventAt: number;
   model: string | null;
+  tag?: number;
 }
 
 interface Asked {
   at: number;
   eventId: string | null;
+  tag?: number;
+}
+
+/** A call for a response that starts now, asked for by `asked` (or by the server itself). */
+function opened(asked: Asked | undefined, at: number, model: string | null): Open {
+  const o: Open = { startedAt: asked?.at ?? at, firstEventAt: at, model };
+  if (asked?.tag !== undefined) o.tag = asked.tag;
+  return o;
 }
 
 function parse(text: string): JsonObject | null {
@@ -70,16 +79,18 @@ export function createRealtimeWsSession(urlModel: string | null): WsSession {
 
   const peek = (text: string): WsClientMessage => {
     const m = parse(text);
-    if (m === null || m["type"] !== "response.create") return { startsCall: false, model: null };
-    return { startsCall: true, model };
+    if (m === null || m["type"] !== "response.create") {
+      return { startsCall: false, model: null, eventId: null };
+    }
+    return { startsCall: true, model, eventId: stringAt(m, "event_id") };
   };
 
   return {
     peek,
-    client(text, at) {
+    client(text, at, tag) {
       const m = parse(text);
       if (m !== null && m["type"] === "response.create") {
-        asked.push({ at, eventId: stringAt(m, "event_id") });
+        asked.push({ at, eventId: stringAt(m, "event_id"), tag });
       }
       return [];
     },
@@ -93,9 +104,7 @@ export function createRealtimeWsSession(urlModel: string | null): WsSession {
       }
       if (type === "response.created") {
         const id = stringAt(objAt(event, "response"), "id");
-        if (id !== null && !open.has(id)) {
-          open.set(id, { startedAt: asked.shift()?.at ?? at, firstEventAt: at, model });
-        }
+        if (id !== null && !open.has(id)) open.set(id, opened(asked.shift(), at, model));
         return [];
       }
       if (type === "response.done") {
@@ -118,7 +127,7 @@ export function createRealtimeWsSession(urlModel: string | null): WsSession {
         const err = providerError(event);
         usage.errorType = err?.type ?? "error";
         usage.errorMessage = err?.message ?? null;
-        return [{ startedAt: a.at, firstEventAt: at, endedAt: at, model, usage, status: null }];
+        return [{ ...opened(a, at, model), endedAt: at, usage, status: null }];
       }
       return [];
     },
@@ -139,7 +148,13 @@ export function createRealtimeWsSession(urlModel: string | null): WsSession {
         usage.completeness = "incomplete";
         usage.errorType = error.type;
         usage.errorMessage = error.message;
-        done.push({ startedAt: a.at, firstEventAt: null, endedAt: at, model, usage, status: null });
+        done.push({
+          ...opened(a, at, model),
+          firstEventAt: null,
+          endedAt: at,
+          usage,
+          status: null,
+        });
       }
       return done;
     },

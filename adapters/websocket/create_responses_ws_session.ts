@@ -17,6 +17,7 @@ import type { WsCall, WsClientMessage, WsSession } from "./types.ts";
 const TERMINAL = new Set(["response.completed", "response.incomplete", "response.failed"]);
 
 interface Open {
+  tag?: number;
   startedAt: number;
   firstEventAt: number | null;
   model: string | null;
@@ -34,27 +35,34 @@ function parse(text: string): JsonObject | null {
 export function createResponsesWsSession(): WsSession {
   const open: Open[] = [];
 
-  const finish = (call: Open, at: number, status: number): WsCall => ({
-    startedAt: call.startedAt,
-    firstEventAt: call.firstEventAt,
-    endedAt: at,
-    model: call.model,
-    usage: call.reader.finish(status),
-    status: call.status,
-  });
+  const finish = (call: Open, at: number, status: number): WsCall => {
+    const done: WsCall = {
+      startedAt: call.startedAt,
+      firstEventAt: call.firstEventAt,
+      endedAt: at,
+      model: call.model,
+      usage: call.reader.finish(status),
+      status: call.status,
+    };
+    if (call.tag !== undefined) done.tag = call.tag;
+    return done;
+  };
 
   const peek = (text: string): WsClientMessage => {
     const m = parse(text);
-    if (m === null || m["type"] !== "response.create") return { startsCall: false, model: null };
-    return { startsCall: true, model: stringAt(m, "model") };
+    if (m === null || m["type"] !== "response.create") {
+      return { startsCall: false, model: null, eventId: null };
+    }
+    return { startsCall: true, model: stringAt(m, "model"), eventId: stringAt(m, "event_id") };
   };
 
   return {
     peek,
-    client(text, at) {
+    client(text, at, tag) {
       const p = peek(text);
       if (p.startsCall) {
         open.push({
+          tag,
           startedAt: at,
           firstEventAt: null,
           model: p.model,

@@ -26,6 +26,8 @@ export interface WsCall {
   usage: Usage;
   /** An error event's `status`, when it carried one; null otherwise. */
   status: number | null;
+  /** The tag given with the client message that asked for it; absent when none did. */
+  tag?: number;
 }
 
 /** What a client message is, for a decision before it is forwarded. */
@@ -33,6 +35,8 @@ export interface WsClientMessage {
   /** The message asks for a response (a billed model call). */
   startsCall: boolean;
   model: string | null;
+  /** The client's `event_id` (Realtime), which the server's error about it names. */
+  eventId: string | null;
 }
 
 /**
@@ -42,8 +46,11 @@ export interface WsClientMessage {
 export interface WsSession {
   /** What a client message would start, without recording it. */
   peek(text: string): WsClientMessage;
-  /** A text message from the client; returns the calls it finished (usually none). */
-  client(text: string, at: number): WsCall[];
+  /**
+   * A text message from the client; returns the calls it finished (usually none). `tag` is
+   * carried to the call the message asks for (the caller's own bookkeeping).
+   */
+  client(text: string, at: number, tag?: number): WsCall[];
   /** A text message from the server; returns the calls it finished. */
   server(text: string, at: number): WsCall[];
   /** The session ended: every call still open ends now, incomplete, with this error. */

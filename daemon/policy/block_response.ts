@@ -69,3 +69,34 @@ export function blockResponse(endpoint: string, host: string, verdict: Verdict):
     body: new TextEncoder().encode(JSON.stringify(body)),
   };
 }
+
+/** WebSocket close code for a session ended by a block (RFC 6455 §7.4.1: policy violation). */
+export const BLOCK_CLOSE_CODE = 1008;
+
+/**
+ * The `error` event a blocked WebSocket request gets (OpenAI Responses WebSocket mode and
+ * Realtime) before the session is closed. One event readable in every shape a client may
+ * expect: the HTTP-like `status` and nested `error` of the Responses WebSocket's errors (what
+ * Codex reads), the Realtime `error` object (with the refused client event's `event_id`), and
+ * the streamed Responses error's top-level `code`/`message`/`param`.
+ */
+export function blockEvent(
+  endpoint: string,
+  host: string,
+  verdict: Verdict,
+  eventId: string | null,
+): string {
+  const r = blockResponse(endpoint, host, verdict);
+  const parsed: unknown = JSON.parse(new TextDecoder().decode(r.body));
+  const inner = typeof parsed === "object" && parsed !== null && "error" in parsed
+    ? (parsed as { error: Record<string, unknown> }).error
+    : {};
+  return JSON.stringify({
+    type: "error",
+    status: r.status,
+    code: inner["code"] ?? null,
+    message: inner["message"] ?? null,
+    param: null,
+    error: { ...inner, event_id: eventId },
+  });
+}
