@@ -82,8 +82,13 @@ export async function runUpgraded(s: Upgraded): Promise<UpgradedEnd> {
   const tell = (m: WsMessageInfo | null) => {
     if (m && obs?.onWsMessage) s.guard("onWsMessage", () => obs.onWsMessage?.(m));
   };
+  /** Who sent the first close frame: the one who ended the session, whoever drops TCP first. */
+  let closeFrameFrom: "client" | "server" | null = null;
   const tee = (from: WsMessageInfo["from"], reader: WsReader, bytes: Uint8Array) => {
-    for (const e of reader.push(bytes)) tell(info(from, e));
+    for (const e of reader.push(bytes)) {
+      if (e.type === "close") closeFrameFrom ??= from;
+      tell(info(from, e));
+    }
   };
 
   /** Ends the session for a blocked message: the client hears why, the upstream nothing more. */
@@ -184,5 +189,10 @@ export async function runUpgraded(s: Upgraded): Promise<UpgradedEnd> {
   closedBy ??= s.clientGone() ? "client" : "server";
   s.input.cancel(); // the upstream is done: so is the client
   await clientPump;
-  return { bytesUp, bytesDown, closedBy, failure };
+  // Set by the pumps (a closure TypeScript does not follow).
+  const ended = closedBy as UpgradedEnd["closedBy"] | null;
+  const by = ended === "policy"
+    ? ended
+    : closeFrameFrom ?? ended ?? (s.clientGone() ? "client" : "server");
+  return { bytesUp, bytesDown, closedBy: by, failure };
 }

@@ -63,9 +63,10 @@ export interface ExchangeEndInfo {
   /** The engine answered with the observer's block decision; nothing went upstream. */
   blocked?: boolean;
   /**
-   * After a 101 (a WebSocket or another protocol): who ended the session. `policy`: the
-   * engine ended it for a blocked message (`decideWsMessage`). Byte counts include the
-   * session's bytes both ways.
+   * After a 101 (a WebSocket or another protocol): who ended the session: for a WebSocket the
+   * side that sent the first close frame, else the side whose connection ended first; `policy`
+   * when the engine ended it for a blocked message (`decideWsMessage`). Byte counts include
+   * the session's bytes both ways.
    */
   session?: { closedBy: "client" | "server" | "policy" };
 }

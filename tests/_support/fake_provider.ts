@@ -9,8 +9,13 @@
  * - `x-fake-abort: 1` drops the connection after the recorded bytes (no end of body);
  * - `x-fake-model: name` replaces the recorded response model with `name`;
  * - `x-fake-id: any` names the request in `sent` (event send times) and `bodies` (bytes sent).
+ *
+ * A WebSocket upgrade (`GET /v1/responses`, `/v1/realtime`) replays a recorded session
+ * (fake_provider_ws.ts); `x-fake-exchange` picks it there too, and `ws.sessions` holds what
+ * each session's client sent.
  */
 import { gzipSync } from "node:zlib";
+import { serveWebSocket, WS_DEFAULTS, type WsLog } from "./fake_provider_ws.ts";
 
 const TESTDATA = new URL("../../adapters/testdata/", import.meta.url).pathname;
 
@@ -71,6 +76,8 @@ export interface FakeProvider {
   requests: Map<string, Headers>;
   /** Every request that reached the fake, whatever its path or headers. */
   hits(): number;
+  /** What the clients of WebSocket sessions sent, per session. */
+  ws: WsLog;
   /** `METHOD /path` of every request that reached the fake, in order. */
   seen: string[];
   close(): Promise<void>;
@@ -97,12 +104,24 @@ export function startFakeProvider(tls: { certPem: string; keyPem: string }): Fak
   const timers = new Set<ReturnType<typeof setTimeout>>();
   let hits = 0;
   const seen: string[] = [];
+  const ws: WsLog = { sessions: [], closed: 0 };
   const handler = async (req: Request): Promise<Response> => {
     hits++;
     seen.push(`${req.method} ${new URL(req.url).pathname}`);
     // Noted before the body is read, so a test can tell "head arrived" from "nothing arrived".
     const early = req.headers.get("x-fake-id");
     if (early) requests.set(`${early}:head`, req.headers);
+    if (req.headers.get("upgrade")?.toLowerCase() === "websocket") {
+      const path = new URL(req.url).pathname;
+      const name = req.headers.get("x-fake-exchange") ?? WS_DEFAULTS[path];
+      if (!name) return new Response(`fake provider: no session for ${path}\n`, { status: 404 });
+      requests.set(early ?? crypto.randomUUID(), new Headers(req.headers));
+      const meta = JSON.parse(
+        Deno.readTextFileSync(`${TESTDATA}${name}.exchange.json`),
+      ) as { responseHeaders: Record<string, string> };
+      const delay = Number(req.headers.get("x-fake-delay-ms") ?? "0");
+      return serveWebSocket(req, name, ws, meta.responseHeaders, delay);
+    }
     const reqBody = await req.text();
     const path = new URL(req.url).pathname;
     const name = req.headers.get("x-fake-exchange") ?? defaultExchange(path, reqBody);
@@ -167,6 +186,7 @@ export function startFakeProvider(tls: { certPem: string; keyPem: string }): Fak
     bodies,
     requests,
     hits: () => hits,
+    ws,
     seen,
     async close() {
       for (const t of timers) clearTimeout(t);
