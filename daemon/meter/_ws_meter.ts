@@ -15,8 +15,8 @@ import { type CallPolicy, type CallRecord, emptyUsage } from "../../core/mod.ts"
 import type { ExchangeEndInfo, WsDecision, WsMessageInfo } from "../mitm/mod.ts";
 import {
   BLOCK_CLOSE_CODE,
-  BLOCK_STATUS,
   blockEvent,
+  blockStatus,
   type Decided,
   type Verdict,
 } from "../policy/mod.ts";
@@ -29,6 +29,8 @@ export interface WsMeterContext {
   record(call: WsCall, decided: Decided | null, blocked: boolean): void;
   /** Decides a call before it is forwarded (with the model it asks for); absent without a policy. */
   decide?: (model: string | null) => Decided | Promise<Decided>;
+  /** The client family (its block status depends on it). */
+  client(): string | null;
   /** Epoch ms now. */
   now(): number;
 }
@@ -106,6 +108,7 @@ export function createWsMeter(ctx: WsMeterContext): WsMeter {
       d.settle();
       const usage = { ...emptyUsage(), errorType: "policy_blocked", errorMessage: v.message };
       const at = ctx.now();
+      const { status } = blockStatus(ctx.client());
       ctx.record(
         {
           startedAt: m.at,
@@ -113,14 +116,14 @@ export function createWsMeter(ctx: WsMeterContext): WsMeter {
           endedAt: at,
           model: asks.model,
           usage,
-          status: BLOCK_STATUS,
+          status,
         },
         d,
         true,
       );
       return {
         action: "block",
-        messages: [blockEvent(ctx.info.endpoint, ctx.host, v, asks.eventId)],
+        messages: [blockEvent(ctx.info.endpoint, ctx.host, v, asks.eventId, ctx.client())],
         close: { code: BLOCK_CLOSE_CODE, reason: "Halton Meter policy" },
       };
     },

@@ -284,6 +284,7 @@ export function createMeter(deps: MeterDeps): Meter {
             host: start.host,
             now: deps.now ?? Date.now,
             record: (call, d, blocked) => recordWsCall(info, call, d, blocked),
+            client: () => attribution().client,
             decide: policyActive ? (model) => decideFor(info.endpoint, model) : undefined,
           });
         }
@@ -350,7 +351,7 @@ export function createMeter(deps: MeterDeps): Meter {
         );
         const v = decided.verdict;
         if (v.action === "block") {
-          const r = blockResponse(endpoint, start.host, v);
+          const r = blockResponse(endpoint, start.host, v, attribution().client);
           return {
             action: "block",
             status: r.status,

@@ -183,12 +183,16 @@ Deno.test("meter: policy decides the upgrade as its session's calls and each res
   if (d.action !== "block") return;
   assert.deepEqual(d.close, { code: 1008, reason: "Halton Meter policy" });
   const event = JSON.parse(d.messages[0]);
-  assert.equal(event.status, 402);
+  assert.equal(
+    event.status,
+    400,
+    "Codex CLI (this user agent) is blocked with 400: it retries 402",
+  );
   assert.equal(event.error.code, "policy_blocked");
   assert.match(event.error.message, /Not this model/);
   const blocked = s.rows.at(-1)!;
   assert.equal(blocked.policy?.action, "block");
-  assert.equal(blocked.status, 402);
+  assert.equal(blocked.status, 400);
   assert.equal(blocked.usage.errorType, "policy_blocked");
   assert.equal(blocked.cost.totalUsd, 0);
   assert.equal(blocked.requestModel, "gpt-blocked");
@@ -216,11 +220,12 @@ Deno.test("meter: a Realtime upgrade is decided on the model in its URL; a refus
     endedAt: T0 + 2,
     bytesUp: 0,
     bytesDown: d.body.length,
-    status: 402,
+    status: d.status,
     blocked: true,
   });
   assert.equal(s.rows.length, 1);
   assert.equal(s.rows[0].endpoint, "other");
   assert.equal(s.rows[0].policy?.action, "block");
-  assert.equal(s.rows[0].status, 402);
+  assert.equal(d.status, 400, "Codex CLI's user agent");
+  assert.equal(s.rows[0].status, 400);
 });

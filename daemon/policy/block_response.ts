@@ -3,11 +3,20 @@
  * message as it shows the provider's. Status 402 with `x-should-retry: false`: measured
  * against the real clients (docs/POLICY.md), 402 is tried once by the Anthropic and OpenAI
  * SDKs (they retry 408, 409, 429 and 5xx unless `x-should-retry` says otherwise) and by Claude
- * Code, which retries some 400s and words a 403 as "Failed to authenticate".
+ * Code, which retries some 400s and words a 403 as "Failed to authenticate". Codex CLI is the
+ * exception: it retries a 402 (five times over WebSocket, then five over HTTPS: 13 attempts in
+ * ~12 s) and ignores `x-should-retry`, but shows a 400 once and stops; it gets 400.
  */
 import type { Verdict } from "./types.ts";
 
 export const BLOCK_STATUS = 402;
+
+/** The status a client family is blocked with (see the file's comment). */
+export function blockStatus(client: string | null): { status: number; reason: string } {
+  return client === "codex-cli"
+    ? { status: 400, reason: "Bad Request" }
+    : { status: BLOCK_STATUS, reason: "Payment Required" };
+}
 
 export interface BlockResponse {
   status: number;
@@ -33,7 +42,12 @@ export function headerSafe(text: string, max = 1000): string {
   return clean.length > max ? `${clean.slice(0, max - 3)}...` : clean;
 }
 
-export function blockResponse(endpoint: string, host: string, verdict: Verdict): BlockResponse {
+export function blockResponse(
+  endpoint: string,
+  host: string,
+  verdict: Verdict,
+  client: string | null = null,
+): BlockResponse {
   const message = verdict.message ?? "Halton Meter policy blocked this call.";
   const code = verdict.source?.kind === "budget"
     ? "budget_exceeded"
@@ -63,8 +77,7 @@ export function blockResponse(endpoint: string, host: string, verdict: Verdict):
     ]);
   }
   return {
-    status: BLOCK_STATUS,
-    reason: "Payment Required",
+    ...blockStatus(client),
     headers,
     body: new TextEncoder().encode(JSON.stringify(body)),
   };
@@ -85,8 +98,9 @@ export function blockEvent(
   host: string,
   verdict: Verdict,
   eventId: string | null,
+  client: string | null = null,
 ): string {
-  const r = blockResponse(endpoint, host, verdict);
+  const r = blockResponse(endpoint, host, verdict, client);
   const parsed: unknown = JSON.parse(new TextDecoder().decode(r.body));
   const inner = typeof parsed === "object" && parsed !== null && "error" in parsed
     ? (parsed as { error: Record<string, unknown> }).error

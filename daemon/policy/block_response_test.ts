@@ -4,6 +4,7 @@ import {
   BLOCK_STATUS,
   blockEvent,
   blockResponse,
+  blockStatus,
   headerSafe,
 } from "./block_response.ts";
 import type { Verdict } from "./types.ts";
@@ -156,4 +157,17 @@ Deno.test("blockEvent: one error event every WebSocket client can read, with the
   const rt = JSON.parse(blockEvent("realtime", "api.openai.com", v, "evt_client_9"));
   assert.equal(rt.error.event_id, "evt_client_9");
   assert.equal(BLOCK_CLOSE_CODE, 1008);
+});
+
+Deno.test("blockStatus: 402 for every client but Codex CLI, which retries it and stops at 400", () => {
+  assert.deepEqual(blockStatus(null), { status: 402, reason: "Payment Required" });
+  assert.deepEqual(blockStatus("claude-code"), { status: 402, reason: "Payment Required" });
+  assert.deepEqual(blockStatus("codex-cli"), { status: 400, reason: "Bad Request" });
+  const r = blockResponse("responses", "api.openai.com", BUDGET, "codex-cli");
+  assert.equal(r.status, 400);
+  assert.equal((body(r) as { error: { code: string } }).error.code, "budget_exceeded");
+  assert.equal(
+    JSON.parse(blockEvent("responses", "api.openai.com", BUDGET, null, "codex-cli")).status,
+    400,
+  );
 });

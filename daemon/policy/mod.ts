@@ -18,6 +18,7 @@ export {
   blockEvent,
   type BlockResponse,
   blockResponse,
+  blockStatus,
   headerSafe,
 } from "./block_response.ts";
 export { loadPolicy, type LoadPolicyResult, parsePolicy } from "./load_policy.ts";
