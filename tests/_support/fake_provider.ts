@@ -24,6 +24,8 @@ const DEFAULTS: Record<string, (body: string) => string> = {
     b.includes('"stream":true') ? "anthropic/stream_cache_5m_1h" : "anthropic/plain",
   "/v1/chat/completions": (b) =>
     /"stream"\s*:\s*true/.test(b) ? "openai_chat/stream_include_usage" : "openai_chat/plain",
+  "/v1/responses": (b) =>
+    /"stream"\s*:\s*true/.test(b) ? "openai_responses/stream_completed" : "openai_responses/plain",
 };
 
 /**
@@ -78,6 +80,8 @@ export interface FakeProvider {
   hits(): number;
   /** What the clients of WebSocket sessions sent, per session. */
   ws: WsLog;
+  /** When true, WebSocket upgrades are refused (426), as by a server without WebSocket mode. */
+  refuseWebSocket: boolean;
   /** `METHOD /path` of every request that reached the fake, in order. */
   seen: string[];
   close(): Promise<void>;
@@ -113,6 +117,10 @@ export function startFakeProvider(tls: { certPem: string; keyPem: string }): Fak
     if (early) requests.set(`${early}:head`, req.headers);
     if (req.headers.get("upgrade")?.toLowerCase() === "websocket") {
       const path = new URL(req.url).pathname;
+      if (fake.refuseWebSocket) {
+        const error = { message: "WebSocket mode is not available", type: "invalid_request_error" };
+        return Response.json({ error }, { status: 426 });
+      }
       const name = req.headers.get("x-fake-exchange") ?? WS_DEFAULTS[path];
       if (!name) return new Response(`fake provider: no session for ${path}\n`, { status: 404 });
       requests.set(early ?? crypto.randomUUID(), new Headers(req.headers));
@@ -180,17 +188,19 @@ export function startFakeProvider(tls: { certPem: string; keyPem: string }): Fak
     onListen() {},
     onError: () => new Response("fake provider error\n", { status: 500 }),
   }, handler);
-  return {
+  const fake: FakeProvider = {
     port: server.addr.port,
     sent,
     bodies,
     requests,
     hits: () => hits,
     ws,
+    refuseWebSocket: false,
     seen,
     async close() {
       for (const t of timers) clearTimeout(t);
       await server.shutdown();
     },
   };
+  return fake;
 }
