@@ -51,17 +51,28 @@ const isStringMap = (v: unknown): v is Record<string, string> =>
 const isAdapterKind = (v: unknown): v is { provider: string; endpoint: string } =>
   isRecord(v) && isString(v["provider"]) && isString(v["endpoint"]);
 const USAGE_KEYS = Object.keys(emptyUsage()).sort().join(",");
-const isUsage = (v: unknown): v is Usage =>
-  isRecord(v) && Object.keys(v).sort().join(",") === USAGE_KEYS;
+/** Every key of a Usage, and the optional `media` only when an expectation names it. */
+export const isUsage = (v: unknown): v is Usage =>
+  isRecord(v) && Object.keys(v).filter((k) => k !== "media").sort().join(",") === USAGE_KEYS;
 
-/** Every `<name>.exchange.json` in testdata/<family>/ with its sibling files, sorted by name. */
-export function loadExchanges(family: string): Exchange[] {
+/** Names of the exchanges in testdata/<family>/ over `transport` (HTTP unless it says so). */
+export function exchangeNames(family: string, transport: "http" | "websocket"): string[] {
   const dir = new URL(`${family}/`, TESTDATA);
-  const names = [...Deno.readDirSync(dir)]
+  return [...Deno.readDirSync(dir)]
     .map((e) => e.name)
     .filter((n) => n.endsWith(".exchange.json"))
+    .filter((n) => (readRecord(new URL(n, dir))["transport"] ?? "http") === transport)
     .map((n) => n.slice(0, -".exchange.json".length))
     .sort();
+}
+
+/**
+ * Every HTTP `<name>.exchange.json` in testdata/<family>/ with its sibling files, sorted by
+ * name (WebSocket sessions: websocket/_ws_golden.ts).
+ */
+export function loadExchanges(family: string): Exchange[] {
+  const dir = new URL(`${family}/`, TESTDATA);
+  const names = exchangeNames(family, "http");
   return names.map((name) => {
     const where = `${family}/${name}`;
     const meta = readRecord(new URL(`${name}.exchange.json`, dir));

@@ -13,6 +13,7 @@ const FAMILIES = [
   "groq",
   "mistral",
   "openai_chat",
+  "openai_realtime", // WebSocket sessions only: websocket/ws_fuzz_test.ts
   "openai_responses",
   "openrouter",
   "together",

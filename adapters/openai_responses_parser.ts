@@ -2,7 +2,7 @@ import { emptyUsage, type Usage } from "../core/mod.ts";
 import { countAt, isObject, type JsonObject, objAt, parseJson, stringAt } from "./_json.ts";
 import { providerError } from "./_provider_error.ts";
 import { outputWithReasoning } from "./openai_chat_parser.ts";
-import { type BodyEnd, createResponseDriver } from "./_response_driver.ts";
+import { createResponseDriver } from "./_response_driver.ts";
 import { createUsageCheck } from "./_usage_check.ts";
 import type { SseEvent } from "./sse_parser.ts";
 import type { ResponseContext, ResponseParser } from "./types.ts";
@@ -16,6 +16,30 @@ const TERMINAL = new Set(["response.completed", "response.incomplete", "response
  * `input_tokens` includes cached tokens and `output_tokens` includes reasoning.
  */
 export function createResponsesParser(ctx: ResponseContext): ResponseParser {
+  const reader = createResponsesEventReader();
+  function onEvent(event: SseEvent): void {
+    if (event.data === "") return;
+    const parsed = parseJson(event.data);
+    if (parsed.ok && isObject(parsed.value)) reader.event(parsed.value, event.type);
+  }
+  return createResponseDriver(ctx, {
+    onEvent,
+    onJson: reader.json,
+    finish: () => reader.finish(ctx.status),
+  });
+}
+
+/** The Responses API's events and bodies, already parsed: shared by SSE and WebSocket. */
+export interface ResponsesEventReader {
+  /** One stream event; `name` is the SSE event name, used when the data has no `type`. */
+  event(data: JsonObject, name?: string): void;
+  /** A whole (non-streamed) body. */
+  json(value: unknown): void;
+  /** The usage so far; `status` is the HTTP status the call got. */
+  finish(status: number): Usage;
+}
+
+export function createResponsesEventReader(): ResponsesEventReader {
   const out = emptyUsage();
   let usage: JsonObject | null = null;
   let bodyError = false;
@@ -42,12 +66,8 @@ export function createResponsesParser(ctx: ResponseContext): ResponseParser {
     }
   }
 
-  function onEvent(event: SseEvent): void {
-    if (event.data === "") return;
-    const parsed = parseJson(event.data);
-    if (!parsed.ok || !isObject(parsed.value)) return;
-    const data = parsed.value;
-    const type = stringAt(data, "type") ?? event.type;
+  function event(data: JsonObject, name?: string): void {
+    const type = stringAt(data, "type") ?? name ?? "";
     if (type === "error") {
       const err = providerError(data);
       out.errorType = err?.type ?? "error";
@@ -59,7 +79,7 @@ export function createResponsesParser(ctx: ResponseContext): ResponseParser {
     }
   }
 
-  function onJson(value: unknown): void {
+  function json(value: unknown): void {
     if (isObject(value) && value["object"] === "response") return readResponse(value, true);
     const err = providerError(value);
     if (err !== null) {
@@ -69,7 +89,8 @@ export function createResponsesParser(ctx: ResponseContext): ResponseParser {
     }
   }
 
-  function finish(_end: BodyEnd): Usage {
+  function finish(status: number): Usage {
+    // A count that is not a number marks the usage invalid instead of reading as "not sent".
     const check = createUsageCheck();
     if (usage !== null) {
       check.scan(usage);
@@ -90,12 +111,12 @@ export function createResponsesParser(ctx: ResponseContext): ResponseParser {
       );
       out.completeness = "complete";
     } else {
-      out.completeness = bodyError || (ctx.status >= 400 && out.responseId === null)
+      out.completeness = bodyError || (status >= 400 && out.responseId === null)
         ? "none"
         : "incomplete";
     }
     return check.mark(out);
   }
 
-  return createResponseDriver(ctx, { onEvent, onJson, finish });
+  return { event, json, finish };
 }

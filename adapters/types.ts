@@ -11,6 +11,7 @@ export type EndpointKind =
   | "chat_completions"
   | "responses"
   | "generate_content"
+  | "realtime"
   | "selftest"
   | "other";
 

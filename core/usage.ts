@@ -37,6 +37,20 @@ export interface Usage {
   completeness: "complete" | "incomplete" | "none";
   /** Provider-reported cost when the provider sends one (OpenRouter credits), USD. */
   providerCostUsd: number | null;
+  /**
+   * Audio and image parts of the token counts above, which are priced at their own rates
+   * (OpenAI Realtime). Absent when the provider reports none; not stored in the calls table.
+   */
+  media?: MediaTokens;
+}
+
+/** Parts of `inputTokens`, `cacheReadTokens` and `outputTokens`; null when not reported. */
+export interface MediaTokens {
+  inputAudio: number | null;
+  inputImage: number | null;
+  cacheReadAudio: number | null;
+  cacheReadImage: number | null;
+  outputAudio: number | null;
 }
 
 export function emptyUsage(): Usage {

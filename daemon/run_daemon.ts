@@ -157,6 +157,7 @@ export async function runDaemon(opts: RunDaemonOptions): Promise<number> {
       policy.record(r);
     },
     log,
+    now,
     maxRequestBodyBytes,
     policy,
     processProject: (connection) => attributor.projectFor(connection),

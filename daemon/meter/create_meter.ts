@@ -1,9 +1,13 @@
 import {
   type Adapter,
+  createOtherAdapter,
   findAdapter,
+  findWsSession,
   markUndecodable,
   type RequestInfo,
   type ResponseParser,
+  type WsCall,
+  type WsSessionInfo,
 } from "../../adapters/mod.ts";
 import { type CallRecord, emptyUsage, type Logger, type Usage } from "../../core/mod.ts";
 import {
@@ -24,12 +28,14 @@ import {
 } from "../policy/mod.ts";
 import { priceCall } from "../pricing/mod.ts";
 import { uuidV7 } from "./uuid_v7.ts";
+import { BLOCKED_COST, callPolicy, createWsMeter, wsCallRow, type WsMeter } from "./_ws_meter.ts";
 import type {
   ClientConnection,
   Decision,
   ExchangeEndInfo,
   ExchangeObserver,
   RequestInfo as ExchangeStart,
+  WsMessageInfo,
 } from "../mitm/mod.ts";
 
 /** Requests carrying this header are init's self-test: recorded, but kept out of reports. */
@@ -40,6 +46,8 @@ export interface MeterDeps {
   enqueue(record: CallRecord): void;
   log: Logger;
   newId?: () => string;
+  /** Epoch ms now (the engine's clock); default Date.now. */
+  now?: () => number;
   /** How much of a request body the adapter sees (model and stream flag live at its top). */
   maxRequestBodyBytes?: number;
   /** Decides each call before it is forwarded; absent or inactive = observe only. */
@@ -64,17 +72,6 @@ export interface MeterDeps {
 export type Meter = ((start: ExchangeStart) => ExchangeObserver) & {
   /** Resolves once every finished call's row has been handed to `enqueue`. */
   settled(): Promise<void>;
-};
-
-/** A zero cost for a call policy blocked: it never reached the provider. */
-const BLOCKED_COST = {
-  totalUsd: 0,
-  inputUsd: 0,
-  cacheReadUsd: 0,
-  cacheWriteUsd: 0,
-  outputUsd: 0,
-  unpricedReason: null,
-  priceVersion: null,
 };
 
 const NOOP: ExchangeObserver = {};
@@ -104,8 +101,15 @@ export function createMeter(deps: MeterDeps): Meter {
 
   const observe = (start: ExchangeStart): ExchangeObserver => {
     let adapter: Adapter;
+    // A WebSocket upgrade is recorded as an `other` row (the session: status 101, its bytes,
+    // its length); the responses it carries get rows of their own (_ws_meter.ts).
+    let ws: WsSessionInfo | null = null;
     try {
       adapter = findAdapter(start.host, start.path);
+      if (/\bwebsocket\b/i.test(start.headers.get("upgrade") ?? "")) {
+        ws = findWsSession(start.host, start.path, start.query);
+        adapter = createOtherAdapter(adapter.provider);
+      }
     } catch (err) {
       deps.log.log("error", "meter: no adapter", { error: String(err).slice(0, 300) });
       return NOOP;
@@ -217,12 +221,13 @@ export function createMeter(deps: MeterDeps): Meter {
         bytesUp: end.bytesUp,
         bytesDown: end.bytesDown,
         selfTest,
-        policy: verdict === null ? null : {
-          action: verdict.action,
-          id: verdict.source ? `${verdict.source.kind}:${verdict.source.id}` : null,
-          message: verdict.message,
-        },
+        policy: callPolicy(verdict),
       };
+      enqueueRow(row);
+    };
+
+    /** Hands a row to the store once the caller's project is known (or late). */
+    const enqueueRow = (row: CallRecord) => {
       const write = () => {
         if (fromProcess) {
           row.project = fromProcess.project;
@@ -240,6 +245,32 @@ export function createMeter(deps: MeterDeps): Meter {
       waiting.add(done);
     };
 
+    /** One response of a WebSocket session as a row (the session's bytes are on its own row). */
+    const recordWsCall = (
+      info: WsSessionInfo,
+      call: WsCall,
+      d: Decided | null,
+      blocked: boolean,
+    ) => {
+      const { client, key } = attribution();
+      enqueueRow(wsCallRow({
+        id: newId(),
+        info,
+        call,
+        host: start.host,
+        path: start.path,
+        sessionStatus: status,
+        project: named,
+        client,
+        key,
+        providerRequestId: responseHeaders ? providerRequestId(responseHeaders) : null,
+        selfTest,
+        verdict: d?.verdict ?? decided?.verdict ?? null,
+        blocked,
+      }));
+    };
+    let wsMeter: WsMeter | null = null;
+
     const observer: ExchangeObserver = {
       onRequestBody: contained("request body", (chunk: Uint8Array) => {
         if (bodyBytes >= maxBody) return;
@@ -250,6 +281,23 @@ export function createMeter(deps: MeterDeps): Meter {
       onResponseHead: contained("response head", (head: { status: number; headers: Headers }) => {
         status = head.status;
         responseHeaders = head.headers;
+        if (head.status === 101 && ws !== null) {
+          // The upgrade itself costs nothing: its reservation goes back now; each response is
+          // decided (and reserves) on its own.
+          if (decided) {
+            decided.settle();
+            decided = { verdict: decided.verdict, settle: () => {} };
+          }
+          const info = ws;
+          wsMeter = createWsMeter({
+            info,
+            host: start.host,
+            now: deps.now ?? Date.now,
+            record: (call, d, blocked) => recordWsCall(info, call, d, blocked),
+            client: () => attribution().client,
+            decide: policyActive ? (model) => decideFor(info.endpoint, model) : undefined,
+          });
+        }
         parser = adapter.createResponseParser({
           status: head.status,
           headers: head.headers,
@@ -259,10 +307,12 @@ export function createMeter(deps: MeterDeps): Meter {
       onResponseBody: contained("response body", (chunk: Uint8Array) => {
         parser?.push(chunk);
       }),
+      onWsMessage: contained("websocket message", (m: WsMessageInfo) => wsMeter?.onMessage(m)),
       onEnd: (end: ExchangeEndInfo) => {
         try {
           // The reservation goes back before the real cost is recorded (in enqueue).
           decided?.settle();
+          wsMeter?.end(end);
           record(end);
         } catch (err) {
           deps.log.log("error", "meter: record failed; call forwarded unmetered", {
@@ -273,23 +323,45 @@ export function createMeter(deps: MeterDeps): Meter {
     };
 
     const policy = deps.policy;
-    if (policy?.active() && !selfTest) {
+    const policyActive = policy?.active() === true && !selfTest;
+    /** Waits (bounded) for the caller's project when the policy matches on projects. */
+    const projectKnown = (): Promise<unknown> | null => {
+      if (fromProcess !== undefined || lookup === null || !policy?.usesProject?.()) return null;
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const late = new Promise<void>((r) => timer = setTimeout(r, decisionWaitMs));
+      return Promise.race([lookup, late]).finally(() => clearTimeout(timer));
+    };
+    const factsFor = (endpoint: string, model: string | null): CallFacts => {
+      const { client, key } = attribution();
+      return {
+        provider: adapter.provider,
+        host: start.host,
+        endpoint,
+        model,
+        project: project()?.project ?? null,
+        client,
+        key,
+      };
+    };
+    /** A WebSocket session's call, asked for by a client message. */
+    const decideFor = (endpoint: string, model: string | null): Decided | Promise<Decided> => {
+      if (!policy) throw new Error("Cannot decide: no policy");
+      const waiting = projectKnown();
+      if (waiting === null) return policy.decide(factsFor(endpoint, model));
+      return waiting.then(() => policy.decide(factsFor(endpoint, model)));
+    };
+    if (policy && policyActive) {
+      // An upgrade is decided as the calls it will carry: its session's endpoint, and the
+      // model its URL names (Realtime), if any.
+      const endpoint = ws?.endpoint ?? adapter.endpoint;
       const decide = (): Decision => {
         const req = parseRequest();
-        const { client, key } = attribution();
-        const facts: CallFacts = {
-          provider: adapter.provider,
-          host: start.host,
-          endpoint: adapter.endpoint,
-          model: req.model ?? req.deployment ?? null,
-          project: project()?.project ?? null,
-          client,
-          key,
-        };
-        decided = policy.decide(facts);
+        decided = policy.decide(
+          factsFor(endpoint, ws ? ws.model : req.model ?? req.deployment ?? null),
+        );
         const v = decided.verdict;
         if (v.action === "block") {
-          const r = blockResponse(adapter.endpoint, start.host, v);
+          const r = blockResponse(endpoint, start.host, v, attribution().client);
           return {
             action: "block",
             status: r.status,
@@ -309,16 +381,13 @@ export function createMeter(deps: MeterDeps): Meter {
       observer.decide = () => {
         // Rules and budgets that name projects need the caller's, which may still be looked
         // up (a new connection): wait for it, bounded; the row gets it either way.
-        if (fromProcess !== undefined || lookup === null || !policy.usesProject?.()) {
-          return decide();
-        }
-        let timer: ReturnType<typeof setTimeout> | undefined;
-        const late = new Promise<void>((r) => timer = setTimeout(r, decisionWaitMs));
-        return Promise.race([lookup, late]).then(() => {
-          clearTimeout(timer);
-          return decide();
-        });
+        const waiting = projectKnown();
+        return waiting === null ? decide() : waiting.then(decide);
       };
+      if (ws !== null) {
+        observer.decideWsMessage = (m: WsMessageInfo) =>
+          wsMeter ? wsMeter.decideMessage(m) : { action: "allow" };
+      }
     }
     return observer;
   };

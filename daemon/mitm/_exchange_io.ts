@@ -1,9 +1,12 @@
 /** Small I/O helpers of one exchange (see _run_exchange.ts). */
 import type { Duplex } from "node:stream";
 import type { UpstreamConn } from "./create_upstream_pool.ts";
+import { parseResponseHead, type ResponseHead } from "./parse_response_head.ts";
 import type { ExchangeErrorKind } from "./types.ts";
 
 export type Failure = { kind: ExchangeErrorKind; message: string };
+
+export const ABORTED: Failure = { kind: "client_aborted", message: "client closed the connection" };
 
 const enc = new TextEncoder();
 const EMPTY = new Uint8Array(0);
@@ -92,4 +95,63 @@ export function badGateway(hostPort: string, failure: Failure): Uint8Array {
       `content-length: ${enc.encode(body).length}\r\nx-halton-meter-error: ${failure.kind}\r\n` +
       `connection: close\r\n\r\n${body}`,
   );
+}
+
+/**
+ * Writes to the client: throws once it is gone; resolves at once, or when the socket drains
+ * (or closes) if its buffer is full.
+ */
+export function clientWriter(
+  sock: Duplex,
+  gone: () => boolean,
+): (bytes: Uint8Array) => Promise<void> | void {
+  return (bytes) => {
+    if (gone() || sock.destroyed) throw new UpstreamFailure(ABORTED);
+    if (!sock.write(bytes)) {
+      return new Promise<void>((resolve) => {
+        const done = () => {
+          sock.off("drain", done);
+          sock.off("close", done);
+          resolve();
+        };
+        sock.on("drain", done);
+        sock.on("close", done);
+      });
+    }
+  };
+}
+
+/**
+ * Reads the upstream's response head; each interim 1xx head other than 101 is handed to
+ * `interim` (with its bytes) and skipped. Returns the final head and the bytes read after it.
+ */
+export async function readResponseHead(
+  u: UpstreamConn,
+  clientGone: () => boolean,
+  interim: (head: ResponseHead, bytes: Uint8Array) => Promise<void> | void,
+): Promise<{ head: ResponseHead; rest: Uint8Array }> {
+  let rbuf: Uint8Array = new Uint8Array(0);
+  for (;;) {
+    const parsed = parseResponseHead(rbuf);
+    if (parsed.kind === "head") {
+      const h = parsed.head;
+      if (h.status >= 100 && h.status < 200 && h.status !== 101) {
+        await interim(h, rbuf.subarray(0, h.headLength));
+        rbuf = rbuf.subarray(h.headLength);
+        continue;
+      }
+      return { head: h, rest: rbuf.subarray(h.headLength) };
+    }
+    if (parsed.kind === "error") {
+      throw new UpstreamFailure({ kind: "upstream_error", message: parsed.message });
+    }
+    const chunk = await readUpstream(u, clientGone);
+    if (chunk === null) {
+      throw new UpstreamFailure({
+        kind: "upstream_reset",
+        message: "upstream closed the connection before sending a response",
+      });
+    }
+    rbuf = concat(rbuf, chunk);
+  }
 }

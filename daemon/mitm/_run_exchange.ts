@@ -6,16 +6,19 @@ import { classifyUpstreamError } from "./classify_error.ts";
 import { createBodyDecoder } from "../../adapters/mod.ts";
 import { createBodyFramer, requestFraming, responseFraming } from "./create_body_framer.ts";
 import type { UpstreamConn } from "./create_upstream_pool.ts";
-import { parseResponseHead, type ResponseHead } from "./parse_response_head.ts";
+import { runUpgraded } from "./_run_upgraded.ts";
 import type { ConnectionInfo, ServeDeps } from "./serve_connection.ts";
 import { forwardedHeaderLines, headersFromPairs } from "./strip_hop_by_hop.ts";
 import {
+  ABORTED as aborted,
   badGateway,
+  clientWriter,
   concat,
   concatAll,
   type Failure,
   flushed,
   latin1,
+  readResponseHead,
   readUpstream,
   UpstreamFailure,
 } from "./_exchange_io.ts";
@@ -83,6 +86,7 @@ export async function runExchange(
   let leftover: Uint8Array = new Uint8Array(0);
   let clientGone = false;
   let blocked = false;
+  let session: ExchangeEndInfo["session"];
   let up: UpstreamConn | null = null;
   const onClose = () => {
     clientGone = true;
@@ -108,6 +112,7 @@ export async function runExchange(
       const info: ExchangeEndInfo = { ttfbMs, endedAt, bytesUp, bytesDown, status };
       if (error) info.error = error;
       if (blocked) info.blocked = true;
+      if (session) info.session = session;
       const decodeError = decoder.error();
       if (decodeError) info.decodeError = decodeError;
       if (obs?.onEnd) deps.guard("onEnd", () => obs.onEnd?.(info));
@@ -115,21 +120,7 @@ export async function runExchange(
     return { keepAlive: keepAlive && !error && !clientGone, leftover, metered };
   };
 
-  const toClient = (bytes: Uint8Array): Promise<void> | void => {
-    if (clientGone || sock.destroyed) throw new UpstreamFailure(aborted);
-    if (!sock.write(bytes)) {
-      return new Promise<void>((resolve) => {
-        const done = () => {
-          sock.off("drain", done);
-          sock.off("close", done);
-          resolve();
-        };
-        sock.on("drain", done);
-        sock.on("close", done);
-      });
-    }
-  };
-  const aborted: Failure = { kind: "client_aborted", message: "client closed the connection" };
+  const toClient = clientWriter(sock, () => clientGone);
 
   const expects = head.headers.some(([k, v]) =>
     k.toLowerCase() === "expect" && v.toLowerCase() === "100-continue"
@@ -293,33 +284,11 @@ export async function runExchange(
     });
 
     // Response head (1xx heads are passed on; the 100 we answered ourselves is not repeated).
-    let rbuf: Uint8Array = new Uint8Array(0);
-    let rhead: ResponseHead;
-    for (;;) {
-      const parsed = parseResponseHead(rbuf);
-      if (parsed.kind === "head") {
-        const h = parsed.head;
-        if (h.status >= 100 && h.status < 200 && h.status !== 101) {
-          if (!(h.status === 100 && expects)) await toClient(rbuf.subarray(0, h.headLength));
-          rbuf = rbuf.subarray(h.headLength);
-          continue;
-        }
-        rhead = h;
-        rbuf = rbuf.subarray(h.headLength);
-        break;
-      }
-      if (parsed.kind === "error") {
-        throw new UpstreamFailure({ kind: "upstream_error", message: parsed.message });
-      }
-      const chunk = await readUpstream(u, () => clientGone);
-      if (chunk === null) {
-        throw new UpstreamFailure({
-          kind: "upstream_reset",
-          message: "upstream closed the connection before sending a response",
-        });
-      }
-      rbuf = concat(rbuf, chunk);
-    }
+    const got = await readResponseHead(u, () => clientGone, (h, bytes) => {
+      if (!(h.status === 100 && expects)) return toClient(bytes);
+    });
+    const rhead = got.head;
+    const rbuf = got.rest;
     ttfbMs = performance.now() - t0;
     status = rhead.status;
     const rframing = rhead.status === 101
@@ -346,6 +315,35 @@ export async function runExchange(
         ? ""
         : "connection: close\r\n") +
       "\r\n";
+    if (rhead.status === 101) {
+      // Switched protocols (e.g. a WebSocket): from here on both directions are the new
+      // protocol's bytes, forwarded until either side closes (_run_upgraded.ts).
+      headSent = true;
+      keepAlive = false;
+      const end = await runUpgraded({
+        sock,
+        input,
+        up: u,
+        head: latin1(headText),
+        headers: headersFromPairs(rhead.headers),
+        switchedTo: switched ?? "",
+        clientRest: leftover,
+        serverFirst: rbuf,
+        obs,
+        guard: deps.guard,
+        now: deps.now,
+        toClient,
+        clientGone: () => clientGone,
+      });
+      leftover = new Uint8Array(0);
+      bytesUp += end.bytesUp;
+      bytesDown += end.bytesDown;
+      session = { closedBy: end.closedBy };
+      responseDone = true;
+      await requestPump.catch(() => {});
+      u.close();
+      return finish(end.failure);
+    }
     const resFramer = createBodyFramer(rframing);
     /** This chunk's bytes of the response; its payload goes to the tee after the write. */
     const frame = (chunk: Uint8Array): { out: Uint8Array; payload: Uint8Array[] } => {
@@ -378,16 +376,6 @@ export async function runExchange(
     }
     tee(first.payload);
     await headWrite;
-    if (rhead.status === 101) {
-      // Switched protocols (e.g. a WebSocket): from here on both directions are raw bytes.
-      keepAlive = false;
-      const rest = leftover;
-      leftover = new Uint8Array(0);
-      void (async () => {
-        if (rest.length) await u.write(rest);
-        for (let c = await input.next(); c !== null; c = await input.next()) await u.write(c);
-      })().catch(() => u.close());
-    }
     while (!resFramer.done()) {
       const chunk = await readUpstream(u, () => clientGone);
       if (chunk === null) {

@@ -17,4 +17,6 @@ export type {
   RequestInfo,
   ResponseHeadInfo,
   TlsFailureKind,
+  WsDecision,
+  WsMessageInfo,
 } from "./types.ts";

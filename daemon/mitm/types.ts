@@ -62,7 +62,40 @@ export interface ExchangeEndInfo {
   decodeError?: string;
   /** The engine answered with the observer's block decision; nothing went upstream. */
   blocked?: boolean;
+  /**
+   * After a 101 (a WebSocket or another protocol): who ended the session: for a WebSocket the
+   * side that sent the first close frame, else the side whose connection ended first; `policy`
+   * when the engine ended it for a blocked message (`decideWsMessage`). Byte counts include
+   * the session's bytes both ways.
+   */
+  session?: { closedBy: "client" | "server" | "policy" };
 }
+
+/**
+ * One message of an intercepted WebSocket session, read from a copy of the bytes (unmasked,
+ * reassembled, decompressed); what is forwarded is never changed.
+ */
+export interface WsMessageInfo {
+  from: "client" | "server";
+  /** A text message's text; null for binary messages and when it could not be read. */
+  text: string | null;
+  binary: boolean;
+  /** Why the message could not be read (too large, bad compression); or, with `fatal`, why the rest of this direction cannot be. */
+  error: string | null;
+  fatal?: boolean;
+  /** Epoch ms when the message's last byte arrived. */
+  at: number;
+}
+
+/**
+ * What policy says about a client's WebSocket message before it goes upstream. `block`: the
+ * message is not forwarded; the client gets `messages` as text frames, then a close frame,
+ * and the session ends (the upstream's decompression context would not survive a missing
+ * message, so the session cannot go on without it).
+ */
+export type WsDecision =
+  | { action: "allow" }
+  | { action: "block"; messages: string[]; close: { code: number; reason: string } };
 
 /**
  * What policy says about one exchange before it goes upstream (see `ExchangeObserver.decide`).
@@ -97,7 +130,18 @@ export interface ExchangeObserver {
   onResponseHead?(head: ResponseHeadInfo): void;
   /** Response body, DECODED when the response has content-encoding gzip/deflate/br. */
   onResponseBody?(chunk: Uint8Array): void;
-  /** Called exactly once, after the last onResponseBody. */
+  /**
+   * After a 101 to a WebSocket: each message of the session, both ways, in the order each
+   * direction sent them. The response body hooks are not called for such a session.
+   */
+  onWsMessage?(message: WsMessageInfo): void;
+  /**
+   * Present only when a policy is in force: asked for each client text message of a
+   * WebSocket session before it is forwarded (the message's bytes are held meanwhile). A
+   * throw or a rejection counts as allow.
+   */
+  decideWsMessage?(message: WsMessageInfo): WsDecision | Promise<WsDecision>;
+  /** Called exactly once, after the last onResponseBody (or, for a session, at its end). */
   onEnd?(info: ExchangeEndInfo): void;
 }
 

@@ -3,11 +3,20 @@
  * message as it shows the provider's. Status 402 with `x-should-retry: false`: measured
  * against the real clients (docs/POLICY.md), 402 is tried once by the Anthropic and OpenAI
  * SDKs (they retry 408, 409, 429 and 5xx unless `x-should-retry` says otherwise) and by Claude
- * Code, which retries some 400s and words a 403 as "Failed to authenticate".
+ * Code, which retries some 400s and words a 403 as "Failed to authenticate". Codex CLI is the
+ * exception: it retries a 402 (five times over WebSocket, then five over HTTPS: 13 attempts in
+ * ~12 s) and ignores `x-should-retry`, but shows a 400 once and stops; it gets 400.
  */
 import type { Verdict } from "./types.ts";
 
 export const BLOCK_STATUS = 402;
+
+/** The status a client family is blocked with (see the file's comment). */
+export function blockStatus(client: string | null): { status: number; reason: string } {
+  return client === "codex-cli"
+    ? { status: 400, reason: "Bad Request" }
+    : { status: BLOCK_STATUS, reason: "Payment Required" };
+}
 
 export interface BlockResponse {
   status: number;
@@ -33,7 +42,12 @@ export function headerSafe(text: string, max = 1000): string {
   return clean.length > max ? `${clean.slice(0, max - 3)}...` : clean;
 }
 
-export function blockResponse(endpoint: string, host: string, verdict: Verdict): BlockResponse {
+export function blockResponse(
+  endpoint: string,
+  host: string,
+  verdict: Verdict,
+  client: string | null = null,
+): BlockResponse {
   const message = verdict.message ?? "Halton Meter policy blocked this call.";
   const code = verdict.source?.kind === "budget"
     ? "budget_exceeded"
@@ -63,9 +77,40 @@ export function blockResponse(endpoint: string, host: string, verdict: Verdict):
     ]);
   }
   return {
-    status: BLOCK_STATUS,
-    reason: "Payment Required",
+    ...blockStatus(client),
     headers,
     body: new TextEncoder().encode(JSON.stringify(body)),
   };
+}
+
+/** WebSocket close code for a session ended by a block (RFC 6455 §7.4.1: policy violation). */
+export const BLOCK_CLOSE_CODE = 1008;
+
+/**
+ * The `error` event a blocked WebSocket request gets (OpenAI Responses WebSocket mode and
+ * Realtime) before the session is closed. One event readable in every shape a client may
+ * expect: the HTTP-like `status` and nested `error` of the Responses WebSocket's errors (what
+ * Codex reads), the Realtime `error` object (with the refused client event's `event_id`), and
+ * the streamed Responses error's top-level `code`/`message`/`param`.
+ */
+export function blockEvent(
+  endpoint: string,
+  host: string,
+  verdict: Verdict,
+  eventId: string | null,
+  client: string | null = null,
+): string {
+  const r = blockResponse(endpoint, host, verdict, client);
+  const parsed: unknown = JSON.parse(new TextDecoder().decode(r.body));
+  const inner = typeof parsed === "object" && parsed !== null && "error" in parsed
+    ? (parsed as { error: Record<string, unknown> }).error
+    : {};
+  return JSON.stringify({
+    type: "error",
+    status: r.status,
+    code: inner["code"] ?? null,
+    message: inner["message"] ?? null,
+    param: null,
+    error: { ...inner, event_id: eventId },
+  });
 }

@@ -1,5 +1,12 @@
 import assert from "node:assert/strict";
-import { BLOCK_STATUS, blockResponse, headerSafe } from "./block_response.ts";
+import {
+  BLOCK_CLOSE_CODE,
+  BLOCK_STATUS,
+  blockEvent,
+  blockResponse,
+  blockStatus,
+  headerSafe,
+} from "./block_response.ts";
 import type { Verdict } from "./types.ts";
 
 const BUDGET: Verdict = {
@@ -127,4 +134,40 @@ Deno.test("headerSafe: one line of visible ASCII, cut at the limit", () => {
     message: "m",
   });
   assert.equal(header(r, "x-halton-meter-policy-id"), "rule:r? x-evil: 1");
+});
+
+Deno.test("blockEvent: one error event every WebSocket client can read, with the refused event's id", () => {
+  const v: Verdict = {
+    action: "block",
+    source: { kind: "rule", id: "no-gpt5" },
+    message: "gpt-5 is not for this project.",
+  };
+  const e = JSON.parse(blockEvent("responses", "api.openai.com", v, null));
+  assert.equal(e.type, "error");
+  assert.equal(e.status, 402);
+  assert.equal(e.code, "policy_blocked");
+  assert.equal(e.message, "gpt-5 is not for this project.");
+  assert.deepEqual(e.error, {
+    message: "gpt-5 is not for this project.",
+    type: "halton_meter_policy",
+    param: null,
+    code: "policy_blocked",
+    event_id: null,
+  });
+  const rt = JSON.parse(blockEvent("realtime", "api.openai.com", v, "evt_client_9"));
+  assert.equal(rt.error.event_id, "evt_client_9");
+  assert.equal(BLOCK_CLOSE_CODE, 1008);
+});
+
+Deno.test("blockStatus: 402 for every client but Codex CLI, which retries it and stops at 400", () => {
+  assert.deepEqual(blockStatus(null), { status: 402, reason: "Payment Required" });
+  assert.deepEqual(blockStatus("claude-code"), { status: 402, reason: "Payment Required" });
+  assert.deepEqual(blockStatus("codex-cli"), { status: 400, reason: "Bad Request" });
+  const r = blockResponse("responses", "api.openai.com", BUDGET, "codex-cli");
+  assert.equal(r.status, 400);
+  assert.equal((body(r) as { error: { code: string } }).error.code, "budget_exceeded");
+  assert.equal(
+    JSON.parse(blockEvent("responses", "api.openai.com", BUDGET, null, "codex-cli")).status,
+    400,
+  );
 });

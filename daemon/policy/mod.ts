@@ -12,7 +12,15 @@ export {
   type RateLimitSample,
   spendFact,
 } from "./create_policy_engine.ts";
-export { BLOCK_STATUS, type BlockResponse, blockResponse, headerSafe } from "./block_response.ts";
+export {
+  BLOCK_CLOSE_CODE,
+  BLOCK_STATUS,
+  blockEvent,
+  type BlockResponse,
+  blockResponse,
+  blockStatus,
+  headerSafe,
+} from "./block_response.ts";
 export { loadPolicy, type LoadPolicyResult, parsePolicy } from "./load_policy.ts";
 export {
   type CompiledBudget,

@@ -60,6 +60,9 @@ export function toLibraryUsage(
     cache_write_1h_tokens: cacheWrite1h,
     output_tokens: 0,
   };
+  const media = mediaUsage(usage, input, cacheRead);
+  if (!media.ok) return media;
+  Object.assign(out, media.usage);
   if (!options.includeOutput) return { ok: true, usage: out };
 
   const output = usage.outputTokens ?? 0;
@@ -72,5 +75,56 @@ export function toLibraryUsage(
   // otherwise the library leaves them in `output_tokens` at the output rate.
   if (reasoning > 0) out.output_reasoning_tokens = reasoning;
   if ((usage.webSearchRequests ?? 0) > 0) out.web_searches = usage.webSearchRequests ?? 0;
+  const outputAudio = usage.media?.outputAudio ?? 0;
+  if (!(Number.isFinite(outputAudio) && outputAudio >= 0 && outputAudio <= output)) {
+    return {
+      ok: false,
+      detail: `output audio tokens ${outputAudio} exceed total output ${output}`,
+    };
+  }
+  if (outputAudio > 0) out.output_audio_tokens = outputAudio;
+  return { ok: true, usage: out };
+}
+
+/**
+ * The input-side audio and image parts (Realtime), under the library's unit names: the
+ * library prices each at its own rate (`input_audio_mtok`, `cache_audio_read_mtok`, ...) and
+ * the rest of the input as text. Parts larger than what holds them are refused.
+ */
+function mediaUsage(usage: Usage, input: number, cacheRead: number): LibraryUsageResult {
+  const m = usage.media;
+  const out: LibraryUsage = {};
+  if (!m) return { ok: true, usage: out };
+  const parts: [string, number | null, number, string][] = [
+    ["input_audio_tokens", m.inputAudio, input, "total input"],
+    ["input_image_tokens", m.inputImage, input, "total input"],
+    [
+      "cache_audio_read_tokens",
+      m.cacheReadAudio,
+      Math.min(cacheRead, m.inputAudio ?? 0),
+      "cached input audio",
+    ],
+    [
+      "cache_image_read_tokens",
+      m.cacheReadImage,
+      Math.min(cacheRead, m.inputImage ?? 0),
+      "cached input images",
+    ],
+  ];
+  for (const [key, reported, limit, what] of parts) {
+    // The library needs a cached part whenever both of its wholes are positive (it would
+    // throw): one not reported is taken as 0, i.e. billed at the uncached rate.
+    const needed = key.startsWith("cache_") && cacheRead > 0 &&
+      ((key.includes("audio") ? m.inputAudio : m.inputImage) ?? 0) > 0;
+    const value = reported ?? (needed ? 0 : null);
+    if (value === null || (value === 0 && !needed)) continue;
+    if (!(Number.isFinite(value) && value >= 0 && value <= limit)) {
+      return { ok: false, detail: `${key} ${value} exceed ${what} ${limit}` };
+    }
+    out[key] = value;
+  }
+  if ((m.inputAudio ?? 0) + (m.inputImage ?? 0) > input) {
+    return { ok: false, detail: `audio and image input exceed total input ${input}` };
+  }
   return { ok: true, usage: out };
 }

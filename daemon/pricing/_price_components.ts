@@ -23,7 +23,12 @@ type Component = keyof PriceComponents;
 
 const COMPONENT_OF_PRICE_KEY: Readonly<Record<string, Component>> = {
   input_mtok: "input",
+  input_audio_mtok: "input",
+  input_image_mtok: "input",
   cache_read_mtok: "cacheRead",
+  cache_audio_read_mtok: "cacheRead",
+  cache_image_read_mtok: "cacheRead",
+  output_audio_mtok: "output",
   cache_write_mtok: "cacheWrite",
   cache_write_1h_mtok: "cacheWrite",
   output_mtok: "output",

@@ -9,8 +9,13 @@
  * - `x-fake-abort: 1` drops the connection after the recorded bytes (no end of body);
  * - `x-fake-model: name` replaces the recorded response model with `name`;
  * - `x-fake-id: any` names the request in `sent` (event send times) and `bodies` (bytes sent).
+ *
+ * A WebSocket upgrade (`GET /v1/responses`, `/v1/realtime`) replays a recorded session
+ * (fake_provider_ws.ts); `x-fake-exchange` picks it there too, and `ws.sessions` holds what
+ * each session's client sent.
  */
 import { gzipSync } from "node:zlib";
+import { serveWebSocket, WS_DEFAULTS, type WsLog } from "./fake_provider_ws.ts";
 
 const TESTDATA = new URL("../../adapters/testdata/", import.meta.url).pathname;
 
@@ -19,6 +24,8 @@ const DEFAULTS: Record<string, (body: string) => string> = {
     b.includes('"stream":true') ? "anthropic/stream_cache_5m_1h" : "anthropic/plain",
   "/v1/chat/completions": (b) =>
     /"stream"\s*:\s*true/.test(b) ? "openai_chat/stream_include_usage" : "openai_chat/plain",
+  "/v1/responses": (b) =>
+    /"stream"\s*:\s*true/.test(b) ? "openai_responses/stream_completed" : "openai_responses/plain",
 };
 
 /**
@@ -71,6 +78,10 @@ export interface FakeProvider {
   requests: Map<string, Headers>;
   /** Every request that reached the fake, whatever its path or headers. */
   hits(): number;
+  /** What the clients of WebSocket sessions sent, per session. */
+  ws: WsLog;
+  /** When true, WebSocket upgrades are refused (426), as by a server without WebSocket mode. */
+  refuseWebSocket: boolean;
   /** `METHOD /path` of every request that reached the fake, in order. */
   seen: string[];
   close(): Promise<void>;
@@ -97,12 +108,28 @@ export function startFakeProvider(tls: { certPem: string; keyPem: string }): Fak
   const timers = new Set<ReturnType<typeof setTimeout>>();
   let hits = 0;
   const seen: string[] = [];
+  const ws: WsLog = { sessions: [], closed: 0 };
   const handler = async (req: Request): Promise<Response> => {
     hits++;
     seen.push(`${req.method} ${new URL(req.url).pathname}`);
     // Noted before the body is read, so a test can tell "head arrived" from "nothing arrived".
     const early = req.headers.get("x-fake-id");
     if (early) requests.set(`${early}:head`, req.headers);
+    if (req.headers.get("upgrade")?.toLowerCase() === "websocket") {
+      const path = new URL(req.url).pathname;
+      if (fake.refuseWebSocket) {
+        const error = { message: "WebSocket mode is not available", type: "invalid_request_error" };
+        return Response.json({ error }, { status: 426 });
+      }
+      const name = req.headers.get("x-fake-exchange") ?? WS_DEFAULTS[path];
+      if (!name) return new Response(`fake provider: no session for ${path}\n`, { status: 404 });
+      requests.set(early ?? crypto.randomUUID(), new Headers(req.headers));
+      const meta = JSON.parse(
+        Deno.readTextFileSync(`${TESTDATA}${name}.exchange.json`),
+      ) as { responseHeaders: Record<string, string> };
+      const delay = Number(req.headers.get("x-fake-delay-ms") ?? "0");
+      return serveWebSocket(req, name, ws, meta.responseHeaders, delay);
+    }
     const reqBody = await req.text();
     const path = new URL(req.url).pathname;
     const name = req.headers.get("x-fake-exchange") ?? defaultExchange(path, reqBody);
@@ -161,16 +188,19 @@ export function startFakeProvider(tls: { certPem: string; keyPem: string }): Fak
     onListen() {},
     onError: () => new Response("fake provider error\n", { status: 500 }),
   }, handler);
-  return {
+  const fake: FakeProvider = {
     port: server.addr.port,
     sent,
     bodies,
     requests,
     hits: () => hits,
+    ws,
+    refuseWebSocket: false,
     seen,
     async close() {
       for (const t of timers) clearTimeout(t);
       await server.shutdown();
     },
   };
+  return fake;
 }
