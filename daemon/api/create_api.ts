@@ -2,6 +2,7 @@ import { createHash, timingSafeEqual } from "node:crypto";
 import { Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { PolicyEngine } from "../policy/mod.ts";
+import { type ExportState, PROMETHEUS_CONTENT_TYPE } from "../export/mod.ts";
 import { type Store, StoreUnavailableError, type SummaryRow } from "../store/mod.ts";
 import { ApiError, errorBody } from "./_api_error.ts";
 import { isLoopbackHost } from "./_is_loopback_host.ts";
@@ -32,6 +33,10 @@ export interface ApiDeps {
   log?: (message: string) => void;
   /** Budgets, subscription windows and the policy's state; absent = no policy engine. */
   policy?: Pick<PolicyEngine, "budgets" | "quota" | "state">;
+  /** The Prometheus text for `GET /metrics`; absent = no such route. */
+  metrics?: () => string;
+  /** The OTLP exporter's state, shown in `/health` as `export`. */
+  exportState?: () => ExportState;
 }
 
 function sha256(text: string): Uint8Array {
@@ -89,7 +94,10 @@ export function createApi(deps: ApiDeps): Hono {
     c.header("X-Content-Type-Options", "nosniff");
   });
 
-  app.use("/v1/*", async (_c, next) => {
+  const bearer = async (
+    _c: { req: { header(name: string): string | undefined } },
+    next: () => Promise<void>,
+  ) => {
     const header = _c.req.header("authorization") ?? "";
     const match = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(header);
     if (!match || !tokenMatches(match[1], deps.token)) {
@@ -100,7 +108,9 @@ export function createApi(deps: ApiDeps): Hono {
       );
     }
     await next();
-  });
+  };
+  app.use("/v1/*", bearer);
+  app.use("/metrics", bearer);
 
   app.get("/health", (c) => {
     const store = deps.store.state();
@@ -112,7 +122,14 @@ export function createApi(deps: ApiDeps): Hono {
       ports: deps.ports(),
       store,
       ...(deps.policy ? { policy: deps.policy.state() } : {}),
+      ...(deps.exportState ? { export: deps.exportState() } : {}),
     });
+  });
+
+  // Prometheus's scrape: the same bearer token as /v1 (docs/EXPORT.md has the scrape config).
+  app.get("/metrics", (c) => {
+    if (!deps.metrics) throw new ApiError(404, "not_found", "No metrics in this build");
+    return c.body(deps.metrics(), 200, { "content-type": PROMETHEUS_CONTENT_TYPE });
   });
 
   app.get("/v1/report", (c) => {
