@@ -1,8 +1,7 @@
 /**
  * Keeps the metrics state (metrics_state.ts) up with the database: the all-time totals once, then
- * the rows written since, a bounded batch at a time, every second. It starts on the first
- * `/metrics` scrape (or with OTLP metrics), so a daemon nobody scrapes does no metrics work.
- * Reads are small and on the daemon's own schedule, never on a call's path.
+ * the rows written since, a bounded batch at a time, every second (one small query when idle).
+ * Reads are on the daemon's own schedule, never on a call's path.
  */
 import type { Store } from "../store/mod.ts";
 import type { MetricsSnapshot, MetricsState } from "./metrics_state.ts";

@@ -57,6 +57,8 @@ export function startExport(opts: StartExportOptions): ExportServices {
     state: metricsState,
     log: (m) => opts.log("warn", m),
   });
+  // From the start, so the latency histograms hold every call since the daemon started.
+  feed.start();
   const resolved = resolveOtlpSettings(opts.config, opts.env);
   let exporter: OtlpExporter | null = null;
   let idle: ExportState | null = null;
@@ -79,7 +81,6 @@ export function startExport(opts: StartExportOptions): ExportServices {
           new Error(`Cannot read the CA file ${settings.caFile}: ${(err as Error).message}`),
         );
     }
-    if (settings.metrics) feed.start();
     exporter = createOtlpExporter({
       store: opts.store,
       settings,
