@@ -33,6 +33,8 @@ export interface OtlpExporterDeps {
   log(level: "info" | "warn", message: string): void;
   /** 0..1, for backoff jitter. */
   random?(): number;
+  /** First retry delay; doubles up to MAX_BACKOFF_MS. Default 1000 (tests use less). */
+  minBackoffMs?: number;
 }
 
 export interface OtlpExporter {
@@ -87,7 +89,7 @@ export function createOtlpExporter(deps: OtlpExporterDeps): OtlpExporter {
     });
 
   function backoff(attempt: number, retryAfter: number | null): number {
-    const base = Math.min(MAX_BACKOFF_MS, 1000 * 2 ** Math.min(attempt, 15));
+    const base = Math.min(MAX_BACKOFF_MS, (deps.minBackoffMs ?? 1000) * 2 ** Math.min(attempt, 15));
     const jittered = base * (0.8 + 0.4 * random());
     return retryAfter === null ? jittered : Math.min(MAX_RETRY_AFTER_MS, Math.max(retryAfter, 500));
   }
