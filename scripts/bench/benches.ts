@@ -32,4 +32,8 @@ export const BENCHES: Readonly<Record<string, { summary: string; load: BenchLoad
     summary: "policy on (20 rules, 10 budgets) vs off: added latency and req/s, interleaved",
     load: async () => (await import("./policy_ab.ts")).policyBench,
   },
+  export: {
+    summary: "OTLP export on vs off: added latency and req/s, interleaved",
+    load: async () => (await import("./export_ab.ts")).exportBench,
+  },
 };
