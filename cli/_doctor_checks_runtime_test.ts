@@ -4,6 +4,7 @@ import { readInstallState } from "./_install_state.ts";
 import type { PortOwner } from "./_port_owner.ts";
 import type { HttpProbe } from "./_probes.ts";
 import { storeRow } from "./_store_row.ts";
+import { exportRow } from "./_export_row.ts";
 import type { ComponentState, StatusReport } from "./status.ts";
 import { withTempHome } from "../tests/_support/temp_home.ts";
 
@@ -26,6 +27,7 @@ function report(
     mitm_listener: { ...c(ds === "healthy" ? "healthy" : "unbound"), port: PORTS.internal },
     api: { ...c(ds === "healthy" ? "healthy" : "unbound"), port: PORTS.api },
     store: storeRow(null),
+    export: exportRow(null),
     ports: PORTS,
     system_proxy: { state: "off", detail: "" },
     sentinels: { ...c("healthy"), proxy_managed: false, apps_managed: true, graceful_stop: false },

@@ -33,6 +33,7 @@ import {
 } from "./_doctor_checks_state.ts";
 import { trustChecks } from "./_doctor_checks_trust.ts";
 import { policyChecks } from "./_doctor_checks_policy.ts";
+import { exportCheck } from "./_doctor_checks_export.ts";
 import { initCommandFor, readInstallState } from "./_install_state.ts";
 import { recoverCaCertificate } from "./_ca_recovery.ts";
 import { findPortOwner, type PortOwner } from "./_port_owner.ts";
@@ -143,6 +144,7 @@ export async function collectDoctor(home: string, deps: DoctorDeps): Promise<Doc
     loginEnv,
     proxy,
     ...databaseChecks(home, st.store),
+    exportCheck(home, st.export),
     disk,
     ...policyChecks(home, st.policy),
   ];

@@ -108,6 +108,7 @@ Deno.test("a healthy install: no FAIL, exit 0, every layer reported in order", a
       "install",
       "system-proxy",
       "database",
+      "export",
       "disk",
       "policy",
     ]);

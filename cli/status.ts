@@ -15,11 +15,13 @@ import {
 } from "./_install_state.ts";
 import { healthPid, type HttpProbe, readPidFile, serviceLabel } from "./_probes.ts";
 import { type StoreRow, storeRow } from "./_store_row.ts";
+import { type ExportRow, exportRow } from "./_export_row.ts";
 import { type UserenvRow, userenvStatus } from "./_userenv_status.ts";
 import { type PolicyView, readPolicyView } from "./policy/_policy_view.ts";
 
 export { type HttpProbe, isPidAlive, probeHttp, serviceLabel } from "./_probes.ts";
 export type { StoreRow } from "./_store_row.ts";
+export type { ExportRow } from "./_export_row.ts";
 
 export type ComponentState = "healthy" | "stopped" | "unbound" | "inconsistent" | "unknown";
 
@@ -60,6 +62,8 @@ export interface StatusReport {
   api: Component & { port: number | null };
   /** The calls store as the daemon reports it: `degraded` while the database refuses rows. */
   store: StoreRow;
+  /** The OTLP exporter: where it sends, how far behind it is, the last error. */
+  export: ExportRow;
   ports: { edge: number | null; internal: number | null; api: number | null };
   system_proxy: { state: "on" | "off" | "unknown"; detail: string };
   sentinels: Component & {
@@ -295,6 +299,7 @@ export async function collectStatus(
 
   // Only our own daemon's answer counts; anything else leaves the store unknown.
   const store = storeRow(api.state === "healthy" ? apiProbe : null);
+  const exporter = exportRow(api.state === "healthy" ? apiProbe : null);
   return {
     version: VERSION,
     install_mode: mode,
@@ -306,6 +311,7 @@ export async function collectStatus(
     mitm_listener: mitm,
     api,
     store,
+    export: exporter,
     ports: { edge: edgePort, internal: ports.internal ?? null, api: ports.api ?? null },
     system_proxy: systemProxy,
     sentinels: {
@@ -334,6 +340,7 @@ export function renderStatusTable(r: StatusReport, home: string): string[] {
     ["mitm listener", r.mitm_listener.state, r.mitm_listener.detail],
     ["api listener", r.api.state, r.api.detail],
     ["store", r.store.state, r.store.detail],
+    ["export", r.export.state, r.export.detail],
     ["system-proxy", r.system_proxy.state, r.system_proxy.detail],
     ["sentinels", r.sentinels.state, r.sentinels.detail],
     ["policy", r.policy.state, r.policy.detail],

@@ -16,6 +16,13 @@ const resolveMap = z.record(z.string(), hostPort).superRefine((rec, ctx) => {
   }
 });
 const ms = z.number().int().min(1).max(3_600_000);
+const httpUrl = z.string().refine((text) => {
+  try {
+    return ["http:", "https:"].includes(new URL(text).protocol);
+  } catch {
+    return false;
+  }
+}, { message: 'expected an http(s) URL, e.g. "http://collector.example:4318"' });
 
 /**
  * The user's `config.json`. Every object is strict: an unknown key is an error
@@ -54,6 +61,40 @@ export const configSchema = z.strictObject({
     /** Rows held in memory at most while neither the database nor the spool takes them. */
     memory_queue_rows: z.number().int().min(100).max(1_000_000),
   }).partial().optional(),
+  export: z.strictObject({
+    /** OTLP/HTTP export of every recorded call (docs/EXPORT.md); off without an endpoint. */
+    otlp: z.strictObject({
+      /** false: no export even when an endpoint is set here or in OTEL_EXPORTER_OTLP_*. */
+      enabled: z.boolean(),
+      /** Base URL; `/v1/traces` and `/v1/metrics` are appended (OTEL_EXPORTER_OTLP_ENDPOINT). */
+      endpoint: httpUrl,
+      /** Full URL for spans, used as is (OTEL_EXPORTER_OTLP_TRACES_ENDPOINT). */
+      traces_endpoint: httpUrl,
+      /** Full URL for metrics, used as is (OTEL_EXPORTER_OTLP_METRICS_ENDPOINT). */
+      metrics_endpoint: httpUrl,
+      protocol: z.enum(["http/protobuf", "http/json"]),
+      /** Sent with every export request, e.g. {"authorization": "Bearer ..."}. */
+      headers: z.record(
+        z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, "expected an HTTP header name"),
+        z.string(),
+      ),
+      timeout_ms: ms,
+      /** Extra PEM trusted for the collector's TLS (OTEL_EXPORTER_OTLP_CERTIFICATE). */
+      ca_file: z.string().min(1),
+      /** Spans per export request. */
+      batch_size: z.number().int().min(1).max(10_000),
+      /** How often new rows are looked for. */
+      interval_ms: ms,
+      /** How often metrics are sent; 0: no OTLP metrics. */
+      metrics_interval_ms: z.number().int().min(0).max(3_600_000),
+      /** Added to the resource of every span and metric, e.g. {"user.name": "alice"}. */
+      resource_attributes: z.record(z.string().min(1), z.string()),
+    }).partial().optional(),
+    prometheus: z.strictObject({
+      /** Distinct values each label keeps (first seen first); later ones are `other`. */
+      max_label_values: z.number().int().min(1).max(1000),
+    }).partial().optional(),
+  }).optional(),
   pricing: z.strictObject({ auto_update: z.boolean() }).partial().optional(),
   log: z.strictObject({ max_bytes: z.number().int().min(4096) }).partial().optional(),
 });

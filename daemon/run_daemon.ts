@@ -30,6 +30,7 @@ import {
   spawnDetached,
 } from "./policy/mod.ts";
 import { openStore } from "./store/mod.ts";
+import { startExport } from "./export/mod.ts";
 import tls from "node:tls";
 
 export interface RunDaemonOptions {
@@ -42,6 +43,14 @@ export interface RunDaemonOptions {
 
 /** A daemon started this soon after `stop` wrote the sentinel stays down (service managers restart eagerly). */
 export const GRACEFUL_STOP_WINDOW_MS = 30_000;
+
+function hostName(): string {
+  try {
+    return Deno.hostname();
+  } catch {
+    return "unknown";
+  }
+}
 
 function fail(log: Logger, message: string): number {
   log.log("error", message);
@@ -118,6 +127,20 @@ export async function runDaemon(opts: RunDaemonOptions): Promise<number> {
     queueCap: config.store?.memory_queue_rows,
     deps: { log: (m) => log.log("warn", m), onWritten: (rows) => feed.publish(rows) },
   });
+  const startedAt = now();
+  // Exporters read the store on their own schedule; nothing of theirs is on a call's path.
+  const exports = startExport({
+    home: opts.home,
+    config,
+    env: (name) => Deno.env.get(name),
+    store,
+    version: VERSION,
+    startedAt,
+    now,
+    log: (level, message) => log.log(level, message),
+    hostName: hostName(),
+    userName: Deno.env.get("USER") ?? Deno.env.get("USERNAME") ?? null,
+  });
   // Our processes are never the client; the edge holds a socket per open tunnel. Its pid file
   // is read again after a few seconds (a restarted edge).
   let own = { pids: [Deno.pid], at: -Infinity };
@@ -171,7 +194,6 @@ export async function runDaemon(opts: RunDaemonOptions): Promise<number> {
       port: Number(to.slice(i + 1)),
     });
   }
-  const startedAt = now();
   let ports = { internal: 0, api: 0 };
   const mitm = createMitmServer({
     shouldIntercept: createHostMatcher(config.intercept?.hosts ?? []),
@@ -227,6 +249,8 @@ export async function runDaemon(opts: RunDaemonOptions): Promise<number> {
       log: (m) => log.log("error", `api: ${m}`),
       policy,
       dashboard: createDashboard({ auth: createDashboardAuth({ now }), feed, store, policy, now }),
+      metrics: () => exports.prometheus(store.state()),
+      exportState: () => exports.state(),
     });
     api = await bindWithFallback(
       config.ports?.api ?? DEFAULT_PORTS.api,
@@ -235,6 +259,7 @@ export async function runDaemon(opts: RunDaemonOptions): Promise<number> {
     ports = { internal: internal.port, api: api.addr.port };
   } catch (err) {
     await mitm.close(0).catch(() => {});
+    await exports.close();
     policy.close();
     attributor.close();
     await store.close();
@@ -256,6 +281,7 @@ export async function runDaemon(opts: RunDaemonOptions): Promise<number> {
   attributor.close();
   feed.close(); // open event streams would keep the server from shutting down
   await api.shutdown();
+  await exports.close();
   policy.close();
   await store.close();
   try {

@@ -3,6 +3,7 @@ import { Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { Dashboard } from "../dashboard/mod.ts";
 import type { PolicyEngine } from "../policy/mod.ts";
+import { type ExportState, PROMETHEUS_CONTENT_TYPE } from "../export/mod.ts";
 import { type Store, StoreUnavailableError, type SummaryRow } from "../store/mod.ts";
 import { ApiError, errorBody } from "./_api_error.ts";
 import { isLoopbackHost } from "./_is_loopback_host.ts";
@@ -35,6 +36,10 @@ export interface ApiDeps {
   policy?: Pick<PolicyEngine, "budgets" | "quota" | "state">;
   /** The web dashboard, mounted at `/dashboard`; absent = none. */
   dashboard?: Dashboard;
+  /** The Prometheus text for `GET /metrics`; absent = no such route. */
+  metrics?: () => string;
+  /** The OTLP exporter's state, shown in `/health` as `export`. */
+  exportState?: () => ExportState;
 }
 
 function sha256(text: string): Uint8Array {
@@ -92,7 +97,10 @@ export function createApi(deps: ApiDeps): Hono {
     c.header("X-Content-Type-Options", "nosniff");
   });
 
-  app.use("/v1/*", async (_c, next) => {
+  const bearer = async (
+    _c: { req: { header(name: string): string | undefined } },
+    next: () => Promise<void>,
+  ) => {
     const header = _c.req.header("authorization") ?? "";
     const match = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(header);
     if (!match || !tokenMatches(match[1], deps.token)) {
@@ -103,7 +111,9 @@ export function createApi(deps: ApiDeps): Hono {
       );
     }
     await next();
-  });
+  };
+  app.use("/v1/*", bearer);
+  app.use("/metrics", bearer);
 
   app.get("/health", (c) => {
     const store = deps.store.state();
@@ -115,7 +125,14 @@ export function createApi(deps: ApiDeps): Hono {
       ports: deps.ports(),
       store,
       ...(deps.policy ? { policy: deps.policy.state() } : {}),
+      ...(deps.exportState ? { export: deps.exportState() } : {}),
     });
+  });
+
+  // Prometheus's scrape: the same bearer token as /v1 (docs/EXPORT.md has the scrape config).
+  app.get("/metrics", (c) => {
+    if (!deps.metrics) throw new ApiError(404, "not_found", "No metrics in this build");
+    return c.body(deps.metrics(), 200, { "content-type": PROMETHEUS_CONTENT_TYPE });
   });
 
   app.get("/v1/report", (c) => {

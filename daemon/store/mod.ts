@@ -49,3 +49,17 @@ export {
   type SpendColumn,
   type SpendQuery,
 } from "./spend_buckets.ts";
+export {
+  type CallsAfter,
+  callsAfter,
+  type ExportLag,
+  exportLag,
+  type RowPosition,
+} from "./export_reads.ts";
+export {
+  type MetricRow,
+  metricRowsAfter,
+  type MetricTotals,
+  metricTotals,
+  type MetricTotalsRow,
+} from "./metric_reads.ts";

@@ -10,6 +10,8 @@ import { listCalls } from "./list_calls.ts";
 import { summarize } from "./summarize.ts";
 import { rateLimitRows, spendBuckets } from "./spend_buckets.ts";
 import { report } from "./report.ts";
+import { callsAfter, exportLag } from "./export_reads.ts";
+import { metricRowsAfter, metricTotals } from "./metric_reads.ts";
 import {
   defaultStoreDeps,
   PARK_ROWS_PER_FLUSH,
@@ -367,5 +369,9 @@ export function openStore(options: OpenStoreOptions): Store {
     spendBuckets: (q) => reader.read((db) => spendBuckets(db, q)),
     rateLimitRows: (since) => reader.read((db) => rateLimitRows(db, since)),
     report: (q) => reader.read((db) => report(db, q)),
+    callsAfter: (after, limit) => reader.read((db) => callsAfter(db, after, limit)),
+    exportLag: (after) => reader.read((db) => exportLag(db, after)),
+    metricTotals: () => reader.read((db) => metricTotals(db)),
+    metricRowsAfter: (rowid, limit) => reader.read((db) => metricRowsAfter(db, rowid, limit)),
   };
 }

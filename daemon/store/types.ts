@@ -3,6 +3,8 @@ import type { SpoolFile } from "./_spool_file.ts";
 import type { StoreCause } from "./_store_cause.ts";
 import type { RateLimitRow, SpendBucketRow, SpendQuery } from "./spend_buckets.ts";
 import type { Report, ReportQuery } from "./report.ts";
+import type { CallsAfter, ExportLag, RowPosition } from "./export_reads.ts";
+import type { MetricRow, MetricTotals } from "./metric_reads.ts";
 
 export type { SpoolFile, StoreCause };
 
@@ -175,6 +177,14 @@ export interface Store {
   rateLimitRows(since: number): RateLimitRow[];
   /** Report totals (see report.ts). Throws `StoreUnavailableError`. */
   report(query: ReportQuery): Report;
+  /** Rows written after a position, for exporters (export_reads.ts). Throws `StoreUnavailableError`. */
+  callsAfter(after: RowPosition, limit: number): CallsAfter;
+  /** How far an exporter's position is behind. Throws `StoreUnavailableError`. */
+  exportLag(after: RowPosition): ExportLag;
+  /** All-time totals for the metrics (metric_reads.ts). Throws `StoreUnavailableError`. */
+  metricTotals(): MetricTotals;
+  /** What the metrics need of the rows after `rowid`. Throws `StoreUnavailableError`. */
+  metricRowsAfter(rowid: number, limit: number): MetricRow[];
 }
 
 /** Timers, injectable so tests can fire flush and retry timers by hand. */

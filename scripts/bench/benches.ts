@@ -37,4 +37,8 @@ export const BENCHES: Readonly<Record<string, { summary: string; load: BenchLoad
       "dashboard on 1,000,000 calls: overview API time, metered latency with a dashboard streaming",
     load: async () => (await import("./dashboard_bench.ts")).dashboardBench,
   },
+  export: {
+    summary: "OTLP export on vs off: added latency and req/s, interleaved",
+    load: async () => (await import("./export_ab.ts")).exportBench,
+  },
 };

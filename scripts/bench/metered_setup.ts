@@ -18,6 +18,7 @@ export interface Upstream {
 }
 
 export interface Halton {
+  home: string;
   edgePort: number;
   edgePid: number;
   daemonPid: number;
@@ -52,7 +53,7 @@ export async function startUpstream(scope: CleanupScope): Promise<Upstream> {
 export async function startHalton(
   scope: CleanupScope,
   upstream: Upstream,
-  opts: { policy?: unknown } = {},
+  opts: { policy?: unknown; config?: Record<string, unknown> } = {},
 ): Promise<Halton> {
   const home = await makeTempDir(scope, "halton-bench-home-");
   if (opts.policy !== undefined) {
@@ -64,6 +65,7 @@ export async function startHalton(
       resolve: { [`${UPSTREAM_HOST}:443`]: `127.0.0.1:${upstream.port}` },
       ca_file: upstream.ca.caFile,
     },
+    ...opts.config,
   };
   await Deno.writeTextFile(`${home}/config.json`, JSON.stringify(config));
   const up = await startMain(["up"], home, {
@@ -77,6 +79,7 @@ export async function startHalton(
   const pid = async (role: string) =>
     Number((await Deno.readTextFile(`${home}/run/${role}.pid`)).trim());
   return {
+    home,
     edgePort: up.port,
     edgePid: await pid("edge"),
     daemonPid: await pid("daemon"),

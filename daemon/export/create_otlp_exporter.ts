@@ -1,0 +1,229 @@
+/**
+ * The OTLP exporter (docs/EXPORT.md): it reads the calls database on its own schedule, after a
+ * persisted position, and never touches a call in flight. Each turn reads at most `batchSize`
+ * rows (the only rows it holds in memory), sends them as one request, and moves the position
+ * (written atomically) only once the collector accepted them: at-least-once, and a span sent
+ * twice has the same ids. A collector that is down or refuses is retried with backoff (1 s
+ * doubling to 30 s, or its `Retry-After`), forever; the position waits, so an outage of an hour
+ * loses nothing and costs one small request per retry. Metrics are cumulative and sent every
+ * `metricsIntervalMs`; a failed send is made good by the next.
+ */
+import type { Resource } from "@opentelemetry/resources";
+import type { ResourceMetrics } from "@opentelemetry/sdk-metrics";
+import type { RowPosition, Store } from "../store/mod.ts";
+import { callSpan, type Scope } from "./call_span.ts";
+import { encodeMetrics, encodeTraces, type OtlpBody } from "./encode_otlp.ts";
+import { readCursor, writeCursor } from "./export_cursor.ts";
+import type { OtlpSettings, OtlpTarget } from "./otlp_settings.ts";
+import { safeUrl, type SendResult } from "./send_otlp.ts";
+import type { ExportState, SignalState } from "./types.ts";
+
+export interface OtlpExporterDeps {
+  store: Pick<Store, "callsAfter" | "exportLag">;
+  settings: OtlpSettings;
+  /** `<home>/export/otlp-cursor.json`. */
+  cursorPath: string;
+  resource: Resource;
+  scope: Scope;
+  /** The metrics to send now; null: not ready. Absent: no OTLP metrics. */
+  metrics?: () => ResourceMetrics | null;
+  /** Sends one request; `signal` aborts it when the exporter closes. */
+  send(target: OtlpTarget, body: OtlpBody, signal: AbortSignal): Promise<SendResult>;
+  now(): number;
+  log(level: "info" | "warn", message: string): void;
+  /** 0..1, for backoff jitter. */
+  random?(): number;
+  /** First retry delay; doubles up to MAX_BACKOFF_MS. Default 1000 (tests use less). */
+  minBackoffMs?: number;
+}
+
+export interface OtlpExporter {
+  state(): ExportState;
+  /** Stops after the request in flight (if any); the position stays where it was accepted. */
+  close(): Promise<void>;
+}
+
+export const MAX_BACKOFF_MS = 30_000;
+const MAX_RETRY_AFTER_MS = 300_000;
+
+function signal(): SignalState {
+  return { state: "idle", lastError: null, lastErrorAt: null, lastSuccessAt: null, failures: 0 };
+}
+
+/** The state of an exporter that does not run: off, or settings that cannot work. */
+export function idleExportState(kind: "off" | "invalid", detail: string): ExportState {
+  return {
+    state: kind,
+    detail,
+    endpoint: null,
+    protocol: null,
+    rowsBehind: null,
+    oldestUnexportedAgeS: null,
+    exportedSpans: 0,
+    traces: signal(),
+    metrics: null,
+  };
+}
+
+export function createOtlpExporter(deps: OtlpExporterDeps): OtlpExporter {
+  const { settings, store } = deps;
+  const random = deps.random ?? Math.random;
+  const stop = new AbortController();
+  const traces = signal();
+  const metrics = deps.metrics && settings.metrics ? signal() : null;
+  let position: RowPosition | null = null;
+  let exported = 0;
+  let batchSize = settings.batchSize;
+  let lag: { at: number; rowsBehind: number | null; oldestEndedAt: number | null } | null = null;
+
+  const sleep = (ms: number) =>
+    new Promise<void>((resolve) => {
+      if (stop.signal.aborted) return resolve();
+      const t = setTimeout(done, ms);
+      function done() {
+        clearTimeout(t);
+        stop.signal.removeEventListener("abort", done);
+        resolve();
+      }
+      stop.signal.addEventListener("abort", done, { once: true });
+    });
+
+  function backoff(attempt: number, retryAfter: number | null): number {
+    const base = Math.min(MAX_BACKOFF_MS, (deps.minBackoffMs ?? 1000) * 2 ** Math.min(attempt, 15));
+    const jittered = base * (0.8 + 0.4 * random());
+    return retryAfter === null ? jittered : Math.min(MAX_RETRY_AFTER_MS, Math.max(retryAfter, 500));
+  }
+
+  function failed(s: SignalState, message: string): void {
+    if (s.lastError !== message) deps.log("warn", `export: ${message}`);
+    s.state = "retrying";
+    s.lastError = message;
+    s.lastErrorAt = deps.now();
+    s.failures++;
+  }
+
+  function succeeded(s: SignalState): void {
+    if (s.state === "retrying") deps.log("info", "export: the collector accepts again");
+    s.state = "ok";
+    s.lastSuccessAt = deps.now();
+  }
+
+  async function traceLoop(): Promise<void> {
+    let attempt = 0;
+    while (!stop.signal.aborted) {
+      if (position === null) {
+        try {
+          position = await readCursor(deps.cursorPath);
+        } catch (err) {
+          failed(traces, (err as Error).message);
+          await sleep(backoff(attempt++, null));
+          continue;
+        }
+      }
+      let batch;
+      try {
+        batch = store.callsAfter(position, batchSize);
+      } catch (err) {
+        // The database cannot be read now (degraded store): rows wait in it or in the spool.
+        failed(traces, (err as Error).message);
+        await sleep(backoff(attempt++, null));
+        continue;
+      }
+      if (batch.moved) {
+        deps.log(
+          "warn",
+          `export: the row at the saved position moved (VACUUM or a new database); resuming after rowid ${batch.from.rowid}`,
+        );
+        position = batch.from;
+      }
+      const spans = batch.rows.filter((r) => !r.call.self_test).map((r) =>
+        callSpan(r.call, deps.resource, deps.scope)
+      );
+      if (spans.length > 0) {
+        const result = await deps.send(
+          settings.traces,
+          encodeTraces(spans, settings.traces.protocol),
+          stop.signal,
+        );
+        if (result.kind !== "ok") {
+          if (stop.signal.aborted) break;
+          failed(traces, result.message);
+          if (result.tooLarge && batchSize > 1) batchSize = Math.max(1, Math.floor(batchSize / 2));
+          await sleep(backoff(attempt++, result.retryAfterMs));
+          continue;
+        }
+        succeeded(traces);
+        exported += spans.length;
+      }
+      attempt = 0;
+      const last = batch.rows.at(-1);
+      if (last !== undefined) {
+        position = { rowid: last.rowid, id: last.call.id };
+        lag = null;
+        try {
+          await writeCursor(deps.cursorPath, position, deps.now());
+        } catch (err) {
+          // Kept in memory; a restart before the next good write sends this batch again.
+          deps.log("warn", `export: ${(err as Error).message}`);
+        }
+      }
+      // Caught up: look again later. Behind: the next batch at once, after other work had a turn.
+      await sleep(batch.rows.length < batchSize ? settings.intervalMs : 0);
+    }
+  }
+
+  async function metricsLoop(): Promise<void> {
+    if (!metrics || !deps.metrics || !settings.metrics) return;
+    const target = settings.metrics;
+    await sleep(Math.min(5_000, settings.metricsIntervalMs));
+    while (!stop.signal.aborted) {
+      const data = deps.metrics();
+      if (data !== null) {
+        const result = await deps.send(target, encodeMetrics(data, target.protocol), stop.signal);
+        if (result.kind === "ok") succeeded(metrics);
+        else failed(metrics, result.message);
+      }
+      await sleep(settings.metricsIntervalMs);
+    }
+  }
+
+  const running = Promise.all([traceLoop(), metricsLoop()]);
+
+  function currentLag() {
+    const now = deps.now();
+    if (lag !== null && now - lag.at < 500) return lag;
+    lag = { at: now, rowsBehind: null, oldestEndedAt: null };
+    if (position === null) return lag;
+    try {
+      const l = store.exportLag(position);
+      lag = { at: now, rowsBehind: l.rowsBehind, oldestEndedAt: l.oldestEndedAt };
+    } catch { /* unknown while the database cannot be read */ }
+    return lag;
+  }
+
+  return {
+    state() {
+      const l = currentLag();
+      const retrying = traces.state === "retrying" || metrics?.state === "retrying";
+      return {
+        state: retrying ? "retrying" : "ok",
+        detail: retrying
+          ? (traces.lastError ?? metrics?.lastError ?? "retrying")
+          : `sending to ${safeUrl(settings.traces.url)}`,
+        endpoint: safeUrl(settings.traces.url),
+        protocol: settings.traces.protocol,
+        rowsBehind: l.rowsBehind,
+        oldestUnexportedAgeS: l.oldestEndedAt === null
+          ? null
+          : Math.max(0, Math.round((deps.now() - l.oldestEndedAt) / 1000)),
+        exportedSpans: exported,
+        traces: { ...traces },
+        metrics: metrics && { ...metrics },
+      };
+    },
+    async close() {
+      stop.abort();
+      await running;
+    },
+  };
+}

@@ -1,0 +1,83 @@
+import assert from "node:assert/strict";
+import { DatabaseSync } from "node:sqlite";
+import { makeRecord } from "./_test_record.ts";
+import { tempPaths } from "./_test_helpers.ts";
+import { openStore } from "./open_store.ts";
+import type { Store } from "./types.ts";
+
+const T0 = Date.UTC(2025, 5, 1);
+
+async function withStore(fn: (store: Store, path: string) => void | Promise<void>): Promise<void> {
+  const t = await tempPaths();
+  const store = openStore({ path: t.path, spoolPath: t.spoolPath });
+  try {
+    await fn(store, t.path);
+  } finally {
+    await store.close();
+    await t.cleanup();
+  }
+}
+
+Deno.test("callsAfter: write order, not id order (a long call ends after a short one)", () =>
+  withStore(async (store) => {
+    store.enqueue(makeRecord({ id: "0002-short", startedAt: T0 + 1000 }));
+    store.enqueue(makeRecord({ id: "0001-long", startedAt: T0 }));
+    await store.flush();
+    const first = store.callsAfter({ rowid: 0, id: null }, 1);
+    assert.deepEqual(first.rows.map((r) => r.call.id), ["0002-short"]);
+    const last = first.rows[0];
+    const next = store.callsAfter({ rowid: last.rowid, id: last.call.id }, 10);
+    assert.deepEqual(next.rows.map((r) => r.call.id), ["0001-long"]);
+    assert.equal(next.moved, false);
+    const lag = store.exportLag({ rowid: last.rowid, id: last.call.id });
+    assert.equal(lag.rowsBehind, 1);
+    assert.equal(lag.oldestEndedAt, next.rows[0].call.ended_at);
+    assert.deepEqual(
+      store.exportLag({ rowid: lag.lastRowid, id: "0001-long" }).rowsBehind,
+      0,
+    );
+  }));
+
+Deno.test("callsAfter: a position whose row moved (VACUUM) or vanished is found again", () =>
+  withStore(async (store, path) => {
+    for (const id of ["a", "b", "c"]) store.enqueue(makeRecord({ id, startedAt: T0 }));
+    await store.flush();
+    // Renumber as VACUUM may: same rows, other rowids.
+    const db = new DatabaseSync(path);
+    db.exec("UPDATE calls SET rowid = rowid + 100");
+    db.close();
+    const moved = store.callsAfter({ rowid: 1, id: "a" }, 10);
+    assert.equal(moved.moved, true);
+    assert.deepEqual(moved.rows.map((r) => r.call.id), ["b", "c"]);
+    // A position from another database: every call newer than its id is sent again.
+    const gone = store.callsAfter({ rowid: 2, id: "a0" }, 10);
+    assert.equal(gone.moved, true);
+    assert.deepEqual(gone.rows.map((r) => r.call.id), ["b", "c"]);
+    const none = store.callsAfter({ rowid: 2, id: "zz" }, 10);
+    assert.deepEqual(none.rows, []);
+  }));
+
+Deno.test("metricTotals + metricRowsAfter: the roll-up's sums, then the rows after it", () =>
+  withStore(async (store) => {
+    store.enqueue(makeRecord({ id: "a", startedAt: T0, project: "p1" }));
+    store.enqueue(makeRecord({ id: "b", startedAt: T0 + 1, project: "p1" }));
+    store.enqueue(makeRecord({ id: "st", startedAt: T0 + 2, selfTest: true }));
+    await store.flush();
+    const totals = store.metricTotals();
+    assert.equal(totals.rows.length, 1);
+    const [row] = totals.rows;
+    assert.equal(row.project, "p1");
+    assert.equal(row.calls, 2);
+    assert.equal(row.input_tokens, 2400);
+    assert.equal(row.cache_write_tokens, 300);
+    assert.equal(totals.lastRowid, 3);
+    store.enqueue(makeRecord({ id: "c", startedAt: T0 + 3, project: null, client: null }));
+    await store.flush();
+    const after = store.metricRowsAfter(totals.lastRowid, 10);
+    assert.equal(after.length, 1);
+    assert.equal(after[0].project, "");
+    assert.equal(after[0].client, "");
+    assert.equal(after[0].model, "claude-sonnet-4-5-20250929");
+    assert.equal(after[0].cache_write_tokens, 150);
+    assert.equal(after[0].self_test, false);
+  }));

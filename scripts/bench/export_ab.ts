@@ -1,0 +1,217 @@
+/**
+ * OTLP export on vs off, side by side (`deno task bench export`), as `bench policy` does: two
+ * `halton-meter up` on one fake upstream, one without export, one exporting every call over
+ * OTLP/HTTP protobuf to a sink in this process (which answers 200 and counts spans' requests).
+ * Latency rounds and throughput runs alternate between the sides, so machine noise falls on both
+ * alike. Both sides serve `/metrics` (its feed runs whether or not anyone scrapes).
+ */
+import type { Bench, BenchContext, BenchOutcome } from "./bench_types.ts";
+import { readMachineInfo } from "./machine_info.ts";
+import type { MeteredRoute } from "./metered_client.ts";
+import { measureLatency, measureThroughput } from "./metered_load.ts";
+import { type Halton, startHalton, startUpstream, UPSTREAM_HOST } from "./metered_setup.ts";
+import { median, percentile } from "./percentile.ts";
+import { readProcessCpuSeconds } from "./process_cpu.ts";
+
+interface Sink {
+  url: string;
+  requests: number;
+  bytes: number;
+  close(): Promise<void>;
+}
+
+function startSink(): Sink {
+  const sink = {
+    url: "",
+    requests: 0,
+    bytes: 0,
+    close: () => server.shutdown(),
+  };
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, async (req) => {
+    const body = await req.arrayBuffer();
+    sink.requests++;
+    sink.bytes += body.byteLength;
+    return new Response(null, { status: 200 });
+  });
+  sink.url = `http://127.0.0.1:${server.addr.port}`;
+  return sink;
+}
+
+function route(h: Halton): MeteredRoute {
+  return {
+    kind: "proxy",
+    proxyPort: h.edgePort,
+    connectTo: `${UPSTREAM_HOST}:443`,
+    sni: UPSTREAM_HOST,
+    caPem: h.caPem,
+  };
+}
+
+export interface ExportAbResult {
+  latency: { off: number[]; on: number[]; direct: number[] };
+  throughput: { off: number[]; on: number[] };
+  cpuPerRequest: { off: number[]; on: number[] };
+  sink: { requests: number; bytes: number };
+  /** The "on" side's exporter at the end: rows behind, spans sent. */
+  final: { rowsBehind: number | null; exportedSpans: number };
+}
+
+async function exporterState(h: Halton) {
+  const ports = JSON.parse(await Deno.readTextFile(`${h.home}/effective-ports.json`));
+  const token = (await Deno.readTextFile(`${h.home}/api-token`)).trim();
+  const res = await fetch(`http://127.0.0.1:${ports.api}/health`, {
+    headers: { authorization: `Bearer ${token}` },
+  });
+  return (await res.json()).export;
+}
+
+export async function measureExportAb(
+  ctx: BenchContext,
+  o: { requests: number; rounds: number; connections: number; seconds: number; runs: number },
+): Promise<ExportAbResult> {
+  const upstream = await startUpstream(ctx.scope);
+  const sink = startSink();
+  ctx.scope.defer("otlp sink", () => sink.close());
+  const [off, on] = await Promise.all([
+    startHalton(ctx.scope, upstream),
+    startHalton(ctx.scope, upstream, {
+      config: { export: { otlp: { endpoint: sink.url, metrics_interval_ms: 10_000 } } },
+    }),
+  ]);
+  const direct: MeteredRoute = {
+    kind: "direct",
+    port: upstream.port,
+    sni: UPSTREAM_HOST,
+    caPem: upstream.ca.caPem,
+  };
+  const r: ExportAbResult = {
+    latency: { off: [], on: [], direct: [] },
+    throughput: { off: [], on: [] },
+    cpuPerRequest: { off: [], on: [] },
+    sink: { requests: 0, bytes: 0 },
+    final: { rowsBehind: null, exportedSpans: 0 },
+  };
+  const perRound = Math.ceil(o.requests / o.rounds);
+  const signal = ctx.scope.signal;
+  for (let i = 0; i < o.rounds; i++) {
+    const order = i % 2 === 0 ? (["off", "on"] as const) : (["on", "off"] as const);
+    ctx.log(`export latency round ${i + 1}/${o.rounds}`);
+    r.latency.direct.push(...await measureLatency(direct, 50, perRound, signal));
+    for (const side of order) {
+      r.latency[side].push(
+        ...await measureLatency(route(side === "on" ? on : off), 50, perRound, signal),
+      );
+    }
+  }
+  for (let i = 0; i < o.runs; i++) {
+    const order = i % 2 === 0 ? (["off", "on"] as const) : (["on", "off"] as const);
+    for (const side of order) {
+      const daemon = (side === "on" ? on : off).daemonPid;
+      const before = (await readProcessCpuSeconds([daemon])).get(daemon);
+      const t0 = performance.now();
+      const rps = await measureThroughput(
+        route(side === "on" ? on : off),
+        o.connections,
+        o.seconds / o.runs,
+        signal,
+      );
+      const wall = (performance.now() - t0) / 1000;
+      const after = (await readProcessCpuSeconds([daemon])).get(daemon);
+      if (before !== undefined && after !== undefined && rps > 0) {
+        r.cpuPerRequest[side].push(((after - before) / (rps * wall)) * 1e6);
+      }
+      ctx.log(`export throughput run ${i + 1}/${o.runs}: ${side} ${rps.toFixed(0)} req/s`);
+      r.throughput[side].push(rps);
+    }
+  }
+  // Let the exporter drain what the last run left, then read where it stands.
+  const deadline = Date.now() + 30_000;
+  let state = await exporterState(on);
+  while (state?.rowsBehind !== 0 && Date.now() < deadline) {
+    await new Promise((res) => setTimeout(res, 250));
+    state = await exporterState(on);
+  }
+  r.final = {
+    rowsBehind: state?.rowsBehind ?? null,
+    exportedSpans: state?.exportedSpans ?? 0,
+  };
+  r.sink = { requests: sink.requests, bytes: sink.bytes };
+  return r;
+}
+
+const us = (ms: number) => `${(ms * 1000).toFixed(0)} µs`;
+
+export function renderExportSection(r: ExportAbResult): { report: string; allMet: boolean } {
+  const p50 = (xs: number[]) => percentile(xs, 50);
+  const p99 = (xs: number[]) => percentile(xs, 99);
+  const directP50 = p50(r.latency.direct);
+  const addedOff = p50(r.latency.off) - directP50;
+  const addedOn = p50(r.latency.on) - directP50;
+  const delta = addedOn - addedOff;
+  const tpOff = median(r.throughput.off);
+  const tpOn = median(r.throughput.on);
+  const ratio = tpOn / tpOff;
+  const latencyMet = delta <= 0.02;
+  const throughputMet = ratio >= 0.95;
+  const report = [
+    "### OTLP export on vs off",
+    "",
+    'Two `halton-meter up` on one fake upstream; the "on" side exports every call over OTLP/HTTP',
+    "protobuf (batches of 512, looked for every second, metrics every 10 s) to a sink in the bench",
+    "process that answers 200. Latency rounds and throughput runs alternate between the sides.",
+    "",
+    "| | export off | export on | on − off | target | verdict |",
+    "|---|---|---|---|---|---|",
+    `| added latency p50 (vs direct ${directP50.toFixed(3)} ms) | ${us(addedOff)} | ${
+      us(addedOn)
+    } | ${us(delta)} | ≤ +20 µs | ${latencyMet ? "met" : "miss"} |`,
+    `| latency p99 | ${p99(r.latency.off).toFixed(3)} ms | ${p99(r.latency.on).toFixed(3)} ms | ${
+      us(p99(r.latency.on) - p99(r.latency.off))
+    } | | |`,
+    `| throughput (median of ${r.throughput.off.length} runs) | ${tpOff.toFixed(0)} req/s | ${
+      tpOn.toFixed(0)
+    } req/s | ${ratio.toFixed(3)}× | ≥ 0.95× | ${throughputMet ? "met" : "miss"} |`,
+    `| daemon CPU per request (median) | ${median(r.cpuPerRequest.off).toFixed(0)} µs | ${
+      median(r.cpuPerRequest.on).toFixed(0)
+    } µs | ${(median(r.cpuPerRequest.on) - median(r.cpuPerRequest.off)).toFixed(0)} µs | | |`,
+    "",
+    `Runs: throughput off ${r.throughput.off.map((x) => x.toFixed(0)).join(", ")}; on ${
+      r.throughput.on.map((x) => x.toFixed(0)).join(", ")
+    } req/s; ${r.latency.off.length} latency samples per side. The sink got ${r.sink.requests} requests (${
+      (r.sink.bytes / 1e6).toFixed(1)
+    } MB); at the end the exporter had sent ${r.final.exportedSpans} spans and was ${
+      r.final.rowsBehind ?? "?"
+    } rows behind.`,
+  ].join("\n");
+  return { report, allMet: latencyMet && throughputMet };
+}
+
+const USAGE = `bench export options:
+  --requests N     sequential latency requests per side (default 4000)
+  --rounds N       interleaved latency rounds (default 8)
+  --connections N  concurrent connections for throughput (default 32)
+  --seconds S      throughput seconds per side, split over --runs (default 16)
+  --runs N         interleaved throughput runs per side (default 4)`;
+
+async function run(ctx: BenchContext): Promise<BenchOutcome> {
+  const o = { requests: 4000, rounds: 8, connections: 32, seconds: 16, runs: 4 };
+  for (let i = 0; i < ctx.args.length; i++) {
+    const key = ctx.args[i].replace(/^--/, "") as keyof typeof o;
+    const v = Number(ctx.args[++i]);
+    if (!(key in o) || !(v > 0)) return { kind: "usage-error", message: USAGE };
+    o[key] = v;
+  }
+  const startedAt = new Date().toISOString();
+  const t0 = performance.now();
+  const machine = await readMachineInfo();
+  const r = await measureExportAb(ctx, o);
+  const { report, allMet } = renderExportSection(r);
+  const head = [
+    `Run ${startedAt}, ${((performance.now() - t0) / 1000).toFixed(0)} s, \`${ctx.command}\`;`,
+    `${machine.nproc} CPUs (${machine.cpuModel}), load ${machine.loadAverage}, Deno ${machine.deno}.`,
+    "",
+  ].join("\n");
+  return { kind: "done", report: `${head}\n${report}`, allTargetsMet: allMet };
+}
+
+export const exportBench: Bench = { usage: USAGE, run };
