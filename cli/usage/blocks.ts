@@ -8,8 +8,7 @@
  * rate and where it leads by the block's end. Default: blocks of the last 3 days. Read from the
  * database (works while the daemon is stopped). Rules: daemon/store/usage_blocks.ts.
  */
-import { homePaths } from "../../core/mod.ts";
-import { machineTimeZone } from "../../daemon/policy/mod.ts";
+import { homePaths, machineTimeZone } from "../../core/mod.ts";
 import { type BlocksQuery, type UsageBlock, usageBlocks } from "../../daemon/store/mod.ts";
 import { readDatabase } from "./_database.ts";
 import { isTimeZone, parseSpan } from "./parse_span.ts";

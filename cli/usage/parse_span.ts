@@ -12,7 +12,7 @@
  * instant. A named period given to `--since` without `--until` is that period alone
  * (`--since yesterday` is yesterday, not yesterday until now).
  */
-import { wallTime, windowBounds, zonedToEpoch } from "../../daemon/policy/mod.ts";
+import { calendarBounds, wallTime, zonedToEpoch } from "../../core/mod.ts";
 
 export interface Span {
   /** Epoch ms, inclusive. */
@@ -74,7 +74,7 @@ function validDate(y: number, mo: number, d: number): boolean {
 function interval(value: string, now: number, timeZone: string): Interval | null {
   const v = value.trim().toLowerCase();
   const calendar = (unit: "day" | "week" | "month", at: number) => {
-    const b = windowBounds({ kind: "calendar", unit, timeZone, label: unit }, at);
+    const b = calendarBounds(unit, timeZone, at);
     return { start: b.start, end: b.end, named: true };
   };
   switch (v) {

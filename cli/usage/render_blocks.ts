@@ -2,7 +2,7 @@
  * 5-hour blocks as `usage blocks` prints them (and `watch` shows the active one): a table, the
  * active block's burn and projection in words, or JSON (docs/REPORTS.md).
  */
-import { formatInt, formatSpan, formatUsd, wallTime } from "../../daemon/policy/mod.ts";
+import { formatInt, formatSpan, formatUsd, wallTime } from "../../core/mod.ts";
 import type { UsageBlock } from "../../daemon/store/mod.ts";
 import { renderTable } from "./_table.ts";
 import { localTime, type Span } from "./parse_span.ts";

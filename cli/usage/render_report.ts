@@ -2,7 +2,7 @@
  * A report as `usage` prints it: a table for people, JSON and CSV for programs. The JSON and CSV
  * columns are a contract (docs/REPORTS.md): new columns may be added at the end, none renamed.
  */
-import { formatInt, formatUsd } from "../../daemon/policy/mod.ts";
+import { formatInt, formatUsd } from "../../core/mod.ts";
 import type { Report, ReportDim, ReportKey, ReportTotals } from "../../daemon/store/mod.ts";
 import { toCsv } from "./_csv.ts";
 import { renderTable } from "./_table.ts";

@@ -9,8 +9,7 @@
  * calls blocked by policy are left out and counted on a line of their own; `--all` takes them
  * in. Columns and shapes: docs/REPORTS.md.
  */
-import { homePaths } from "../../core/mod.ts";
-import { machineTimeZone } from "../../daemon/policy/mod.ts";
+import { homePaths, machineTimeZone } from "../../core/mod.ts";
 import {
   type Report,
   report,

@@ -26,16 +26,8 @@ export { budgetSpendWhere } from "./budget_spend_query.ts";
 export type { SpendBucket } from "./budget_tally.ts";
 export type { TraceStep } from "./evaluate.ts";
 export type { AccountQuotaStatus, BudgetStatus, QuotaWindowStatus } from "./reports.ts";
-export {
-  formatInZone,
-  formatSpan,
-  machineTimeZone,
-  parseWindow,
-  wallTime,
-  windowBounds,
-  zonedToEpoch,
-} from "./budget_window.ts";
-export { formatInt, formatUsd } from "./format_usd.ts";
+export { formatInZone, formatSpan, machineTimeZone } from "./budget_window.ts";
+export { formatInt, formatUsd } from "../../core/mod.ts";
 export {
   ALLOW,
   BILLABLE_ENDPOINTS,

@@ -24,6 +24,10 @@ export const BENCHES: Readonly<Record<string, { summary: string; load: BenchLoad
       "making a finished call durable against a kill: journal vs batch intervals, CPU per row",
     load: async () => (await import("./store_bench.ts")).storeBench,
   },
+  reports: {
+    summary: "usage over 1,000,000 generated calls: report() in process and the CLI end to end",
+    load: async () => (await import("./reports_bench.ts")).reportsBench,
+  },
   policy: {
     summary: "policy on (20 rules, 10 budgets) vs off: added latency and req/s, interleaved",
     load: async () => (await import("./policy_ab.ts")).policyBench,
