@@ -7,7 +7,9 @@
  * responses are one window). Calls outside every such window (API-key traffic, other providers,
  * or a database from before headers were kept) are cut as ccusage cuts them: a block starts at
  * its first call rounded down to the hour (UTC) and lasts 5 hours; it is cut short where a
- * window seen in the headers begins, and never starts inside one.
+ * window seen in the headers begins, and never starts inside one. Calls are placed by the
+ * minute they started in (a call without headers in the very minute a window starts at a
+ * reset that is not on the minute may land on the other side of it).
  *
  * Calls of several subscription accounts whose windows overlap each stay in their own window
  * (blocks may then overlap in time): filter on an API-key fingerprint to see one account.
@@ -20,18 +22,28 @@ export const BLOCK_MS = 5 * HOUR;
 /** Resets within this much of each other are the same window. */
 const DRIFT_MS = 120_000;
 
+/**
+ * Model calls of one minute, one model and one reset (what `loadBlockCalls` reads: a block
+ * needs no finer grain, and three days of a busy machine are then a few thousand rows, not a
+ * hundred thousand). A single call is a group of one.
+ */
 export interface BlockCall {
+  /** The first call's start, epoch ms. */
   at: number;
+  /** The last call's start. */
+  lastAt: number;
+  calls: number;
   model: string | null;
   input: number;
   output: number;
   cacheRead: number;
   cacheWrite: number;
-  /** Null: unpriced. */
-  cost: number | null;
-  /** `anthropic-ratelimit-unified-5h-reset` of its response, epoch ms. */
+  /** Priced calls only. */
+  cost: number;
+  unpriced: number;
+  /** `anthropic-ratelimit-unified-5h-reset` of their responses, epoch ms. */
   reset: number | null;
-  /** `anthropic-ratelimit-unified-5h-utilization`, a fraction. */
+  /** The highest `anthropic-ratelimit-unified-5h-utilization` (it only grows within a window). */
   utilization: number | null;
 }
 
@@ -94,7 +106,7 @@ const numOrNull = (v: unknown) => {
 const unified = (field: string) =>
   `CASE WHEN json_valid(rate_limit_json) THEN json_extract(rate_limit_json, '$."anthropic-ratelimit-unified-5h-${field}"') END`;
 
-/** Model calls (not blocked, not self-tests) in `[from, to)`, oldest first. */
+/** Model calls (not blocked, not self-tests) in `[from, to)` by minute, model and reset. */
 export function loadBlockCalls(
   db: DatabaseSync,
   from: number,
@@ -119,22 +131,28 @@ export function loadBlockCalls(
     params.push(v);
   }
   const rows = db.prepare(
-    `SELECT started_at, COALESCE(response_model, request_model) AS model,
-      COALESCE(input_tokens, 0) AS input, COALESCE(output_tokens, 0) AS output,
-      COALESCE(cache_read_tokens, 0) AS cache_read,
-      COALESCE(cache_write_5m_tokens, 0) + COALESCE(cache_write_1h_tokens, 0) AS cache_write,
-      cost_usd, usage_completeness, ${unified("reset")} AS reset,
-      ${unified("utilization")} AS utilization
-    FROM calls WHERE ${terms.join(" AND ")} ORDER BY started_at, id`,
+    `SELECT MIN(started_at) AS at, MAX(started_at) AS last_at, COUNT(*) AS calls,
+      COALESCE(response_model, request_model) AS model,
+      SUM(COALESCE(input_tokens, 0)) AS input, SUM(COALESCE(output_tokens, 0)) AS output,
+      SUM(COALESCE(cache_read_tokens, 0)) AS cache_read,
+      SUM(COALESCE(cache_write_5m_tokens, 0) + COALESCE(cache_write_1h_tokens, 0)) AS cache_write,
+      COALESCE(SUM(cost_usd), 0) AS cost,
+      SUM(cost_usd IS NULL AND usage_completeness != 'none') AS unpriced,
+      ${unified("reset")} AS reset, MAX(${unified("utilization")}) AS utilization
+    FROM calls WHERE ${terms.join(" AND ")}
+    GROUP BY started_at / 60000, model, reset ORDER BY at`,
   ).all(...params);
   return rows.map((r) => ({
-    at: Number(r.started_at),
+    at: Number(r.at),
+    lastAt: Number(r.last_at),
+    calls: Number(r.calls),
     model: r.model === null ? null : String(r.model),
     input: Number(r.input),
     output: Number(r.output),
     cacheRead: Number(r.cache_read),
     cacheWrite: Number(r.cache_write),
-    cost: r.cost_usd === null ? (r.usage_completeness === "none" ? 0 : null) : Number(r.cost_usd),
+    cost: Number(r.cost),
+    unpriced: Number(r.unpriced),
     reset: resetMs(r.reset),
     utilization: numOrNull(r.utilization),
   }));
@@ -196,22 +214,25 @@ export function cutBlocks(calls: readonly BlockCall[], now: number): UsageBlock[
 }
 
 function summarizeWindow(w: Window, now: number): UsageBlock {
-  const calls = w.calls.slice().sort((a, b) => a.at - b.at);
-  let input = 0, output = 0, cacheRead = 0, cacheWrite = 0, cost = 0, unpriced = 0;
+  const calls = w.calls;
+  let n = 0, input = 0, output = 0, cacheRead = 0, cacheWrite = 0, cost = 0, unpriced = 0;
+  let first = Infinity;
+  let last = -Infinity;
   const models = new Set<string>();
   let utilization: number | null = null;
   for (const c of calls) {
+    n += c.calls;
     input += c.input;
     output += c.output;
     cacheRead += c.cacheRead;
     cacheWrite += c.cacheWrite;
-    if (c.cost === null) unpriced++;
-    else cost += c.cost;
+    cost += c.cost;
+    unpriced += c.unpriced;
+    first = Math.min(first, c.at);
+    last = Math.max(last, c.lastAt);
     if (c.model) models.add(c.model);
-    if (c.utilization !== null) utilization = c.utilization;
+    if (c.utilization !== null) utilization = Math.max(utilization ?? 0, c.utilization);
   }
-  const first = calls[0].at;
-  const last = calls[calls.length - 1].at;
   const active = now >= w.start && now < w.end;
   const tokens = input + output;
   let burn: UsageBlock["burn"] = null;
@@ -235,7 +256,7 @@ function summarizeWindow(w: Window, now: number): UsageBlock {
     active,
     first_call_at: first,
     last_call_at: last,
-    calls: calls.length,
+    calls: n,
     input_tokens: input,
     output_tokens: output,
     cache_read_tokens: cacheRead,

@@ -11,12 +11,15 @@ const iso = (ms: number) => new Date(ms).toISOString().slice(11, 16);
 function call(hm: string, over: Partial<BlockCall> = {}): BlockCall {
   return {
     at: at(hm),
+    lastAt: at(hm),
+    calls: 1,
     model: "claude-sonnet-4-5",
     input: 1000,
     output: 100,
     cacheRead: 0,
     cacheWrite: 0,
     cost: 0.01,
+    unpriced: 0,
     reset: null,
     utilization: null,
     ...over,
@@ -74,7 +77,7 @@ Deno.test("the active block has a burn rate since its first call and a projectio
       utilization: 0.25,
       reset: at("19:00"),
     }),
-    call("15:20", { cost: null, model: "mystery" }),
+    call("15:20", { cost: 0, unpriced: 1, model: "mystery" }),
   ], at("16:10"));
   assert.equal(blocks.length, 1);
   const b = blocks[0];
