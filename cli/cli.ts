@@ -9,6 +9,7 @@ import { registerInitCommands } from "./init_command.ts";
 import { createDoctorDeps, runDoctor } from "./doctor.ts";
 import { registerPolicyCommands } from "./policy/register.ts";
 import { registerUsageCommands } from "./usage/register.ts";
+import { registerWatchCommand } from "./watch/register.ts";
 
 export interface CliDeps {
   signal: AbortSignal;
@@ -44,8 +45,9 @@ export async function runCli(args: string[], deps: CliDeps): Promise<number> {
       });
     });
 
-  // usage, usage blocks (cli/usage/)
+  // usage, usage blocks (cli/usage/), watch (cli/watch/)
   registerUsageCommands(program, (c) => code = c);
+  registerWatchCommand(program, (c) => code = c);
 
   program
     .command("run")

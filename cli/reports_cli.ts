@@ -7,6 +7,7 @@
 import { Command, CommanderError } from "commander";
 import { VERSION } from "../core/mod.ts";
 import { registerUsageCommands } from "./usage/register.ts";
+import { registerWatchCommand } from "./watch/register.ts";
 
 export async function runReportsCli(args: string[]): Promise<number> {
   let code = 0;
@@ -17,6 +18,7 @@ export async function runReportsCli(args: string[]): Promise<number> {
     .enablePositionalOptions()
     .showHelpAfterError();
   registerUsageCommands(program, (c) => code = c);
+  registerWatchCommand(program, (c) => code = c);
   try {
     await program.parseAsync(args, { from: "user" });
   } catch (err) {

@@ -8,10 +8,11 @@ cd "$root"
 . "$root/scripts/ensure_deno.sh"
 
 # tool:Debian package — the tests use each for real: certutil (NSS trust store), gsettings
-# (GNOME system proxy, keyfile backend), zsh and fish (fresh login shells see the env).
+# (GNOME system proxy, keyfile backend), zsh and fish (fresh login shells see the env), tmux
+# (a real terminal for `watch`).
 need=()
 for pair in curl:curl openssl:openssl update-ca-certificates:ca-certificates \
-  certutil:libnss3-tools gsettings:libglib2.0-bin zsh:zsh fish:fish; do
+  certutil:libnss3-tools gsettings:libglib2.0-bin zsh:zsh fish:fish tmux:tmux; do
   command -v "${pair%%:*}" >/dev/null 2>&1 || need+=("${pair#*:}")
 done
 if [ ${#need[@]} -gt 0 ]; then
