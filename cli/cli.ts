@@ -10,6 +10,7 @@ import { createDoctorDeps, runDoctor } from "./doctor.ts";
 import { registerPolicyCommands } from "./policy/register.ts";
 import { registerUsageCommands } from "./usage/register.ts";
 import { registerWatchCommand } from "./watch/register.ts";
+import { registerReconcileCommand } from "./reconcile/register.ts";
 
 export interface CliDeps {
   signal: AbortSignal;
@@ -45,9 +46,10 @@ export async function runCli(args: string[], deps: CliDeps): Promise<number> {
       });
     });
 
-  // usage, usage blocks (cli/usage/), watch (cli/watch/)
+  // usage, usage blocks (cli/usage/), watch (cli/watch/), reconcile (cli/reconcile/)
   registerUsageCommands(program, (c) => code = c);
   registerWatchCommand(program, (c) => code = c);
+  registerReconcileCommand(program, (c) => code = c);
 
   program
     .command("run")

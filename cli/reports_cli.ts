@@ -8,6 +8,7 @@ import { Command, CommanderError } from "commander";
 import { VERSION } from "../core/mod.ts";
 import { registerUsageCommands } from "./usage/register.ts";
 import { registerWatchCommand } from "./watch/register.ts";
+import { registerReconcileCommand } from "./reconcile/register.ts";
 
 export async function runReportsCli(args: string[]): Promise<number> {
   let code = 0;
@@ -19,6 +20,7 @@ export async function runReportsCli(args: string[]): Promise<number> {
     .showHelpAfterError();
   registerUsageCommands(program, (c) => code = c);
   registerWatchCommand(program, (c) => code = c);
+  registerReconcileCommand(program, (c) => code = c);
   try {
     await program.parseAsync(args, { from: "user" });
   } catch (err) {

@@ -19,7 +19,10 @@ export interface CallSpec {
   output?: number;
   cacheRead?: number;
   cacheWrite?: number;
+  cacheWrite1h?: number;
   cost?: number | null;
+  /** Default: /v1/messages, /v1/responses for OpenAI, the telemetry path for `other`. */
+  path?: string;
   blocked?: boolean;
   requestId?: string | null;
   responseId?: string | null;
@@ -44,7 +47,12 @@ export function callRecord(s: CallSpec): CallRecord {
     provider,
     host,
     method: "POST",
-    path: endpoint === "other" ? "/api/event_logging/batch" : "/v1/messages",
+    path: s.path ??
+      (endpoint === "other"
+        ? "/api/event_logging/batch"
+        : provider === "openai"
+        ? "/v1/responses"
+        : "/v1/messages"),
     endpoint,
     requestModel: endpoint === "other" ? null : model,
     stream: false,
@@ -56,6 +64,7 @@ export function callRecord(s: CallSpec): CallRecord {
         outputTokens: s.output ?? 100,
         cacheReadTokens: s.cacheRead ?? 0,
         cacheWrite5mTokens: s.cacheWrite ?? 0,
+        cacheWrite1hTokens: s.cacheWrite1h ?? 0,
         responseModel: model,
         responseId: s.responseId ?? null,
         completeness: "complete",
