@@ -135,22 +135,27 @@ export function reconcileCalls(
   wire: readonly WireCall[],
   o: ReconcileOptions,
 ): Reconciliation {
+  const priced = (usd: number | null) => (usd === null ? null : round9(usd));
   const wireCost = (w: WireCall) =>
-    priceCall({
-      provider: w.provider,
-      host: w.host,
-      path: w.path,
-      model: w.requestModel,
-      usage: usageOf(w.tokens, w.model, w.complete, w.serviceTier),
-      startedAt: w.startedAt,
-    }).totalUsd;
+    priced(
+      priceCall({
+        provider: w.provider,
+        host: w.host,
+        path: w.path,
+        model: w.requestModel,
+        usage: usageOf(w.tokens, w.model, w.complete, w.serviceTier),
+        startedAt: w.startedAt,
+      }).totalUsd,
+    );
   const logCost = (l: LogCall) =>
-    priceCall({
-      ...o.logEndpoint,
-      model: l.model,
-      usage: usageOf(l.tokens, l.model, true, l.serviceTier),
-      startedAt: l.at,
-    }).totalUsd;
+    priced(
+      priceCall({
+        ...o.logEndpoint,
+        model: l.model,
+        usage: usageOf(l.tokens, l.model, true, l.serviceTier),
+        startedAt: l.at,
+      }).totalUsd,
+    );
 
   // Candidates by key, in time order; each wire call is matched at most once.
   const used = new Set<string>();

@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { clockFromEnv, resolveHome } from "../../core/mod.ts";
-import { type ReconcileSource, runReconcile } from "./reconcile.ts";
+import type { ReconcileSource } from "./reconcile.ts";
 
 const WHEN = "today, yesterday, this-week, 7d, 2026-11-01, ... (default: 7d)";
 
@@ -38,6 +38,8 @@ export function registerReconcileCommand(
       json?: boolean;
       dedupe?: string;
     }) => {
+      // Loaded here: pricing is heavy, and `usage` shares this CLI.
+      const { runReconcile } = await import("./reconcile.ts");
       setCode(
         await runReconcile(
           {

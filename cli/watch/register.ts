@@ -1,6 +1,5 @@
 import type { Command } from "commander";
 import { clockFromEnv, resolveHome } from "../../core/mod.ts";
-import { processTerminal, runWatch } from "./watch.ts";
 
 /** `watch`: the live terminal view (cli/watch/watch.ts). */
 export function registerWatchCommand(program: Command, setCode: (code: number) => void): void {
@@ -21,6 +20,8 @@ export function registerWatchCommand(program: Command, setCode: (code: number) =
         setCode(2);
         return;
       }
+      // Loaded here: the policy view it uses is heavy, and `usage` shares this CLI.
+      const { processTerminal, runWatch } = await import("./watch.ts");
       setCode(
         await runWatch(
           {

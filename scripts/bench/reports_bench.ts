@@ -10,7 +10,9 @@
  *   and model over 30 days), and the same by model over `calls` alone (a copy without the
  *   roll-up: what the roll-up saves);
  * - end to end: `main.ts usage --json --since 30d` (and `usage blocks --json`) as a user runs it,
- *   process start included, against `main.ts --version` (the start alone).
+ *   process start included, against `usage --json` on a home without a database (the start
+ *   alone); wall time, and the CPU time the run used (the machine is shared: CPU time moves less
+ *   with other people's load than wall time does).
  *
  * Target: `usage --json --since 30d` answers in ≤ 300 ms end to end.
  */
@@ -172,7 +174,24 @@ function* chunks<T>(it: Iterator<T>, size: number): Generator<T[]> {
   }
 }
 
-async function timedRun(args: string[], home: string): Promise<number> {
+/** CPU seconds (user + system) of this process's waited-for children so far (Linux). */
+function childrenCpuMs(): number | null {
+  try {
+    const stat = Deno.readTextFileSync("/proc/self/stat");
+    const rest = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    // Fields 16 and 17 (cutime, cstime), in clock ticks of 10 ms.
+    return (Number(rest[13]) + Number(rest[14])) * 10;
+  } catch {
+    return null;
+  }
+}
+
+/** Wall time and CPU time (user + system, 10 ms ticks) of one run. */
+async function timedRun(
+  args: string[],
+  home: string,
+): Promise<{ ms: number; cpuMs: number | null }> {
+  const cpu0 = childrenCpuMs();
   const t = performance.now();
   const out = await new Deno.Command(Deno.execPath(), {
     args: ["run", "--quiet", ...SOURCE_PERMISSIONS, MAIN, ...args],
@@ -181,12 +200,13 @@ async function timedRun(args: string[], home: string): Promise<number> {
     stderr: "piped",
   }).output();
   const ms = performance.now() - t;
+  const cpu1 = childrenCpuMs();
   if (!out.success) {
     throw new Error(
       `main.ts ${args.join(" ")} failed: ${new TextDecoder().decode(out.stderr).slice(0, 500)}`,
     );
   }
-  return ms;
+  return { ms, cpuMs: cpu0 === null || cpu1 === null ? null : cpu1 - cpu0 };
 }
 
 const fmt = (ms: number) => ms.toFixed(ms < 10 ? 2 : 1);
@@ -235,9 +255,11 @@ async function runBench(ctx: BenchContext, o: Options): Promise<BenchOutcome> {
     ["by project, model", { groupBy: ["project", "model"], since, timeZone: tz }, path],
     ["by model, `calls` alone (no roll-up)", { groupBy: ["model"], since, timeZone: tz }, rawPath],
   ];
-  const commands: [string, string[]][] = [
-    ["`main.ts --version` (process start alone)", ["--version"]],
-    ["`usage --json --since 30d`", ["usage", "--json", "--since", "30d"]],
+  const emptyHome = `${dir}/empty`;
+  await Deno.mkdir(emptyHome);
+  const commands: [string, string[], string][] = [
+    ["`usage --json` without a database (the start alone)", ["usage", "--json"], emptyHome],
+    ["`usage --json --since 30d`", ["usage", "--json", "--since", "30d"], home],
     ["`usage --since 30d --group-by day --group-by model`", [
       "usage",
       "--since",
@@ -246,11 +268,12 @@ async function runBench(ctx: BenchContext, o: Options): Promise<BenchOutcome> {
       "day",
       "--group-by",
       "model",
-    ]],
-    ["`usage blocks --json` (3 days)", ["usage", "blocks", "--json"]],
+    ], home],
+    ["`usage blocks --json` (3 days)", ["usage", "blocks", "--json"], home],
   ];
   const inProcess = new Map<string, number[]>(queries.map(([n]) => [n, []]));
   const endToEnd = new Map<string, number[]>(commands.map(([n]) => [n, []]));
+  const cpu = new Map<string, number[]>(commands.map(([n]) => [n, []]));
   const connections = new Map<string, DatabaseSync>();
   const conn = (p: string) => {
     let c = connections.get(p);
@@ -267,8 +290,10 @@ async function runBench(ctx: BenchContext, o: Options): Promise<BenchOutcome> {
       inProcess.get(name)!.push(performance.now() - t);
     }
     const cshift = round % commands.length;
-    for (const [name, args] of [...commands.slice(cshift), ...commands.slice(0, cshift)]) {
-      endToEnd.get(name)!.push(await timedRun(args, home));
+    for (const [name, args, h] of [...commands.slice(cshift), ...commands.slice(0, cshift)]) {
+      const r = await timedRun(args, h);
+      endToEnd.get(name)!.push(r.ms);
+      if (r.cpuMs !== null) cpu.get(name)!.push(r.cpuMs);
     }
   }
   const usageMs = median(endToEnd.get("`usage --json --since 30d`")!);
