@@ -17,6 +17,7 @@
  * Target: `usage --json --since 30d` answers in ≤ 300 ms end to end.
  */
 import { DatabaseSync } from "node:sqlite";
+import process from "node:process";
 import { type CallRecord, emptyUsage } from "../../core/mod.ts";
 import { insertCalls, report, type ReportQuery } from "../../daemon/store/mod.ts";
 import { SOURCE_PERMISSIONS } from "../../setup/mod.ts";
@@ -28,7 +29,7 @@ import { median, percentile } from "./percentile.ts";
 const USAGE = `bench reports options:
   --rows N     calls generated (default 1000000)
   --days N     spread over the last N days (default 30)
-  --rounds N   interleaved rounds of every measurement (default 7)
+  --rounds N   interleaved rounds of every measurement (default 11)
   --keep DIR   write the database to DIR/db.sqlite and leave it there (to look into it)`;
 
 const TARGET_MS = 300;
@@ -42,7 +43,7 @@ interface Options {
 }
 
 function parseOptions(args: readonly string[]): Options | string {
-  const o: Options = { rows: 1_000_000, days: 30, rounds: 7 };
+  const o: Options = { rows: 1_000_000, days: 30, rounds: 11 };
   for (let i = 0; i < args.length; i++) {
     if (args[i] === "--keep") {
       o.keep = args[++i];
@@ -272,6 +273,7 @@ async function runBench(ctx: BenchContext, o: Options): Promise<BenchOutcome> {
     ["`usage blocks --json` (3 days)", ["usage", "blocks", "--json"], home],
   ];
   const inProcess = new Map<string, number[]>(queries.map(([n]) => [n, []]));
+  const inProcessCpu = new Map<string, number[]>(queries.map(([n]) => [n, []]));
   const endToEnd = new Map<string, number[]>(commands.map(([n]) => [n, []]));
   const cpu = new Map<string, number[]>(commands.map(([n]) => [n, []]));
   const connections = new Map<string, DatabaseSync>();
@@ -285,9 +287,12 @@ async function runBench(ctx: BenchContext, o: Options): Promise<BenchOutcome> {
     ctx.log(`round ${round + 1}/${o.rounds}`);
     const shift = round % queries.length;
     for (const [name, q, p] of [...queries.slice(shift), ...queries.slice(0, shift)]) {
+      const c0 = process.cpuUsage();
       const t = performance.now();
       report(conn(p), q);
       inProcess.get(name)!.push(performance.now() - t);
+      const c = process.cpuUsage(c0);
+      inProcessCpu.get(name)!.push((c.user + c.system) / 1000);
     }
     const cshift = round % commands.length;
     for (const [name, args, h] of [...commands.slice(cshift), ...commands.slice(0, cshift)]) {
@@ -312,19 +317,24 @@ async function runBench(ctx: BenchContext, o: Options): Promise<BenchOutcome> {
     "",
     `### In process: \`report()\` over 30 days, ${o.rounds} interleaved rounds`,
     "",
-    "| query | median | p90 |",
-    "|---|---|---|",
+    "| query | median | p90 | CPU (user + system), median |",
+    "|---|---|---|---|",
     ...[...inProcess].map(([n, ms]) =>
-      `| ${n} | ${fmt(median(ms))} ms | ${fmt(percentile(ms, 90))} ms |`
+      `| ${n} | ${fmt(median(ms))} ms | ${fmt(percentile(ms, 90))} ms | ${
+        fmt(median(inProcessCpu.get(n)!))
+      } ms |`
     ),
     "",
     `### End to end: \`deno run main.ts ...\`, process start included, ${o.rounds} interleaved rounds`,
     "",
-    "| command | median | p90 |",
-    "|---|---|---|",
-    ...[...endToEnd].map(([n, ms]) =>
-      `| ${n} | ${fmt(median(ms))} ms | ${fmt(percentile(ms, 90))} ms |`
-    ),
+    "| command | median | p90 | best | CPU (user + system), median |",
+    "|---|---|---|---|---|",
+    ...[...endToEnd].map(([n, ms]) => {
+      const c = cpu.get(n)!;
+      return `| ${n} | ${fmt(median(ms))} ms | ${fmt(percentile(ms, 90))} ms | ${
+        fmt(Math.min(...ms))
+      } ms | ${c.length ? `${Math.round(median(c))} ms` : "-"} |`;
+    }),
     "",
     `Target: \`usage --json --since 30d\` in ≤ ${TARGET_MS} ms end to end: ${
       met ? "**met**" : "**missed**"
