@@ -43,7 +43,8 @@ async function waitScreen(target: string, re: RegExp, timeoutMs = 30_000): Promi
 async function startWatch(m: Meter, name: string, env: string[]) {
   await tmux("new-session", "-d", "-s", name, "-x", "110", "-y", "34", "sleep 600");
   const watch = [
-    "env",
+    // The test's own NO_COLOR (scripts/test.sh sets it) must not reach the colour case.
+    "env -u NO_COLOR",
     `HALTON_METER_HOME=${m.home}`,
     "TZ=UTC",
     ...env,
