@@ -11,10 +11,11 @@ import { MAIN } from "./_support/role_process.ts";
 import { type Meter, startMeter, stopMeter, waitRows } from "./_support/meter.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
-const SOCKET = `hm-watch-${Deno.pid}`;
+// A private server, on a socket in the meter's temp dir (removed with it).
+let SOCKET = "";
 
 async function tmux(...args: string[]): Promise<string> {
-  const r = await run("tmux", ["-L", SOCKET, "-f", "/dev/null", ...args]);
+  const r = await run("tmux", ["-S", SOCKET, "-f", "/dev/null", ...args]);
   if (r.code !== 0) throw new Error(`tmux ${args.join(" ")}: ${r.stderr}`);
   return r.stdout;
 }
@@ -96,6 +97,7 @@ function curl(m: Meter, project: string) {
 
 Deno.test("watch in tmux: a metered call shows within 2 s; resize; q and Ctrl-C exit 0 with the screen restored; NO_COLOR", async (t) => {
   const m = await startMeter("hm-watch-");
+  SOCKET = `${m.dir}/tmux.sock`;
   try {
     const w = await startWatch(m, "plain", ["NO_COLOR=1"]);
     await waitScreen(w, /Last model calls\n\s+none yet/);
@@ -162,7 +164,7 @@ Deno.test("watch in tmux: a metered call shows within 2 s; resize; q and Ctrl-C 
       assert.match(await screen(c), /BEFORE-WATCH colour/);
     });
   } finally {
-    await run("tmux", ["-L", SOCKET, "kill-server"]);
+    await run("tmux", ["-S", SOCKET, "kill-server"]);
     await stopMeter(m);
   }
 });
