@@ -81,6 +81,10 @@ if (role !== undefined) {
     console.error(`halton-meter: role "${role}" is not available in this build yet`);
     code = 2;
   }
+} else if (["usage", "watch", "reconcile"].includes(Deno.args[0])) {
+  // Reports start without loading the rest of the CLI (cli/reports_cli.ts).
+  const { runReportsCli } = await import("./cli/reports_cli.ts");
+  code = await runReportsCli(Deno.args);
 } else {
   const { runCli } = await import("./cli/mod.ts");
   code = await runCli(Deno.args, {

@@ -1,7 +1,6 @@
 import { Command, CommanderError } from "commander";
 import { isCompiled, resolveHome, type Role, VERSION } from "../core/mod.ts";
 import { runUp } from "./up.ts";
-import { runUsage } from "./usage.ts";
 import { openWithOs, runDashboard } from "./dashboard.ts";
 import { runCommand } from "./run_command.ts";
 import { runStatus } from "./status.ts";
@@ -10,6 +9,9 @@ import { createLifecycleDeps, runStart, runStop } from "./start_stop.ts";
 import { registerInitCommands } from "./init_command.ts";
 import { createDoctorDeps, runDoctor } from "./doctor.ts";
 import { registerPolicyCommands } from "./policy/register.ts";
+import { registerUsageCommands } from "./usage/register.ts";
+import { registerWatchCommand } from "./watch/register.ts";
+import { registerReconcileCommand } from "./reconcile/register.ts";
 
 export interface CliDeps {
   signal: AbortSignal;
@@ -45,22 +47,10 @@ export async function runCli(args: string[], deps: CliDeps): Promise<number> {
       });
     });
 
-  program
-    .command("usage")
-    .description("what was spent: today's totals by model (reads the database directly)")
-    .option("--json", "machine-readable output")
-    .option("--since <when>", "today, 7d, or an ISO date/time", "today")
-    .option("--group-by <key>", "model, project, provider, client or day", "model")
-    .action((o: { json?: boolean; since: string; groupBy: string }) => {
-      code = runUsage({
-        home: resolveHome(Deno.env),
-        json: o.json ?? false,
-        since: o.since,
-        groupBy: o.groupBy,
-        print: (l) => console.log(l),
-        printError: (l) => console.error(l),
-      });
-    });
+  // usage, usage blocks (cli/usage/), watch (cli/watch/), reconcile (cli/reconcile/)
+  registerUsageCommands(program, (c) => code = c);
+  registerWatchCommand(program, (c) => code = c);
+  registerReconcileCommand(program, (c) => code = c);
 
   program
     .command("dashboard")

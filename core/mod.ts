@@ -11,3 +11,5 @@ export { emptyUsage } from "./usage.ts";
 export type * from "./call_record.ts";
 export * from "./role_command.ts";
 export * from "./test_clock.ts";
+export * from "./format_usd.ts";
+export * from "./zoned_time.ts";

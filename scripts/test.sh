@@ -11,11 +11,11 @@ cd "$root"
 # (GNOME system proxy, keyfile backend), zsh and fish (fresh login shells see the env),
 # chromium (the dashboard in a real browser, driven by puppeteer-core, which Deno fetches from
 # npm as the test imports it; it never downloads a browser of its own), prometheus (scrapes the
-# daemon's /metrics in tests/export_prometheus_test.ts).
+# daemon's /metrics in tests/export_prometheus_test.ts), tmux (a real terminal for `watch`).
 need=()
 for pair in curl:curl openssl:openssl update-ca-certificates:ca-certificates \
   certutil:libnss3-tools gsettings:libglib2.0-bin zsh:zsh fish:fish chromium:chromium \
-  prometheus:prometheus; do
+  prometheus:prometheus tmux:tmux; do
   command -v "${pair%%:*}" >/dev/null 2>&1 || need+=("${pair#*:}")
 done
 if [ ${#need[@]} -gt 0 ]; then

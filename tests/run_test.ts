@@ -56,7 +56,8 @@ Deno.test("run meters a command's calls under its project, writes and appends th
     let rows: Array<{ key: string; calls: number }> = [];
     for (let i = 0; i < 50 && !rows.some((x) => x.key === "demo-app"); i++) {
       await new Promise((res) => setTimeout(res, 100));
-      const u = await output(["usage", "--json", "--group-by", "project"], home);
+      // GET /v1/models is not a model call: `usage` counts it with --all.
+      const u = await output(["usage", "--json", "--all", "--group-by", "project"], home);
       rows = JSON.parse(u.stdout).rows;
     }
     assert.deepEqual(rows.map((x) => [x.key, x.calls]), [["demo-app", 1]]);

@@ -8,4 +8,4 @@ export {
   runPolicyCheck,
   runPolicyExplain,
 } from "./policy_command.ts";
-export { type PolicyView, readPolicyView } from "./_policy_view.ts";
+export { type PolicyView, type PolicyViewDeps, readPolicyView } from "./_policy_view.ts";

@@ -7,7 +7,7 @@
 import type { BudgetLedger, Reservation } from "./budget_ledger.ts";
 import { formatInZone, formatSpan } from "./budget_window.ts";
 import type { CompiledBudget, CompiledPolicy, CompiledQuota } from "./compile_policy.ts";
-import { formatInt, formatUsd } from "./format_usd.ts";
+import { formatInt, formatUsd } from "../../core/mod.ts";
 import type { QuotaBook } from "./quota_book.ts";
 import { BILLABLE_ENDPOINTS, type CallFacts, type Verdict } from "./types.ts";
 

@@ -41,7 +41,7 @@ export {
   parseWindow,
   windowBounds,
 } from "./budget_window.ts";
-export { formatInt, formatUsd } from "./format_usd.ts";
+export { formatInt, formatUsd } from "../../core/mod.ts";
 export {
   ALLOW,
   BILLABLE_ENDPOINTS,

@@ -27,6 +27,16 @@ export type {
 // Read-only queries on a caller's own connection (the CLI reads without opening the writer).
 export { listCalls } from "./list_calls.ts";
 export { summarize } from "./summarize.ts";
+export { insertCalls } from "./insert_calls.ts";
+export {
+  BLOCK_MS,
+  type BlockCall,
+  type BlocksQuery,
+  cutBlocks,
+  loadBlockCalls,
+  type UsageBlock,
+  usageBlocks,
+} from "./usage_blocks.ts";
 export {
   MODEL_CALL_ENDPOINTS,
   periodKey,

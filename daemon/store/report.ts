@@ -13,6 +13,7 @@
  * float noise (0.1 + 0.2) without losing what a cheap call costs.
  */
 import type { DatabaseSync } from "node:sqlite";
+import { zoneSegments } from "./_zone_segments.ts";
 
 export const MODEL_CALL_ENDPOINTS = [
   "messages",
@@ -80,8 +81,6 @@ export interface Report {
 }
 
 const BUCKET_MS = 15 * 60_000;
-/** Periods a query may map buckets to in SQL (one CASE branch each). */
-const MAX_PERIODS_IN_SQL = 64;
 const DIM_SQL: Record<ReportDim, { rollup: string; raw: string }> = {
   provider: { rollup: "provider", raw: "provider" },
   endpoint: { rollup: "endpoint", raw: "endpoint" },
@@ -155,6 +154,58 @@ function isoWeek(y: number, m: number, d: number): string {
   return `${year}-W${String(week).padStart(2, "0")}`;
 }
 
+/** The local period an instant falls in. */
+export function periodKey(ms: number, unit: ReportTime, timeZone: string): string {
+  const p = parts(ms, timeZone);
+  switch (unit) {
+    case "hour":
+      return `${p.year}-${p.month}-${p.day}T${p.hour}`;
+    case "day":
+      return `${p.year}-${p.month}-${p.day}`;
+    case "month":
+      return `${p.year}-${p.month}`;
+    default:
+      return isoWeek(Number(p.year), Number(p.month), Number(p.day));
+  }
+}
+
+function emptyTotals(): ReportTotals {
+  return {
+    calls: 0,
+    other_calls: 0,
+    blocked_calls: 0,
+    input_tokens: 0,
+    output_tokens: 0,
+    cache_read_tokens: 0,
+    cache_write_tokens: 0,
+    reasoning_tokens: 0,
+    cost_usd: 0,
+    unpriced_calls: 0,
+  };
+}
+
+function addInto(
+  t: ReportTotals,
+  r: Record<string, unknown>,
+  kind: "model" | "other" | "blocked",
+  all: boolean,
+) {
+  const calls = Number(r.calls ?? 0);
+  if (kind === "other") t.other_calls += calls;
+  if (kind === "blocked") t.blocked_calls += calls;
+  if (kind !== "model" && !all) return;
+  t.calls += calls;
+  t.input_tokens += Number(r.input_tokens ?? 0);
+  t.output_tokens += Number(r.output_tokens ?? 0);
+  t.cache_read_tokens += Number(r.cache_read_tokens ?? 0);
+  t.cache_write_tokens += Number(r.cache_write_tokens ?? 0);
+  t.reasoning_tokens += Number(r.reasoning_tokens ?? 0);
+  t.cost_usd += Number(r.cost_usd ?? 0);
+  t.unpriced_calls += Number(r.unpriced_calls ?? 0);
+}
+
+const round9 = (usd: number) => Math.round(usd * 1e9) / 1e9;
+
 const offsetFormats = new Map<string, Intl.DateTimeFormat>();
 /** The zone's offset (local minus UTC) at an instant, in ms, to the minute. */
 function zoneOffset(ms: number, timeZone: string): number {
@@ -210,57 +261,20 @@ export function createPeriodKeyer(timeZone: string): (ms: number, unit: ReportTi
   };
 }
 
-/** The local period an instant falls in. */
-export function periodKey(ms: number, unit: ReportTime, timeZone: string): string {
-  const p = parts(ms, timeZone);
-  switch (unit) {
-    case "hour":
-      return `${p.year}-${p.month}-${p.day}T${p.hour}`;
-    case "day":
-      return `${p.year}-${p.month}-${p.day}`;
-    case "month":
-      return `${p.year}-${p.month}`;
-    default:
-      return isoWeek(Number(p.year), Number(p.month), Number(p.day));
-  }
-}
-
-function emptyTotals(): ReportTotals {
+/** The keys of a local hour (`unit` hour) or day number, from its UTC fields. */
+function localKeys(n: number, unitMs: number): Record<ReportTime, string> {
+  const d = new Date(n * unitMs);
+  const y = d.getUTCFullYear();
+  const m = d.getUTCMonth() + 1;
+  const day = d.getUTCDate();
+  const p = (x: number) => String(x).padStart(2, "0");
   return {
-    calls: 0,
-    other_calls: 0,
-    blocked_calls: 0,
-    input_tokens: 0,
-    output_tokens: 0,
-    cache_read_tokens: 0,
-    cache_write_tokens: 0,
-    reasoning_tokens: 0,
-    cost_usd: 0,
-    unpriced_calls: 0,
+    hour: `${y}-${p(m)}-${p(day)}T${p(d.getUTCHours())}`,
+    day: `${y}-${p(m)}-${p(day)}`,
+    week: isoWeek(y, m, day),
+    month: `${y}-${p(m)}`,
   };
 }
-
-function addInto(
-  t: ReportTotals,
-  r: Record<string, unknown>,
-  kind: "model" | "other" | "blocked",
-  all: boolean,
-) {
-  const calls = Number(r.calls ?? 0);
-  if (kind === "other") t.other_calls += calls;
-  if (kind === "blocked") t.blocked_calls += calls;
-  if (kind !== "model" && !all) return;
-  t.calls += calls;
-  t.input_tokens += Number(r.input_tokens ?? 0);
-  t.output_tokens += Number(r.output_tokens ?? 0);
-  t.cache_read_tokens += Number(r.cache_read_tokens ?? 0);
-  t.cache_write_tokens += Number(r.cache_write_tokens ?? 0);
-  t.reasoning_tokens += Number(r.reasoning_tokens ?? 0);
-  t.cost_usd += Number(r.cost_usd ?? 0);
-  t.unpriced_calls += Number(r.unpriced_calls ?? 0);
-}
-
-const round9 = (usd: number) => Math.round(usd * 1e9) / 1e9;
 
 /** Totals grouped as asked; rows sorted by their keys (time ascending), totals over all. */
 export function report(db: DatabaseSync, q: ReportQuery): Report {
@@ -269,8 +283,14 @@ export function report(db: DatabaseSync, q: ReportQuery): Report {
   const dims = q.groupBy.filter((k): k is ReportDim =>
     (REPORT_DIMS as readonly string[]).includes(k)
   );
-  const since = q.since ?? 0;
-  const until = q.until ?? Number.MAX_SAFE_INTEGER;
+  const times = q.groupBy.filter((k): k is ReportTime =>
+    (REPORT_TIMES as readonly string[]).includes(k)
+  );
+  // SQL groups by the finest time asked, as a local hour or day number: `(t + offset) / unit`
+  // within each piece of the span where the zone's offset is constant (_zone_segments.ts).
+  const unitMs = times.length === 0 ? 0 : times.includes("hour") ? 3_600_000 : 86_400_000;
+  let since = q.since ?? 0;
+  let until = q.until ?? Number.MAX_SAFE_INTEGER;
   const rollup = hasTable(db, "rollup_15m");
   const used = new Set<ReportDim>([
     ...dims,
@@ -292,123 +312,104 @@ export function report(db: DatabaseSync, q: ReportQuery): Report {
     }
     return { terms, params };
   };
-
-  // Whole buckets from the roll-up; the rest (edges, or everything without one) from calls.
-  const firstWhole = Math.ceil(since / BUCKET_MS);
-  const endWhole = Math.floor(Math.min(until, Number.MAX_SAFE_INTEGER) / BUCKET_MS);
-  const sources: { rows: Record<string, unknown>[]; raw: boolean }[] = [];
   const dimCols = (raw: boolean) =>
     dims.map((d, i) => `${raw ? DIM_SQL[d].raw : DIM_SQL[d].rollup} AS d${i}`);
+  const groupCols = [...(unitMs ? ["t"] : []), "ep", "blk", ...dims.map((_, i) => `d${i}`)];
   const blockedRaw = policy ? "COALESCE(policy_action = 'block', 0)" : "0";
-  const rawQuery = (from: number, to: number) => {
+  const rows: Record<string, unknown>[] = [];
+
+  const rawQuery = (from: number, to: number, offset: number) => {
     const f = filters(true);
     const cols = [
+      ...(unitMs ? [`(started_at + ${offset}) / ${unitMs} AS t`] : []),
       "endpoint AS ep",
       `${blockedRaw} AS blk`,
       ...dimCols(true),
+      SUMS_RAW,
     ];
-    // Every zone's hour, day, week and month starts on a 15-minute boundary (offsets are
-    // multiples of 15 minutes): a bucket lies in one period, so grouping by it is exact.
-    const sql = `SELECT started_at / ${BUCKET_MS} * ${BUCKET_MS} AS at, ${
-      cols.join(", ")
-    }, ${SUMS_RAW} FROM calls
+    const sql = `SELECT ${cols.join(", ")} FROM calls
       WHERE self_test = 0 AND started_at >= ? AND started_at < ?${
       f.terms.length ? ` AND ${f.terms.join(" AND ")}` : ""
-    }
-      GROUP BY ${["at", "ep", "blk", ...dims.map((_, i) => `d${i}`)].join(", ")}`;
-    return db.prepare(sql).all(from, to, ...f.params);
+    } GROUP BY ${groupCols.join(", ")}`;
+    rows.push(...db.prepare(sql).all(from, to, ...f.params));
   };
-  // Materializing rows into JS costs far more than SQLite's scan, so whole buckets are summed
-  // per local period in SQL when there is one time key and few periods (a CASE maps each bucket
-  // to its period's first bucket), over the whole span when there is none, else per bucket.
-  const keyOf = createPeriodKeyer(timeZone);
-  const times = q.groupBy.filter((k): k is ReportTime =>
-    (REPORT_TIMES as readonly string[]).includes(k)
-  );
-  let timeSql = "bucket";
-  if (times.length === 0) timeSql = "MIN(bucket)";
-  else if (times.length === 1 && endWhole > firstWhole) {
-    const runs: { from: number; to: number }[] = [];
-    let key = "";
-    for (let b = firstWhole; b < endWhole && runs.length <= MAX_PERIODS_IN_SQL; b++) {
-      const k = keyOf(b * BUCKET_MS, times[0]);
-      if (k !== key) runs.push({ from: b, to: b + 1 });
-      else runs[runs.length - 1].to = b + 1;
-      key = k;
-    }
-    if (runs.length <= MAX_PERIODS_IN_SQL) {
-      timeSql = `CASE ${runs.map((r) => `WHEN bucket < ${r.to} THEN ${r.from}`).join(" ")} END`;
-    }
-  }
-  const groupTime = times.length === 0 ? [] : ["tb"];
-  if (narrow && endWhole > firstWhole) {
+  const rollupQuery = (first: number, end: number, offset: number) => {
     const f = filters(false);
-    const sql = `SELECT ${timeSql} AS tb, kind, ${
-      [...dimCols(false), SUMS_ROLLUP].join(", ")
-    } FROM ${narrow.table} WHERE bucket >= ? AND bucket < ?${
+    // A narrow roll-up carries the call's kind in place of endpoint and blocked.
+    const kindCols = narrow ? ["kind"] : ["endpoint AS ep", "blocked AS blk"];
+    const cols = [
+      ...(unitMs ? [`(bucket * ${BUCKET_MS} + ${offset}) / ${unitMs} AS t`] : []),
+      ...kindCols,
+      ...dimCols(false),
+      SUMS_ROLLUP,
+    ];
+    const group = narrow
+      ? [...(unitMs ? ["t"] : []), "kind", ...dims.map((_, i) => `d${i}`)]
+      : groupCols;
+    const sql = `SELECT ${cols.join(", ")} FROM ${
+      narrow?.table ?? "rollup_15m"
+    } WHERE bucket >= ? AND bucket < ?${
       f.terms.length ? ` AND ${f.terms.join(" AND ")}` : ""
-    } GROUP BY ${[...groupTime, "kind", ...dims.map((_, i) => `d${i}`)].join(", ")}`;
-    sources.push({ rows: db.prepare(sql).all(firstWhole, endWhole, ...f.params), raw: false });
-  } else if (rollup && endWhole > firstWhole) {
-    const f = filters(false);
-    const sql = `SELECT ${timeSql} AS tb, endpoint AS ep, blocked AS blk, ${
-      [...dimCols(false), SUMS_ROLLUP].join(", ")
-    } FROM rollup_15m WHERE bucket >= ? AND bucket < ?${
-      f.terms.length ? ` AND ${f.terms.join(" AND ")}` : ""
-    } GROUP BY ${[...groupTime, "ep", "blk", ...dims.map((_, i) => `d${i}`)].join(", ")}`;
-    sources.push({ rows: db.prepare(sql).all(firstWhole, endWhole, ...f.params), raw: false });
-  }
-  if (rollup && endWhole > firstWhole) {
-    if (since < firstWhole * BUCKET_MS) {
-      sources.push({ rows: rawQuery(since, firstWhole * BUCKET_MS), raw: true });
+    } GROUP BY ${group.join(", ")}`;
+    rows.push(...db.prepare(sql).all(first, end, ...f.params));
+  };
+  // Whole buckets from the roll-up; the rest (edges, or everything without one) from calls.
+  const collect = (from: number, to: number, offset: number) => {
+    const firstWhole = Math.ceil(from / BUCKET_MS);
+    const endWhole = Math.floor(to / BUCKET_MS);
+    if (!rollup || endWhole <= firstWhole) return rawQuery(from, to, offset);
+    rollupQuery(firstWhole, endWhole, offset);
+    if (from < firstWhole * BUCKET_MS) rawQuery(from, firstWhole * BUCKET_MS, offset);
+    if (to > endWhole * BUCKET_MS) rawQuery(endWhole * BUCKET_MS, to, offset);
+  };
+  if (!unitMs) collect(since, until, 0);
+  else {
+    // Cut only where there are rows: the zone is looked up about once a day of the span.
+    // Two subqueries: SQLite answers a lone MIN or MAX from the index, both at once by a scan.
+    const b = db.prepare(
+      "SELECT (SELECT MIN(started_at) FROM calls) AS lo, (SELECT MAX(started_at) FROM calls) AS hi",
+    ).get();
+    if (b?.lo !== null && b?.lo !== undefined) {
+      since = Math.max(since, Number(b.lo));
+      until = Math.min(until, Number(b.hi) + 1);
+      for (const seg of zoneSegments(since, until, timeZone)) {
+        collect(seg.start, seg.end, seg.offsetMs);
+      }
     }
-    if (until > endWhole * BUCKET_MS) {
-      sources.push({ rows: rawQuery(endWhole * BUCKET_MS, until), raw: true });
-    }
-  } else {
-    sources.push({ rows: rawQuery(since, until), raw: true });
   }
 
   const groups = new Map<string, ReportRow>();
   const totals = emptyTotals();
-  const periodOf = new Map<string, string>();
-  for (const { rows } of sources) {
-    for (const r of rows) {
-      const ep = String(r.ep);
-      const kind = r.kind !== undefined
-        ? (String(r.kind) as "model" | "other" | "blocked")
-        : Number(r.blk)
-        ? "blocked"
-        : (MODEL_CALL_ENDPOINTS as readonly string[]).includes(ep)
-        ? "model"
-        : "other";
-      const at = r.tb !== undefined ? Number(r.tb) * BUCKET_MS : Number(r.at);
-      const keys = q.groupBy.map((k): string | null => {
-        if ((REPORT_TIMES as readonly string[]).includes(k)) {
-          const unit = k as ReportTime;
-          // Buckets repeat across dimensions: compute each bucket's period once.
-          const memo = `${unit}:${at}`;
-          let key = periodOf.get(memo);
-          if (key === undefined) {
-            key = keyOf(at, unit);
-            periodOf.set(memo, key);
-          }
-          return key;
-        }
-        const v = r[`d${dims.indexOf(k as ReportDim)}`];
-        return v === "" || v === null || v === undefined ? null : String(v);
-      });
-      addInto(totals, r, kind, all);
-      const id = JSON.stringify(keys);
-      let g = groups.get(id);
-      if (!g) {
-        g = { keys, ...emptyTotals() };
-        groups.set(id, g);
-      }
-      addInto(g, r, kind, all);
+  const periods = new Map<number, Record<ReportTime, string>>();
+  for (const r of rows) {
+    const kind = r.kind !== undefined
+      ? (String(r.kind) as "model" | "other" | "blocked")
+      : Number(r.blk)
+      ? "blocked"
+      : (MODEL_CALL_ENDPOINTS as readonly string[]).includes(String(r.ep))
+      ? "model"
+      : "other";
+    let local: Record<ReportTime, string> | undefined;
+    if (unitMs) {
+      const n = Number(r.t);
+      local = periods.get(n);
+      if (!local) periods.set(n, local = localKeys(n, unitMs));
     }
+    const keys = q.groupBy.map((k): string | null => {
+      if (local && (REPORT_TIMES as readonly string[]).includes(k)) return local[k as ReportTime];
+      const v = r[`d${dims.indexOf(k as ReportDim)}`];
+      return v === "" || v === null || v === undefined ? null : String(v);
+    });
+    addInto(totals, r, kind, all);
+    const id = JSON.stringify(keys);
+    let g = groups.get(id);
+    if (!g) {
+      g = { keys, ...emptyTotals() };
+      groups.set(id, g);
+    }
+    addInto(g, r, kind, all);
   }
-  const rows = [...groups.values()]
+  const out = [...groups.values()]
     // Without `all`, a group of only non-model requests is left out (its count stays in the
     // totals); one with blocked calls stays, they are model calls refused.
     .filter((g) => all || g.calls > 0 || g.blocked_calls > 0)
@@ -421,5 +422,5 @@ export function report(db: DatabaseSync, q: ReportQuery): Report {
       }
       return 0;
     });
-  return { rows, totals: { ...totals, cost_usd: round9(totals.cost_usd) } };
+  return { rows: out, totals: { ...totals, cost_usd: round9(totals.cost_usd) } };
 }

@@ -28,6 +28,10 @@ export const BENCHES: Readonly<Record<string, { summary: string; load: BenchLoad
     summary: "20k hostile connections through the edge: daemon RSS and fds before, after, settled",
     load: async () => (await import("./hostile_bench.ts")).hostileBench,
   },
+  reports: {
+    summary: "usage over 1,000,000 generated calls: report() in process and the CLI end to end",
+    load: async () => (await import("./reports_bench.ts")).reportsBench,
+  },
   policy: {
     summary: "policy on (20 rules, 10 budgets) vs off: added latency and req/s, interleaved",
     load: async () => (await import("./policy_ab.ts")).policyBench,
