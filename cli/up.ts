@@ -12,14 +12,19 @@
  */
 import { loadConfig } from "../config/mod.ts";
 import { homePaths, type Role } from "../core/mod.ts";
-import { ensureNodePreload, launchCommand, proxyEnv, renderShellExports } from "../setup/mod.ts";
+import {
+  ensureNodePreload,
+  launchCommand,
+  type LaunchContext,
+  proxyEnv,
+  renderShellExports,
+} from "../setup/mod.ts";
 
 export interface UpOptions {
   home: string;
   roles: Role[];
-  execPath: string;
-  mainPath: string;
-  compiled: boolean;
+  /** How this program starts a role (main.ts passes its own). */
+  launch: LaunchContext;
   /** Aborted on SIGINT/SIGTERM by main.ts. */
   signal: AbortSignal;
   print: (line: string) => void;
@@ -39,11 +44,7 @@ interface Child {
 export const READY_PREFIX = "HALTON_READY ";
 
 function spawnRole(role: Role, opts: UpOptions): Child {
-  const cmd = launchCommand(role, {
-    execPath: opts.execPath,
-    mainModule: opts.mainPath,
-    compiled: opts.compiled,
-  });
+  const cmd = launchCommand(role, opts.launch);
   const process = new Deno.Command(cmd.program, {
     args: cmd.args,
     env: {

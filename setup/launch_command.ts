@@ -1,18 +1,13 @@
 import { isAbsolutePath, toPath } from "./_path.ts";
+import type { LaunchContext } from "../core/mod.ts";
 import type { Role } from "./roles.ts";
+
+export type { LaunchContext };
 
 /** How a service manager starts one role. `program` is an absolute path. */
 export interface LaunchCommand {
   program: string;
   args: string[];
-}
-
-/** Where the running code lives; pass `Deno.execPath()`, `Deno.mainModule` and whether compiled. */
-export interface LaunchContext {
-  execPath: string;
-  /** `file:` URL or absolute path of `main.ts`; ignored when compiled. */
-  mainModule: string;
-  compiled: boolean;
 }
 
 /** Permissions the roles need when run from source (`deno run`); a compiled binary has them baked in. */

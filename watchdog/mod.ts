@@ -12,7 +12,6 @@ export {
 } from "./run_watchdog.ts";
 export {
   createRestartDaemon,
-  currentLaunchContext,
   type RestartDaemonOptions,
   type RestartResult,
 } from "./restart_daemon.ts";

@@ -1,4 +1,3 @@
-import { isCompiled } from "../core/mod.ts";
 import {
   type BackendName,
   chooseBackend,
@@ -25,7 +24,7 @@ export interface RestartResult {
 
 export interface RestartDaemonOptions {
   home: string;
-  /** Where the running code lives; used only to write a direct spec when none exists. */
+  /** Where the running code lives (main.ts passes it); used only to write a direct spec when none exists. */
   launch?: LaunchContext;
   /** A `--supervisor` value; without it the backend is chosen like `init` chooses it. */
   supervisor?: string;
@@ -33,12 +32,6 @@ export interface RestartDaemonOptions {
   files?: FileDeps;
   os?: string;
   env?: { get(key: string): string | undefined };
-}
-
-/** The launch context of this process (compiled binary, or `deno run main.ts`). */
-export function currentLaunchContext(): LaunchContext {
-  const execPath = Deno.execPath();
-  return { execPath, mainModule: Deno.mainModule, compiled: isCompiled(execPath) };
 }
 
 function backendFor(
@@ -94,9 +87,12 @@ export function createRestartDaemon(opts: RestartDaemonOptions): () => Promise<R
         name = choice.name;
       }
       if (name === "direct" && !(await files.exists(specPath))) {
+        if (opts.launch === undefined) {
+          return { ok: false, detail: `direct: ${specPath} does not exist; run halton-meter init` };
+        }
         const spec = createServiceSpec({
           home: opts.home,
-          launch: opts.launch ?? currentLaunchContext(),
+          launch: opts.launch,
         });
         await files.mkdir(runDir);
         await files.mkdir(spec.logDir);
