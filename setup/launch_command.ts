@@ -47,7 +47,7 @@ export function launchCommand(role: Role, ctx: LaunchContext): LaunchCommand {
   const main = toPath(ctx.mainModule);
   if (!isAbsolutePath(main)) {
     throw new Error(
-      `Cannot build the ${role} launch command: main module "${ctx.mainModule}" is not an absolute path or file: URL; pass Deno.mainModule`,
+      `Cannot build the ${role} launch command: main module "${ctx.mainModule}" is not an absolute path or file: URL; pass the launch context main.ts builds`,
     );
   }
   return { program: ctx.execPath, args: ["run", ...sourcePermissions(role), main, "--role", role] };

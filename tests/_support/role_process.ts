@@ -14,9 +14,23 @@ export interface RoleProcess {
   stop(signal?: Deno.Signal): Promise<number>;
 }
 
-export function spawnMain(args: string[], home: string, extraEnv: Record<string, string> = {}) {
+/** Where a test runs the program from: main.ts (default) or the bundle, from a directory. */
+export interface EntryOptions {
+  /** The entry module: main.ts, or a bundle built from it. */
+  entry?: string;
+  /** The working directory (default: the test's). */
+  cwd?: string;
+}
+
+export function spawnMain(
+  args: string[],
+  home: string,
+  extraEnv: Record<string, string> = {},
+  where: EntryOptions = {},
+) {
   return new Deno.Command(Deno.execPath(), {
-    args: ["run", "--quiet", ...SOURCE_PERMISSIONS, MAIN, ...args],
+    args: ["run", "--quiet", ...SOURCE_PERMISSIONS, where.entry ?? MAIN, ...args],
+    cwd: where.cwd,
     env: { HALTON_METER_HOME: home, NO_COLOR: "1", ...extraEnv },
     stdin: "null",
     stdout: "piped",
@@ -31,10 +45,10 @@ export function spawnMain(args: string[], home: string, extraEnv: Record<string,
 export async function startMain(
   args: string[],
   home: string,
-  opts: { ready?: RegExp; env?: Record<string, string>; timeoutMs?: number } = {},
+  opts: { ready?: RegExp; env?: Record<string, string>; timeoutMs?: number } & EntryOptions = {},
 ): Promise<RoleProcess> {
   const ready = opts.ready ?? /HALTON_READY \{.*"port":(\d+)/;
-  const process = spawnMain(args, home, opts.env);
+  const process = spawnMain(args, home, opts.env, opts);
   let out = "";
   let err = "";
   let port = -1;
