@@ -8,10 +8,12 @@ cd "$root"
 . "$root/scripts/ensure_deno.sh"
 
 # tool:Debian package — the tests use each for real: certutil (NSS trust store), gsettings
-# (GNOME system proxy, keyfile backend), zsh and fish (fresh login shells see the env).
+# (GNOME system proxy, keyfile backend), zsh and fish (fresh login shells see the env);
+# install.sh runs under dash and bash with curl or wget, and is held to shellcheck.
 need=()
 for pair in curl:curl openssl:openssl update-ca-certificates:ca-certificates \
-  certutil:libnss3-tools gsettings:libglib2.0-bin zsh:zsh fish:fish; do
+  certutil:libnss3-tools gsettings:libglib2.0-bin zsh:zsh fish:fish \
+  wget:wget dash:dash shellcheck:shellcheck setpriv:util-linux; do
   command -v "${pair%%:*}" >/dev/null 2>&1 || need+=("${pair#*:}")
 done
 if [ ${#need[@]} -gt 0 ]; then
