@@ -9,6 +9,7 @@ import { createLifecycleDeps, runStart, runStop } from "./start_stop.ts";
 import { registerInitCommands } from "./init_command.ts";
 import { createDoctorDeps, runDoctor } from "./doctor.ts";
 import { registerPolicyCommands } from "./policy/register.ts";
+import { registerUpgradeCommand } from "./upgrade/register.ts";
 import { asksVersion, renderVersion, type VersionInfo } from "./version.ts";
 
 export interface CliDeps {
@@ -168,6 +169,9 @@ export async function runCli(args: string[], deps: CliDeps): Promise<number> {
 
   // budget, quota, policy check|explain (cli/policy/)
   registerPolicyCommands(program, (c) => code = c);
+
+  // upgrade (cli/upgrade/)
+  registerUpgradeCommand(program, (c) => code = c, launch);
 
   program
     .command("restart", { hidden: true })

@@ -10,3 +10,4 @@ export { emptyUsage } from "./usage.ts";
 export type * from "./call_record.ts";
 export * from "./role_command.ts";
 export * from "./test_clock.ts";
+export * from "./release.ts";

@@ -5,6 +5,7 @@
  * Every failure must stop with its message and leave an installed binary as it was.
  */
 import assert from "node:assert/strict";
+import { DEFAULT_RELEASE_URL } from "../core/mod.ts";
 import {
   type FakeRelease,
   publish,
@@ -308,6 +309,11 @@ for (const shell of SHELLS) {
     }
   });
 }
+
+Deno.test("install.sh and upgrade agree: the same default release location", async () => {
+  const script = await Deno.readTextFile(SCRIPT);
+  assert.ok(script.includes(`DEFAULT_RELEASE_URL="${DEFAULT_RELEASE_URL}"`));
+});
 
 Deno.test({
   name: "install.sh passes shellcheck as POSIX sh",

@@ -1,27 +1,10 @@
 /**
- * The release targets (Deno's target triples), the artifact names install.sh and `upgrade`
- * look for, and which target an executable was built for, read from its header: a DENORT_BIN
- * or an artifact for the wrong platform is caught before it is published.
+ * Which release target (core/release.ts) an executable was built for, read from its header: a
+ * DENORT_BIN or an artifact for the wrong platform is caught before it is published.
  */
 
-export const TARGETS = [
-  "x86_64-unknown-linux-gnu",
-  "aarch64-unknown-linux-gnu",
-  "x86_64-apple-darwin",
-  "aarch64-apple-darwin",
-  "x86_64-pc-windows-msvc",
-] as const;
-
-export type Target = typeof TARGETS[number];
-
-export function isTarget(value: string): value is Target {
-  return (TARGETS as readonly string[]).includes(value);
-}
-
-/** `halton-meter-<version>-<target>`, with `.exe` for Windows. */
-export function artifactName(version: string, target: Target): string {
-  return `halton-meter-${version}-${target}${target.includes("windows") ? ".exe" : ""}`;
-}
+export { artifactName, isTarget, type Target, TARGETS } from "../core/mod.ts";
+import type { Target } from "../core/mod.ts";
 
 const u16 = (b: Uint8Array, at: number) => b[at] | (b[at + 1] << 8);
 const u32 = (b: Uint8Array, at: number) => (u16(b, at) | (u16(b, at + 2) << 16)) >>> 0;
