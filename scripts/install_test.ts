@@ -162,7 +162,7 @@ async function publishReleases(bed: Bed): Promise<void> {
   }, { sums: (s) => s.replace(/^[0-9a-f]{8}/, "00000000") });
 }
 
-const leftovers = async (prefix: string) =>
+const leftovers = (prefix: string) =>
   [...Deno.readDirSync(prefix)].map((e) => e.name).filter((n) => n !== "halton-meter");
 
 for (const shell of SHELLS) {
