@@ -147,6 +147,8 @@ export function directBackend(opts: DirectBackendOptions): ServiceBackend {
 
   async function start(roles: readonly Role[]) {
     const spec = await readSpec();
+    // A logs directory removed since install (by hand, or a cleanup) must not stop a start.
+    if (spec !== null) await files.mkdir(spec.logDir);
     return await stepEachRole(roles, START_ORDER, (role) => startRole(spec, role));
   }
 

@@ -30,19 +30,20 @@ export async function isolatedBundle(prefix = "hm-bundle-"): Promise<IsolatedBun
 }
 
 /**
- * Writes a launcher at `at` that runs `bundle` as the compiled binary would run: all roles with
- * the binary's permissions (`--allow-all`: the daemon's, compiled in), and roles started
- * through the launcher itself (HALTON_METER_EXECUTABLE).
+ * A launcher for `at` that runs `bundle` as the compiled binary would run: all roles with the
+ * binary's permissions (`--allow-all`: the daemon's, compiled in), and roles started through
+ * the launcher itself (HALTON_METER_EXECUTABLE).
  */
-export async function writeLauncher(at: string, bundle: string): Promise<string> {
+export function launcherScript(at: string, bundle: string): string {
   const q = (s: string) => `'${s.replaceAll("'", `'\\''`)}'`;
+  return `#!/bin/sh\nHALTON_METER_EXECUTABLE=${q(at)}\nexport HALTON_METER_EXECUTABLE\nexec ${
+    q(Deno.execPath())
+  } run --quiet ${DAEMON_SOURCE_PERMISSIONS.join(" ")} ${q(bundle)} "$@"\n`;
+}
+
+/** Writes launcherScript(at, bundle) at `at`, executable. */
+export async function writeLauncher(at: string, bundle: string): Promise<string> {
   await Deno.mkdir(at.slice(0, at.lastIndexOf("/")), { recursive: true });
-  await Deno.writeTextFile(
-    at,
-    `#!/bin/sh\nHALTON_METER_EXECUTABLE=${q(at)}\nexport HALTON_METER_EXECUTABLE\nexec ${
-      q(Deno.execPath())
-    } run --quiet ${DAEMON_SOURCE_PERMISSIONS.join(" ")} ${q(bundle)} "$@"\n`,
-    { mode: 0o755 },
-  );
+  await Deno.writeTextFile(at, launcherScript(at, bundle), { mode: 0o755 });
   return at;
 }
