@@ -165,7 +165,11 @@ export async function runUp(opts: UpOptions): Promise<number> {
         readyTimeout,
       );
       opts.signal.addEventListener("abort", () => clearTimeout(t), { once: true });
-      Promise.all([...children.values()].map((c) => c.ready)).finally(() => clearTimeout(t));
+      // Settled either way; a role that failed is reported by the race below, not here.
+      Promise.all([...children.values()].map((c) => c.ready)).then(
+        () => clearTimeout(t),
+        () => clearTimeout(t),
+      );
     });
     await Promise.race([Promise.all([...children.values()].map((c) => c.ready)), timeout]);
   } catch (err) {
