@@ -36,11 +36,13 @@ interface Sent {
 
 /**
  * Short looks (0-200 ms) and, every fourth call, a pause (2.5-3.5 s) past both the edge's
- * re-homing idle time (500 ms here) and the draining daemon's idle close (DRAIN_IDLE_MS, 2 s).
- * Neither close then meets a request on its way: a client that sends on an idle keep-alive
- * connection in the very instant the server closes it sees it closed, with any server (the
- * official SDKs retry that; README, "Upgrading"). Pauses of 1.5-2.5 s met the 2 s close once
- * in 1145 requests.
+ * re-homing idle time (1 s here; 2 s by default) and the draining daemon's idle close
+ * (DRAIN_IDLE_MS, 2 s). Neither close then meets a request on its way: a client that sends on an
+ * idle keep-alive connection in the very instant the server closes it sees it closed, with any
+ * server (the official SDKs retry that; README, "Upgrading"). Pauses of 1.5-2.5 s met the 2 s
+ * close once in 1145 requests; with a 500 ms re-homing time, 2 of 995 requests failed once in 16
+ * runs (short looks stretched by the restart's CPU load are the likely cause; not caught with
+ * details), hence 1 s.
  */
 const thinkTime = (n: number) => n % 4 === 0 ? 2500 + Math.random() * 1000 : Math.random() * 200;
 
@@ -123,7 +125,7 @@ Deno.test({
             resolve: { "api.anthropic.com:443": `127.0.0.1:${fake.port}` },
             ca_file: ca.caFile,
           },
-          edge: { rehome_idle_ms: 500 },
+          edge: { rehome_idle_ms: 1000 },
         }),
       );
       // The direct backend, as init --supervisor direct would record it: entries run the binary.
