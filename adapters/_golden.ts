@@ -2,6 +2,7 @@
 // testdata/<family>/ and replays them through findAdapter with several chunkings.
 import assert from "node:assert/strict";
 import { emptyUsage, type Usage } from "../core/mod.ts";
+import { createBodyDecoder, markUndecodable } from "./create_body_decoder.ts";
 import { findAdapter } from "./find_adapter.ts";
 import type { RequestInfo } from "./types.ts";
 
@@ -127,15 +128,25 @@ export function splitRandom(bytes: Uint8Array, seed: number): Uint8Array[] {
   return out;
 }
 
-export function replayResponse(ex: Exchange, chunks: Uint8Array[], request: RequestInfo): Usage {
+/**
+ * The daemon's path for one response: the body as sent goes through the content decoder
+ * (a no-op without `content-encoding`), the decoded bytes to the adapter's parser, and a
+ * body that could not be decoded is marked as the meter marks it.
+ */
+export async function replayResponse(
+  ex: Exchange,
+  chunks: Uint8Array[],
+  request: RequestInfo,
+): Promise<Usage> {
   const adapter = findAdapter(ex.host, ex.path);
-  const parser = adapter.createResponseParser({
-    status: ex.status,
-    headers: new Headers(ex.responseHeaders),
-    request,
-  });
-  for (const c of chunks) parser.push(c);
-  return parser.finish();
+  const headers = new Headers(ex.responseHeaders);
+  const parser = adapter.createResponseParser({ status: ex.status, headers, request });
+  const decoder = createBodyDecoder(headers.get("content-encoding"), (c) => parser.push(c));
+  for (const c of chunks) decoder.write(c);
+  await decoder.end();
+  const usage = parser.finish();
+  const failed = decoder.error();
+  return failed === null ? usage : markUndecodable(usage, failed);
 }
 
 export function parseExchangeRequest(ex: Exchange): RequestInfo {
@@ -153,7 +164,7 @@ export function registerGoldenTests(family: string): void {
     const exchanges = loadExchanges(family);
     assert.ok(exchanges.length > 0, `no exchanges in testdata/${family}`);
     for (const ex of exchanges) {
-      await t.step(ex.name, () => {
+      await t.step(ex.name, async () => {
         const adapter = findAdapter(ex.host, ex.path);
         assert.deepEqual(
           { provider: adapter.provider, endpoint: adapter.endpoint },
@@ -165,18 +176,18 @@ export function registerGoldenTests(family: string): void {
           assert.deepEqual(actual.get(key), value, `request.${key}`);
         }
         assert.deepEqual(
-          replayResponse(ex, splitWhole(ex.response), request),
+          await replayResponse(ex, splitWhole(ex.response), request),
           ex.expected,
           "whole",
         );
         assert.deepEqual(
-          replayResponse(ex, splitBytewise(ex.response), request),
+          await replayResponse(ex, splitBytewise(ex.response), request),
           ex.expected,
           "bytewise",
         );
         for (const seed of [1, 2, 3, 42, 1337]) {
           assert.deepEqual(
-            replayResponse(ex, splitRandom(ex.response, seed), request),
+            await replayResponse(ex, splitRandom(ex.response, seed), request),
             ex.expected,
             `random split, seed ${seed}`,
           );

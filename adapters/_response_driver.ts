@@ -173,6 +173,14 @@ export function createResponseDriver(
           usage.errorType ??= "parse_error";
           usage.errorMessage ??= end.problem;
         }
+        if (ctx.status >= 400 && usage.errorType === null) {
+          // An error status whose body names no error (a gateway's HTML 502, an empty 503):
+          // the status is all we know, and the row must still read as a failed call.
+          usage.errorType = `http_${ctx.status}`;
+          usage.errorMessage = `HTTP ${ctx.status} and the body (${
+            contentType.split(";")[0].trim() || "no content type"
+          }) carries no provider error`;
+        }
       } catch (err) {
         failure ??= err instanceof Error ? err.message : String(err);
         usage = emptyUsage();

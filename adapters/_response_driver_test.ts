@@ -32,7 +32,7 @@ Deno.test("driver: a JSON body over the cap is not buffered and is marked incomp
   assert.match(u.errorMessage ?? "", /exceeds 8388608 bytes/);
 });
 
-Deno.test("driver: invalid JSON on a 2xx is a parse_error; on an error status it is ignored", () => {
+Deno.test("driver: invalid JSON on a 2xx is a parse_error; on an error status the status is the error", () => {
   const ok = parser("api.anthropic.com", "/v1/messages", 200, "application/json");
   ok.push(enc.encode('{"id":"msg_1","usage":{"input_tokens":'));
   assert.deepEqual(
@@ -41,7 +41,13 @@ Deno.test("driver: invalid JSON on a 2xx is a parse_error; on an error status it
   );
   const bad = parser("api.anthropic.com", "/v1/messages", 502, "text/html");
   bad.push(enc.encode("<html><body>502 Bad Gateway</body></html>"));
-  assert.deepEqual(bad.finish(), emptyUsage());
+  assert.deepEqual(bad.finish(), {
+    ...emptyUsage(),
+    errorType: "http_502",
+    errorMessage: "HTTP 502 and the body (text/html) carries no provider error",
+  });
+  const empty = parser("api.openai.com", "/v1/chat/completions", 503, null);
+  assert.equal(empty.finish().errorType, "http_503");
 });
 
 Deno.test("driver: an empty 200 body is incomplete without an error", () => {

@@ -2,6 +2,7 @@ import { emptyUsage, type Usage } from "../core/mod.ts";
 import { countAt, isObject, objAt, parseJson, stringAt, sumCounts } from "./_json.ts";
 import { providerError } from "./_provider_error.ts";
 import { type BodyEnd, createResponseDriver } from "./_response_driver.ts";
+import { createUsageCheck, type UsageCheck } from "./_usage_check.ts";
 import type { SseEvent } from "./sse_parser.ts";
 import type { ResponseContext, ResponseParser } from "./types.ts";
 
@@ -20,12 +21,16 @@ interface Counts {
   serviceTier: string | null;
 }
 
-function applyUsage(c: Counts, usage: unknown): void {
+function applyUsage(c: Counts, usage: unknown, check: UsageCheck): void {
   if (!isObject(usage)) return;
-  c.input = countAt(usage, "input_tokens") ?? c.input;
-  c.output = countAt(usage, "output_tokens") ?? c.output;
+  check.scan(usage);
+  // A later count that is not one supersedes the earlier (provisional) one: now unknown.
+  const later = (key: string, before: number | null) =>
+    check.isInvalid(usage, key) ? null : countAt(usage, key) ?? before;
+  c.input = later("input_tokens", c.input);
+  c.output = later("output_tokens", c.output);
   c.thinking = countAt(objAt(usage, "output_tokens_details"), "thinking_tokens") ?? c.thinking;
-  c.cacheRead = countAt(usage, "cache_read_input_tokens") ?? c.cacheRead;
+  c.cacheRead = later("cache_read_input_tokens", c.cacheRead);
   const write = countAt(usage, "cache_creation_input_tokens");
   const creation = objAt(usage, "cache_creation");
   if (creation !== null) {
@@ -88,6 +93,7 @@ export function createAnthropicMessagesParser(ctx: ResponseContext): ResponsePar
     serviceTier: null,
   };
   const base = emptyUsage();
+  const check = createUsageCheck();
   let sawDelta = false;
   let sawStop = false;
   let plainMessage = false;
@@ -111,11 +117,11 @@ export function createAnthropicMessagesParser(ctx: ResponseContext): ResponsePar
         const message = objAt(data, "message");
         base.responseId = stringAt(message, "id") ?? base.responseId;
         base.responseModel = stringAt(message, "model") ?? base.responseModel;
-        applyUsage(counts, objAt(message, "usage"));
+        applyUsage(counts, objAt(message, "usage"), check);
         break;
       }
       case "message_delta":
-        applyUsage(counts, objAt(data, "usage"));
+        applyUsage(counts, objAt(data, "usage"), check);
         sawDelta = true;
         break;
       case "message_stop":
@@ -138,7 +144,7 @@ export function createAnthropicMessagesParser(ctx: ResponseContext): ResponsePar
     base.responseId = stringAt(value, "id");
     base.responseModel = stringAt(value, "model");
     const usage = objAt(value, "usage");
-    applyUsage(counts, usage);
+    applyUsage(counts, usage, check);
     plainMessage = usage !== null && (counts.input !== null || counts.output !== null);
   }
 
@@ -153,7 +159,7 @@ export function createAnthropicMessagesParser(ctx: ResponseContext): ResponsePar
     } else {
       usage.completeness = "incomplete";
     }
-    return usage;
+    return check.mark(usage);
   }
 
   return createResponseDriver(ctx, { onEvent, onJson, finish });

@@ -2,6 +2,7 @@ import { emptyUsage, type Usage } from "../core/mod.ts";
 import { countAt, isObject, type JsonObject, objAt, parseJson, stringAt } from "./_json.ts";
 import { providerError } from "./_provider_error.ts";
 import { type BodyEnd, createResponseDriver } from "./_response_driver.ts";
+import { createUsageCheck } from "./_usage_check.ts";
 import type { SseEvent } from "./sse_parser.ts";
 import type { ResponseContext, ResponseParser } from "./types.ts";
 
@@ -25,6 +26,7 @@ export function createGeminiParser(ctx: ResponseContext): ResponseParser {
   let usage: JsonObject | null = null;
   let sawFinish = false;
   let errorOnly = false;
+  const check = createUsageCheck();
 
   function onChunk(value: unknown): void {
     if (Array.isArray(value)) {
@@ -42,6 +44,7 @@ export function createGeminiParser(ctx: ResponseContext): ResponseParser {
     out.responseId ??= stringAt(value, "responseId");
     out.responseModel = stringAt(value, "modelVersion") ?? out.responseModel;
     const meta = objAt(value, "usageMetadata");
+    check.scan(meta, "usageMetadata");
     if (meta !== null && hasCounts(meta)) usage = meta;
     const candidates = value["candidates"];
     if (Array.isArray(candidates)) {
@@ -65,7 +68,11 @@ export function createGeminiParser(ctx: ResponseContext): ResponseParser {
       out.inputTokens = prompt === null
         ? null
         : prompt + (countAt(usage, "toolUsePromptTokenCount") ?? 0);
-      out.outputTokens = (candidates ?? 0) + (thoughts ?? 0);
+      // Absent means 0 on this wire; present but not a count means unknown.
+      out.outputTokens = check.isInvalid(usage, "candidatesTokenCount") ||
+          check.isInvalid(usage, "thoughtsTokenCount")
+        ? null
+        : (candidates ?? 0) + (thoughts ?? 0);
       out.reasoningTokens = thoughts;
       out.cacheReadTokens = countAt(usage, "cachedContentTokenCount");
       // A plain body is final by construction; a stream must reach a finish reason.
@@ -73,7 +80,7 @@ export function createGeminiParser(ctx: ResponseContext): ResponseParser {
     } else {
       out.completeness = errorOnly || ctx.status >= 400 ? "none" : "incomplete";
     }
-    return out;
+    return check.mark(out);
   }
 
   return createResponseDriver(ctx, { onEvent, onJson: onChunk, finish }, {

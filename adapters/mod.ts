@@ -13,3 +13,4 @@ export type {
 export { createSseParser } from "./sse_parser.ts";
 export type { SseEvent, SseParser, SseParserOptions } from "./sse_parser.ts";
 export { MAX_BODY_BYTES } from "./_response_driver.ts";
+export { type BodyDecoder, createBodyDecoder, markUndecodable } from "./create_body_decoder.ts";

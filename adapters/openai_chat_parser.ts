@@ -10,6 +10,7 @@ import {
 } from "./_json.ts";
 import { providerError } from "./_provider_error.ts";
 import { type BodyEnd, createResponseDriver } from "./_response_driver.ts";
+import { createUsageCheck } from "./_usage_check.ts";
 import type { SseEvent } from "./sse_parser.ts";
 import type { ResponseContext, ResponseParser } from "./types.ts";
 
@@ -120,15 +121,17 @@ export function createChatCompletionsParser(
   }
 
   function finish(_end: BodyEnd): Usage {
+    const check = createUsageCheck();
     if (finalUsage !== null) {
       applyChatUsage(out, finalUsage, flavor);
+      check.scan(finalUsage);
       out.completeness = "complete";
     } else {
       out.completeness = bodyError || (ctx.status >= 400 && out.responseId === null)
         ? "none"
         : "incomplete";
     }
-    return out;
+    return check.mark(out);
   }
 
   return createResponseDriver(ctx, { onEvent, onJson, finish });

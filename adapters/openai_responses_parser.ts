@@ -3,6 +3,7 @@ import { countAt, isObject, type JsonObject, objAt, parseJson, stringAt } from "
 import { providerError } from "./_provider_error.ts";
 import { outputWithReasoning } from "./openai_chat_parser.ts";
 import { type BodyEnd, createResponseDriver } from "./_response_driver.ts";
+import { createUsageCheck } from "./_usage_check.ts";
 import type { SseEvent } from "./sse_parser.ts";
 import type { ResponseContext, ResponseParser } from "./types.ts";
 
@@ -69,7 +70,9 @@ export function createResponsesParser(ctx: ResponseContext): ResponseParser {
   }
 
   function finish(_end: BodyEnd): Usage {
+    const check = createUsageCheck();
     if (usage !== null) {
+      check.scan(usage);
       const input = objAt(usage, "input_tokens_details");
       const output = objAt(usage, "output_tokens_details");
       out.inputTokens = countAt(usage, "input_tokens");
@@ -91,7 +94,7 @@ export function createResponsesParser(ctx: ResponseContext): ResponseParser {
         ? "none"
         : "incomplete";
     }
-    return out;
+    return check.mark(out);
   }
 
   return createResponseDriver(ctx, { onEvent, onJson, finish });

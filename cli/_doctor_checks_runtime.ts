@@ -7,7 +7,9 @@
 import { homePaths, type Ports } from "../core/mod.ts";
 import type { InstallState } from "./_install_state.ts";
 import type { PortOwner } from "./_port_owner.ts";
-import { type HttpProbe, probeBody, readPidFile } from "./_probes.ts";
+import { type HttpProbe, readPidFile } from "./_probes.ts";
+import { storeCheck } from "./_doctor_checks_store.ts";
+import { storeRow } from "./_store_row.ts";
 import { check, type DoctorCheck, octalMode } from "./doctor_check.ts";
 import { shellQuote } from "../setup/mod.ts";
 import type { StatusReport } from "./status.ts";
@@ -154,21 +156,6 @@ export async function portChecks(
   return out;
 }
 
-interface HealthStore {
-  state?: unknown;
-  reason?: unknown;
-  spooled?: unknown;
-  dropped?: unknown;
-}
-
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return null;
-  }
-}
-
 /** The token file: present and owner-only; returns the token for the API probe. */
 function tokenCheck(
   path: string,
@@ -232,30 +219,7 @@ export async function daemonChecks(
   if (!apiUp) {
     out.push(check("daemon.store", "SKIP", `the daemon's API does not answer (${st.api.detail})`));
   } else {
-    const probe = await deps.probeHttp(ports.api!, "/health");
-    const body = parseJson(probeBody(probe)) as { store?: HealthStore } | null;
-    const store = body?.store;
-    if (!store || typeof store !== "object") {
-      out.push(check(
-        "daemon.store",
-        "WARN",
-        `GET /health on 127.0.0.1:${ports.api} did not report the store`,
-        `curl -s http://127.0.0.1:${ports.api}/health`,
-      ));
-    } else if (store.state === "ok") {
-      out.push(check("daemon.store", "PASS", `writing to ${paths.db}; ${store.spooled} spooled`));
-    } else {
-      out.push(check(
-        "daemon.store",
-        "WARN",
-        `store ${String(store.state)}: ${
-          String(store.reason ?? "no reason given")
-        }; ${store.spooled} rows spooled, ${store.dropped} dropped`,
-        `tail -n 20 ${
-          shellQuote(`${paths.logs}/daemon.log`)
-        }  # then check database.integrity below`,
-      ));
-    }
+    out.push(storeCheck(home, storeRow(await deps.probeHttp(ports.api!, "/health")), ports.api!));
   }
 
   const { token, result } = tokenCheck(paths.apiToken, apiUp, deps.os);

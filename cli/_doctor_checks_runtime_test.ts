@@ -3,6 +3,7 @@ import { daemonChecks, portChecks, processChecks } from "./_doctor_checks_runtim
 import { readInstallState } from "./_install_state.ts";
 import type { PortOwner } from "./_port_owner.ts";
 import type { HttpProbe } from "./_probes.ts";
+import { storeRow } from "./_store_row.ts";
 import type { ComponentState, StatusReport } from "./status.ts";
 import { withTempHome } from "../tests/_support/temp_home.ts";
 
@@ -24,6 +25,7 @@ function report(
     userenv: { state: "unused", detail: "not used in env-only mode" },
     mitm_listener: { ...c(ds === "healthy" ? "healthy" : "unbound"), port: PORTS.internal },
     api: { ...c(ds === "healthy" ? "healthy" : "unbound"), port: PORTS.api },
+    store: storeRow(null),
     ports: PORTS,
     system_proxy: { state: "off", detail: "" },
     sentinels: { ...c("healthy"), proxy_managed: false, apps_managed: true, graceful_stop: false },
@@ -157,7 +159,7 @@ Deno.test("daemon store and API token: degraded store WARN, loose token FAIL, re
     await Deno.chmod(`${home}/api-token`, 0o644);
     out = await daemonChecks(home, PORTS, report(), deps);
     assert.deepEqual(out.map((c) => c.status), ["WARN", "FAIL", "FAIL"]);
-    assert.match(out[0].detail, /SQLITE_BUSY.*7 rows spooled/);
+    assert.match(out[0].detail, /SQLITE_BUSY.*7 rows in the spool/);
     assert.equal(out[1].next, `chmod 600 ${home}/api-token`);
     assert.match(out[2].detail, /HTTP 401/);
 

@@ -5,10 +5,18 @@
  */
 import { loadConfig } from "../config/mod.ts";
 import { homePaths } from "../core/mod.ts";
-import { type CommandRunner, shellQuote, type SystemProxyControl } from "../setup/mod.ts";
+import {
+  type CommandRunner,
+  createFileDeps,
+  loginEnvEdgePort,
+  readLoginEnvRecord,
+  shellQuote,
+  type SystemProxyControl,
+} from "../setup/mod.ts";
 import { describeSentinels, initCommandFor, type InstallState } from "./_install_state.ts";
-import { readText } from "./_probes.ts";
 import { openReadOnlyDatabase } from "./_read_only_database.ts";
+import { spoolCheck } from "./_doctor_checks_store.ts";
+import type { StoreRow } from "./_store_row.ts";
 import { check, type DoctorCheck } from "./doctor_check.ts";
 
 export const DISK_WARN_BYTES = 1024 ** 3;
@@ -63,6 +71,52 @@ export function installChecks(home: string, s: InstallState): DoctorCheck[] {
   return out;
 }
 
+/**
+ * Apps and full mode: the login environment (`login-env.json`, and the rc blocks,
+ * environment.d, launchctl or HKCU written from it) must name the port the edge is on now.
+ * An edge back on another port (port 0, a fallback) leaves every new shell on a dead proxy
+ * until the watchdog (or the next login) re-applies it.
+ */
+export async function loginEnvCheck(
+  home: string,
+  s: InstallState,
+  edgePort: number | undefined,
+): Promise<DoctorCheck> {
+  const id = "install.login-env";
+  if (s.mode !== "apps" && s.mode !== "full") {
+    return check(id, "SKIP", `not used in ${s.mode === "none" ? "this home" : `${s.mode} mode`}`);
+  }
+  const path = homePaths(home).loginEnv;
+  const read = await readLoginEnvRecord(createFileDeps(), path);
+  if (read.kind !== "found") {
+    return check(
+      id,
+      "FAIL",
+      read.kind === "missing"
+        ? `${s.mode} mode, but no ${path}: nothing re-applies the login environment`
+        : read.message,
+      `${initCommandFor(s)}  # records and applies it again`,
+    );
+  }
+  const recorded = loginEnvEdgePort(read.value.env);
+  if (recorded === null) return check(id, "SKIP", `${path} names no loopback edge port`);
+  if (edgePort === undefined) {
+    return check(id, "SKIP", `no edge port recorded to compare with 127.0.0.1:${recorded}`);
+  }
+  if (recorded !== edgePort) {
+    return check(
+      id,
+      "FAIL",
+      `the login environment (${path}, the shell rc blocks and environment.d or launchctl) ` +
+        `points at 127.0.0.1:${recorded}, but the edge is on 127.0.0.1:${edgePort}: new shells ` +
+        "and apps get a proxy that is not there",
+      "halton-meter --role userenv  # re-points it at the edge (the watchdog does too); " +
+        "then open a new shell: shells already open keep the old HTTPS_PROXY",
+    );
+  }
+  return check(id, "PASS", `HTTPS_PROXY of new shells and apps is the edge 127.0.0.1:${edgePort}`);
+}
+
 export async function systemProxyCheck(
   s: InstallState,
   edgePort: number | undefined,
@@ -111,8 +165,11 @@ export async function systemProxyCheck(
   return check(id, "PASS", `${control.backend}: ${state} (${s.mode} mode leaves it alone)`);
 }
 
-/** Runs `PRAGMA quick_check` read-only; never creates the file. */
-export function databaseChecks(home: string): DoctorCheck[] {
+/**
+ * Runs `PRAGMA quick_check` read-only (never creates the file), and counts rows waiting in
+ * the spool: from `store` (the running daemon's report) when given, else from the file.
+ */
+export function databaseChecks(home: string, store?: StoreRow): DoctorCheck[] {
   const p = homePaths(home);
   const out: DoctorCheck[] = [];
   const moveAside = `halton-meter stop && mv ${shellQuote(p.db)} ${
@@ -154,18 +211,7 @@ export function databaseChecks(home: string): DoctorCheck[] {
     }
   }
 
-  const spool = readText(p.spool);
-  const lines = spool === null ? 0 : spool.split("\n").filter((l) => l.trim() !== "").length;
-  out.push(
-    lines === 0 ? check("database.spool", "PASS", "spool empty") : check(
-      "database.spool",
-      "WARN",
-      `${lines} rows (${
-        spool!.length
-      } bytes) wait in ${p.spool}: the database refused writes; they are replayed once it accepts them`,
-      `tail -n 20 ${shellQuote(`${p.logs}/daemon.log`)}`,
-    ),
-  );
+  out.push(spoolCheck(home, store));
   return out;
 }
 

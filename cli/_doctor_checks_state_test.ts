@@ -11,6 +11,7 @@ import {
   databaseChecks,
   diskCheck,
   installChecks,
+  loginEnvCheck,
   systemProxyCheck,
 } from "./_doctor_checks_state.ts";
 import { readInstallState } from "./_install_state.ts";
@@ -224,4 +225,32 @@ Deno.test("disk: df -Pk on the home; WARN under 1 GiB, FAIL under 100 MiB", () =
     const { createCommandRunner } = await import("../setup/mod.ts");
     const real = await diskCheck(home, { runner: createCommandRunner(), os: Deno.build.os });
     assert.match(real.detail, /free on \//);
+  }));
+
+Deno.test("login env: FAIL with the fix when the edge came back on another port than the recorded one", () =>
+  withHome(async (home) => {
+    assert.equal((await loginEnvCheck(home, readInstallState(home), 8081)).status, "SKIP");
+    await Deno.writeTextFile(`${home}/install-mode`, "apps\n");
+    await Deno.writeTextFile(`${home}/apps-managed`, "");
+    const missing = await loginEnvCheck(home, readInstallState(home), 8081);
+    assert.equal(missing.status, "FAIL");
+    assert.match(missing.next ?? "", /^halton-meter init --apps/);
+    const proxy = "http://127.0.0.1:8081";
+    await Deno.writeTextFile(
+      `${home}/login-env.json`,
+      JSON.stringify({
+        mode: "apps",
+        env: { HTTPS_PROXY: proxy, HTTP_PROXY: proxy },
+        shell_rc: true,
+        target: { userHome: home },
+        recorded_at: "2026-12-01T08:00:00.000Z",
+      }),
+    );
+    const s = readInstallState(home);
+    assert.equal((await loginEnvCheck(home, s, 8081)).status, "PASS");
+    assert.equal((await loginEnvCheck(home, s, undefined)).status, "SKIP");
+    const moved = await loginEnvCheck(home, s, 8082);
+    assert.equal(moved.status, "FAIL");
+    assert.match(moved.detail, /points at 127\.0\.0\.1:8081, but the edge is on 127\.0\.0\.1:8082/);
+    assert.match(moved.next ?? "", /^halton-meter --role userenv .*open a new shell/);
   }));

@@ -2,6 +2,7 @@ import { Command, CommanderError } from "commander";
 import { type LaunchContext, resolveHome, type Role, VERSION } from "../core/mod.ts";
 import { runUp } from "./up.ts";
 import { runUsage } from "./usage.ts";
+import { openWithOs, runDashboard } from "./dashboard.ts";
 import { runCommand } from "./run_command.ts";
 import { runStatus } from "./status.ts";
 import { createCommandRunner, systemProxyControlFromEnv } from "../setup/mod.ts";
@@ -74,6 +75,20 @@ export async function runCli(args: string[], deps: CliDeps): Promise<number> {
         groupBy: o.groupBy,
         print: (l) => console.log(l),
         printError: (l) => console.error(l),
+      });
+    });
+
+  program
+    .command("dashboard")
+    .description("open the web dashboard in the browser (a one-time sign-in link)")
+    .option("--print", "print the sign-in link instead of opening a browser")
+    .action(async (o: { print?: boolean }) => {
+      code = await runDashboard({
+        home: resolveHome(Deno.env),
+        print: o.print ?? false,
+        deps: { fetch, open: (url) => openWithOs(url), readTextFile: Deno.readTextFileSync },
+        out: (l) => console.log(l),
+        err: (l) => console.error(l),
       });
     });
 

@@ -28,6 +28,7 @@ import {
   databaseChecks,
   diskCheck,
   installChecks,
+  loginEnvCheck,
   systemProxyCheck,
 } from "./_doctor_checks_state.ts";
 import { trustChecks } from "./_doctor_checks_trust.ts";
@@ -121,10 +122,11 @@ export async function collectDoctor(home: string, deps: DoctorDeps): Promise<Doc
     initCommand,
     recovery: await recoverCaCertificate(home, { files: createFileDeps(), trust: deps.caTrust }),
   });
-  const [trust, ownedPorts, daemon, proxy, disk] = await Promise.all([
+  const [trust, ownedPorts, daemon, loginEnv, proxy, disk] = await Promise.all([
     trustChecks(ca.ca, { ...deps, initCommand }),
     portChecks(home, ports, st, deps),
     daemonChecks(home, ports, st, { ...deps, probeHttp }),
+    loginEnvCheck(home, install, ports.edge),
     systemProxyCheck(install, ports.edge, systemProxy),
     diskCheck(home, deps),
   ]);
@@ -138,8 +140,9 @@ export async function collectDoctor(home: string, deps: DoctorDeps): Promise<Doc
     ...ownedPorts,
     ...daemon,
     ...installChecks(home, install),
+    loginEnv,
     proxy,
-    ...databaseChecks(home),
+    ...databaseChecks(home, st.store),
     disk,
     ...policyChecks(home, st.policy),
   ];

@@ -5,7 +5,9 @@
  * restarts the daemon in the next 30 s finds it and stays down), then stops the watchdog
  * and the daemon. The edge is never touched: apps keep a passthrough proxy. `start` removes
  * the sentinel, starts whatever of edge/daemon/watchdog is down, and waits for the daemon's
- * `/health`.
+ * `/health`. While `halton-meter up` runs (`run/up.pid`), its roles are the ones: `stop`
+ * stops its daemon (up keeps it down), `start` only removes the sentinel (up starts it again)
+ * and starts nothing itself, so no second, untracked daemon appears.
  */
 import { homePaths, readEffectivePorts } from "../core/mod.ts";
 import {
@@ -30,6 +32,7 @@ import {
 import { type HttpProbe, isPidAlive, probeHttp, serviceLabel } from "./status.ts";
 import { readPidFile } from "./_probes.ts";
 import { readInstallState } from "./_install_state.ts";
+import { upPidPath } from "./up.ts";
 
 export interface LifecycleDeps {
   backend: ServiceBackend;
@@ -81,6 +84,12 @@ function stepLine(step: BackendStep, label: string, verb: string): string {
   return `✗ ${step.role}: ${step.detail}`;
 }
 
+/** The pid of a live `halton-meter up` supervising this home's roles, or null. */
+function runningUp(opts: LifecycleOptions): number | null {
+  const pid = readPidFile(upPidPath(opts.home));
+  return pid !== null && pid !== Deno.pid && opts.deps.isAlive(pid) ? pid : null;
+}
+
 /** Daemon and watchdog down, edge up in passthrough; exit 0 unless a stop failed. */
 export async function runStop(opts: LifecycleOptions): Promise<number> {
   const paths = homePaths(opts.home);
@@ -88,7 +97,14 @@ export async function runStop(opts: LifecycleOptions): Promise<number> {
   // The sentinel goes first: anything restarting the daemon from here on finds it.
   Deno.mkdirSync(opts.home, { recursive: true, mode: 0o700 });
   Deno.writeTextFileSync(paths.gracefulStop, `${new Date().toISOString()}\n`);
-  const report = await backend.stop(["watchdog", "daemon"]);
+  const up = runningUp(opts);
+  if (up !== null) {
+    opts.print(
+      `· halton-meter up (PID ${up}) supervises the roles here: it keeps the daemon down until halton-meter start`,
+    );
+  }
+  // Under up its watchdog never restarts the daemon, and up would only restart it.
+  const report = await backend.stop(up === null ? ["watchdog", "daemon"] : ["daemon"]);
   for (const role of ["daemon", "watchdog"] as const) {
     const step = report.steps.find((s) => s.role === role);
     if (step) opts.print(stepLine(step, serviceLabel(backend, role), "stopped"));
@@ -123,6 +139,24 @@ function ensureDirectSpec(home: string, launch: LaunchContext): void {
   Deno.writeTextFileSync(specPath, JSON.stringify(spec, null, 2) + "\n");
 }
 
+/** `start` while `up` runs: the daemon `up` brings back, reported like any other start. */
+async function awaitUpDaemon(opts: LifecycleOptions): Promise<number> {
+  const paths = homePaths(opts.home);
+  const timeoutMs = opts.readyTimeoutMs ?? 15_000;
+  const ready = await waitReady(paths, opts.deps, { edge: false, edgePidBefore: null, timeoutMs });
+  if (ready.daemonPid === null) {
+    opts.printError(
+      `✗ daemon did not become healthy within ${timeoutMs} ms; see ${paths.logs}/daemon.log and run halton-meter doctor`,
+    );
+    return 1;
+  }
+  const ports = readEffectivePorts(paths.effectivePorts);
+  opts.print(
+    `✓ daemon healthy  halton-meter up (PID ${ready.daemonPid})  mitm: 127.0.0.1:${ports.internal}  api: 127.0.0.1:${ports.api}`,
+  );
+  return 0;
+}
+
 /** Starts edge (if down), daemon and watchdog; waits for the daemon's `/health`. */
 export async function runStart(opts: LifecycleOptions): Promise<number> {
   const paths = homePaths(opts.home);
@@ -131,6 +165,15 @@ export async function runStart(opts: LifecycleOptions): Promise<number> {
   try {
     Deno.removeSync(paths.gracefulStop);
   } catch { /* no sentinel */ }
+  const up = runningUp(opts);
+  if (up !== null) {
+    // Its roles are the ones: the sentinel gone, it starts its daemon again itself. A daemon
+    // started here too would be a second one, in no pid file `up` or `status` knows.
+    opts.print(
+      `· halton-meter up (PID ${up}) supervises the roles here: it starts its daemon again; nothing else is started`,
+    );
+    return await awaitUpDaemon(opts);
+  }
   if (backend.name === "direct") ensureDirectSpec(opts.home, opts.deps.launch);
 
   const edgeUp = await answersAs(

@@ -14,10 +14,12 @@ import {
   readInstallState,
 } from "./_install_state.ts";
 import { healthPid, type HttpProbe, readPidFile, serviceLabel } from "./_probes.ts";
+import { type StoreRow, storeRow } from "./_store_row.ts";
 import { type UserenvRow, userenvStatus } from "./_userenv_status.ts";
 import { type PolicyView, readPolicyView } from "./policy/_policy_view.ts";
 
 export { type HttpProbe, isPidAlive, probeHttp, serviceLabel } from "./_probes.ts";
+export type { StoreRow } from "./_store_row.ts";
 
 export type ComponentState = "healthy" | "stopped" | "unbound" | "inconsistent" | "unknown";
 
@@ -56,6 +58,8 @@ export interface StatusReport {
   userenv: UserenvRow;
   mitm_listener: Component & { port: number | null };
   api: Component & { port: number | null };
+  /** The calls store as the daemon reports it: `degraded` while the database refuses rows. */
+  store: StoreRow;
   ports: { edge: number | null; internal: number | null; api: number | null };
   system_proxy: { state: "on" | "off" | "unknown"; detail: string };
   sentinels: Component & {
@@ -289,6 +293,8 @@ export async function collectStatus(
     ? { state: "off" as const, detail: `full mode, none managed here: ${install.proxyUnmanaged}` }
     : await readSystemProxy(deps, mode, ports.edge);
 
+  // Only our own daemon's answer counts; anything else leaves the store unknown.
+  const store = storeRow(api.state === "healthy" ? apiProbe : null);
   return {
     version: VERSION,
     install_mode: mode,
@@ -299,6 +305,7 @@ export async function collectStatus(
     userenv,
     mitm_listener: mitm,
     api,
+    store,
     ports: { edge: edgePort, internal: ports.internal ?? null, api: ports.api ?? null },
     system_proxy: systemProxy,
     sentinels: {
@@ -326,6 +333,7 @@ export function renderStatusTable(r: StatusReport, home: string): string[] {
     ["userenv", r.userenv.state, r.userenv.detail],
     ["mitm listener", r.mitm_listener.state, r.mitm_listener.detail],
     ["api listener", r.api.state, r.api.detail],
+    ["store", r.store.state, r.store.detail],
     ["system-proxy", r.system_proxy.state, r.system_proxy.detail],
     ["sentinels", r.sentinels.state, r.sentinels.detail],
     ["policy", r.policy.state, r.policy.detail],

@@ -9,6 +9,10 @@
  *
  * The environment printed is the whole of what `run` sets (proxyEnv), the Node preload
  * included (written here, so Node before 22.21 is routed too), as lines for bash/zsh.
+ *
+ * `stop` and `start` from another shell act on these roles: `up` records itself in
+ * `run/up.pid`; a daemon stopped by `stop` (graceful-stop present) is not restarted until
+ * `start` removes the sentinel, and `start` starts nothing of its own while `up` runs.
  */
 import { loadConfig } from "../config/mod.ts";
 import { homePaths, type Role } from "../core/mod.ts";
@@ -42,6 +46,20 @@ interface Child {
 }
 
 export const READY_PREFIX = "HALTON_READY ";
+
+/** `run/up.pid`: the `up` supervising the roles of this home, for `start` and `stop`. */
+export function upPidPath(home: string): string {
+  return `${homePaths(home).run}/up.pid`;
+}
+
+function exists(path: string): boolean {
+  try {
+    Deno.statSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 function spawnRole(role: Role, opts: UpOptions): Child {
   const cmd = launchCommand(role, opts.launch);
@@ -154,6 +172,25 @@ export async function runUp(opts: UpOptions): Promise<number> {
     return 78;
   }
   const drainMs = (cfg.config.edge?.drain_timeout_ms ?? 10_000) + 2_000;
+  // `up` is a start: an old `stop` no longer holds the daemon down.
+  try {
+    Deno.removeSync(paths.gracefulStop);
+  } catch { /* none */ }
+  Deno.mkdirSync(paths.run, { recursive: true });
+  Deno.writeTextFileSync(upPidPath(opts.home), `${Deno.pid}\n`);
+  try {
+    return await supervise(opts, drainMs);
+  } finally {
+    try {
+      if (Deno.readTextFileSync(upPidPath(opts.home)).trim() === String(Deno.pid)) {
+        Deno.removeSync(upPidPath(opts.home));
+      }
+    } catch { /* gone */ }
+  }
+}
+
+async function supervise(opts: UpOptions, drainMs: number): Promise<number> {
+  const paths = homePaths(opts.home);
   const children = new Map<Role, Child>();
   for (const role of opts.roles) children.set(role, spawnRole(role, opts));
 
@@ -214,6 +251,18 @@ export async function runUp(opts: UpOptions): Promise<number> {
       );
       await new Promise((r) => setTimeout(r, delay));
       if (opts.signal.aborted) return;
+      if (child.role === "daemon" && exists(paths.gracefulStop)) {
+        // `halton-meter stop` from another shell: down until `start` removes the sentinel.
+        opts.printError(
+          "halton-meter up: daemon stopped by halton-meter stop; it stays down until halton-meter start (the edge passes traffic through)",
+        );
+        backoff.delete(child.role);
+        while (exists(paths.gracefulStop) && !opts.signal.aborted) {
+          await new Promise((r) => setTimeout(r, 200));
+        }
+        if (opts.signal.aborted) return;
+        opts.print("halton-meter up: halton-meter start: starting the daemon again");
+      }
       const next = spawnRole(child.role, opts);
       children.set(child.role, next);
       await watch(next);

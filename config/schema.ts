@@ -49,6 +49,10 @@ export const configSchema = z.strictObject({
   store: z.strictObject({
     /** Request/response bodies are never stored unless this is turned on. */
     store_bodies: z.boolean(),
+    /** Space the spool file keeps allocated so rows fit when the disk is full (0: none). */
+    spool_reserve_bytes: z.number().int().min(0).max(64 * 1024 * 1024),
+    /** Rows held in memory at most while neither the database nor the spool takes them. */
+    memory_queue_rows: z.number().int().min(100).max(1_000_000),
   }).partial().optional(),
   pricing: z.strictObject({ auto_update: z.boolean() }).partial().optional(),
   log: z.strictObject({ max_bytes: z.number().int().min(4096) }).partial().optional(),

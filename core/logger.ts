@@ -1,3 +1,5 @@
+import { makeLogsPrivate } from "./make_logs_private.ts";
+
 export type LogLevel = "debug" | "info" | "warn" | "error";
 
 export interface Logger {
@@ -17,7 +19,7 @@ export interface FileLoggerOptions {
 const encoder = new TextEncoder();
 
 /**
- * A size-capped append-only logger. Writes are synchronous because they are rare
+ * A size-capped append-only logger; its file is 0600 in a 0700 directory. Writes are synchronous because they are rare
  * (lifecycle events and classified errors, never per-byte traffic) and a crash
  * must not lose the line that explains it. Logging never throws: a full or
  * read-only disk must not take the proxy down.
@@ -42,7 +44,8 @@ export function createFileLogger(opts: FileLoggerOptions): Logger {
       try {
         const bytes = encoder.encode(line);
         if (size < 0) {
-          Deno.mkdirSync(dir, { recursive: true });
+          // Once per logger, so at each role start: files from before are made private too.
+          makeLogsPrivate(dir);
           try {
             size = Deno.statSync(opts.path).size;
           } catch {

@@ -1,6 +1,7 @@
 // The shared base every role uses. No npm imports here: the edge depends on it.
 export * from "./paths.ts";
 export * from "./logger.ts";
+export * from "./make_logs_private.ts";
 export * from "./effective_ports.ts";
 export * from "./intercept_hosts.ts";
 export * from "./listen_with_fallback.ts";

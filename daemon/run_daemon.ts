@@ -20,6 +20,7 @@ import {
   readSystemRoots,
   writeCaBundle,
 } from "./certs/mod.ts";
+import { createCallFeed, createDashboard, createDashboardAuth } from "./dashboard/mod.ts";
 import { createMeter } from "./meter/mod.ts";
 import { createMitmServer } from "./mitm/mod.ts";
 import {
@@ -113,10 +114,14 @@ export async function runDaemon(opts: RunDaemonOptions): Promise<number> {
     }
   }
   const token = await ensureApiToken(opts.home);
+  // Committed rows go to open dashboards from the writer's timer, never from a call's path.
+  const feed = createCallFeed();
   const store = openStore({
     path: paths.db,
     spoolPath: paths.spool,
-    deps: { log: (m) => log.log("warn", `store: ${m}`) },
+    spoolReserveBytes: config.store?.spool_reserve_bytes,
+    queueCap: config.store?.memory_queue_rows,
+    deps: { log: (m) => log.log("warn", m), onWritten: (rows) => feed.publish(rows) },
   });
   // Our processes are never the client; the edge holds a socket per open tunnel. Its pid file
   // is read again after a few seconds (a restarted edge).
@@ -225,6 +230,7 @@ export async function runDaemon(opts: RunDaemonOptions): Promise<number> {
       }),
       log: (m) => log.log("error", `api: ${m}`),
       policy,
+      dashboard: createDashboard({ auth: createDashboardAuth({ now }), feed, store, policy, now }),
     });
     api = await bindWithFallback(
       config.ports?.api ?? DEFAULT_PORTS.api,
@@ -252,6 +258,7 @@ export async function runDaemon(opts: RunDaemonOptions): Promise<number> {
   await mitm.close(config.daemon?.drain_timeout_ms ?? 10_000);
   await meter.settled(); // rows still waiting for their process project
   attributor.close();
+  feed.close(); // open event streams would keep the server from shutting down
   await api.shutdown();
   policy.close();
   await store.close();

@@ -8,11 +8,13 @@ cd "$root"
 . "$root/scripts/ensure_deno.sh"
 
 # tool:Debian package — the tests use each for real: certutil (NSS trust store), gsettings
-# (GNOME system proxy, keyfile backend), zsh and fish (fresh login shells see the env);
-# install.sh runs under dash and bash with curl or wget, and is held to shellcheck.
+# (GNOME system proxy, keyfile backend), zsh and fish (fresh login shells see the env),
+# chromium (the dashboard in a real browser, driven by puppeteer-core, which Deno fetches from
+# npm as the test imports it; it never downloads a browser of its own); install.sh runs under
+# dash and bash with curl or wget, as nobody (setpriv), and is held to shellcheck.
 need=()
 for pair in curl:curl openssl:openssl update-ca-certificates:ca-certificates \
-  certutil:libnss3-tools gsettings:libglib2.0-bin zsh:zsh fish:fish \
+  certutil:libnss3-tools gsettings:libglib2.0-bin zsh:zsh fish:fish chromium:chromium \
   wget:wget dash:dash shellcheck:shellcheck setpriv:util-linux; do
   command -v "${pair%%:*}" >/dev/null 2>&1 || need+=("${pair#*:}")
 done
@@ -28,6 +30,11 @@ fi
 
 # The real LLM CLIs (Claude Code, Codex, Gemini CLI) some black-box tests drive; best effort.
 "$root/scripts/ensure_clis.sh"
+# The dashboard's npm pieces, pinned: Chart.js into .tools/dashboard (the generated-assets check)
+# and puppeteer-core into Deno's cache (the browser test); a failure shows in those tests.
+"$DENO" run --quiet --allow-read --allow-write --allow-run=npm --allow-env \
+  scripts/build_dashboard_assets.ts --check >/dev/null 2>&1 || true
+"$DENO" cache --quiet tests/dashboard_browser_test.ts >/dev/null 2>&1 || true
 
 log="$(mktemp)"
 trap 'rm -f "$log"' EXIT

@@ -41,8 +41,9 @@ export function directBackendFiles(home: string): { spec: string; leftRunning: s
 
 /**
  * No service manager (containers, CI): detached processes with pid files under
- * `<home>/run/<role>.pid`. Nothing restarts them and nothing starts them at login; the
- * watchdog is the only supervisor. `install` stores the spec so `start` can run later.
+ * `<home>/run/<role>.pid`. Nothing starts them at login; the watchdog is the only supervisor
+ * (it restarts the daemon and, while the spec exists, the edge). `install` stores the spec so
+ * `start` can run later.
  */
 export function directBackend(opts: DirectBackendOptions): ServiceBackend {
   const { files, proc } = opts;

@@ -89,3 +89,29 @@ export async function writeUserenvApplied(
 ): Promise<void> {
   await files.writeFile(path, JSON.stringify(applied) + "\n");
 }
+
+/** The variables that carry the edge's address (`http://[project@]127.0.0.1:<port>`). */
+const PROXY_URL_NAMES = ["HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy"] as const;
+const LOOPBACK_PROXY = /^(http:\/\/(?:[^@/\s]*@)?127\.0\.0\.1:)(\d+)(\/?)$/;
+
+/** The edge port a recorded login environment points at, or null when it names none. */
+export function loginEnvEdgePort(env: Record<string, string>): number | null {
+  const m = LOOPBACK_PROXY.exec(env.HTTPS_PROXY ?? "");
+  return m === null ? null : Number(m[2]);
+}
+
+/**
+ * The same environment pointed at the edge on `port` (it came back on another one: port 0, or
+ * a fallback when its port was taken). Only the loopback proxy URLs change.
+ */
+export function retargetLoginEnv(
+  env: Record<string, string>,
+  port: number,
+): Record<string, string> {
+  const out = { ...env };
+  for (const name of PROXY_URL_NAMES) {
+    const value = out[name];
+    if (value !== undefined) out[name] = value.replace(LOOPBACK_PROXY, `$1${port}$3`);
+  }
+  return out;
+}

@@ -145,11 +145,13 @@ export { type NodeExtraCaCerts, nodeExtraCaCerts } from "./node_extra_ca_certs.t
 export { denoStateFileFs, ensureStateFile, type StateFileFs } from "./ensure_state_file.ts";
 export { CALLER_PREFIX, callerEnv, RESTORE_LIST } from "./caller_env.ts";
 export {
+  loginEnvEdgePort,
   type LoginEnvRecord,
   type LoginEnvTarget,
   readLoginEnvRecord,
   type ReadRecord,
   readUserenvApplied,
+  retargetLoginEnv,
   type UserenvApplied,
   writeLoginEnvRecord,
   writeUserenvApplied,

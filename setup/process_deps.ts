@@ -1,12 +1,14 @@
 import { spawn } from "node:child_process";
-import { closeSync, openSync } from "node:fs";
+import { closeSync, fchmodSync, openSync } from "node:fs";
+import { dirname } from "node:path";
 import process from "node:process";
+import { makeLogsPrivate } from "../core/mod.ts";
 
 export interface DetachedCommand {
   program: string;
   args: string[];
   env: Record<string, string>;
-  /** Appended to; the parent directory must exist. */
+  /** Appended to (mode 0600); the parent directory must exist. */
   stdoutPath: string;
   stderrPath: string;
 }
@@ -24,9 +26,16 @@ export interface ProcessDeps {
 export function createProcessDeps(): ProcessDeps {
   return {
     spawnDetached(cmd) {
-      const out = openSync(cmd.stdoutPath, "a");
-      const err = openSync(cmd.stderrPath, "a");
+      // Private like the roles' own logs: the directory 0700, every log in it 0600 (files an
+      // older version left 0644 included), and these two created 0600.
+      makeLogsPrivate(dirname(cmd.stdoutPath));
+      const out = openSync(cmd.stdoutPath, "a", 0o600);
+      const err = openSync(cmd.stderrPath, "a", 0o600);
       try {
+        if (process.platform !== "win32") {
+          fchmodSync(out, 0o600);
+          fchmodSync(err, 0o600);
+        }
         // The child inherits this environment plus the role's variables, like a login session.
         const child = spawn(cmd.program, cmd.args, {
           detached: true,

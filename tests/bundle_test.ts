@@ -2,7 +2,8 @@
  * The compiled shape without `denort`: main.ts bundled by `deno bundle` into one file (the
  * graph `deno compile` embeds), copied alone into an empty directory far from the checkout,
  * and the user's path run from there: `up`, a metered call with its row (the project found by
- * the lookup worker, which runs the entry module), `status --json`, `doctor --json`,
+ * the lookup worker, which runs the entry module), the dashboard's assets, `status --json`,
+ * `doctor --json`,
  * `--version`, `--role edge` alone, and `init`/`uninstall` in the sandbox, whose service
  * entries must run the bundle from its directory — or, through a launcher standing in for the
  * compiled binary, the launcher itself.
@@ -50,7 +51,7 @@ async function runBundle(m: Meter, ...args: string[]) {
   return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
 }
 
-Deno.test("bundle alone in an empty directory: up, a metered call with its row, status, doctor, --version", async () => {
+Deno.test("bundle alone in an empty directory: up, a metered call with its row, dashboard assets, status, doctor, --version", async () => {
   assert.deepEqual([...Deno.readDirSync(bundle.dir)].map((e) => e.name), ["halton-meter.js"]);
   const m = await startMeter("hm-bundle-up-", { entry: bundle.path, cwd: bundle.dir });
   try {
@@ -91,6 +92,14 @@ Deno.test("bundle alone in an empty directory: up, a metered call with its row, 
     );
     for (const id of ["config.parse", "ca.files", "process.daemon", "daemon.store"]) {
       assert.equal(byId.get(id)?.status, "PASS", `${id}: ${JSON.stringify(byId.get(id))}`);
+    }
+
+    // The dashboard's assets are code in the graph too (daemon/dashboard/_assets.generated.ts).
+    for (const [name, type] of [["app.js", "text/javascript"], ["style.css", "text/css"]]) {
+      const asset = await fetch(`http://127.0.0.1:${m.ports.api}/dashboard/assets/${name}`);
+      assert.equal(asset.status, 200, name);
+      assert.ok(asset.headers.get("content-type")?.startsWith(type), name);
+      assert.ok((await asset.text()).length > 100, name);
     }
 
     const version = await runBundle(m, "--version", "--json");

@@ -294,6 +294,35 @@ Deno.test("metered chain: curl, SDKs, Python requests, streaming, gzip, errors, 
       assertUsage(row, "anthropic/plain");
     });
 
+    await t.step("(e3) unreadable bodies are recorded with what went wrong", async () => {
+      const cases = [
+        ["anthropic/stream_usage_nan", "https://api.anthropic.com/v1/messages"],
+        ["anthropic/plain_gzip_garbage", "https://api.anthropic.com/v1/messages"],
+        ["openai_chat/error_502_html", "https://api.openai.com/v1/chat/completions"],
+      ] as const;
+      for (const [exchange, url] of cases) {
+        const project = exchange.replaceAll(/[^a-z0-9]/g, "-");
+        const r = await run("curl", [
+          ...curlArgs(m, project, [
+            "-o",
+            "/dev/null",
+            "-H",
+            `x-fake-exchange: ${exchange}`,
+            "-d",
+            requestBody(exchange),
+          ]),
+          url,
+        ]);
+        assert.equal(r.code, 0, r.stderr);
+        const [row] = await waitRows(m, project);
+        const e = loadExchange(exchange).expected;
+        assert.equal(row.error_type, e.errorType, exchange);
+        assert.equal(row.error_message, e.errorMessage, exchange);
+        assertUsage(row, exchange);
+        assert.equal(row.cost_usd, null, `${exchange}: no cost from usage we could not read`);
+      }
+    });
+
     await t.step("(j) API: token required, foreign Host refused", async () => {
       const noToken = await fetch(`http://127.0.0.1:${m.ports.api}/v1/calls`);
       assert.equal(noToken.status, 401);

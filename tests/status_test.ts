@@ -4,12 +4,13 @@
  * process, process alive but silent, nothing running).
  */
 import assert from "node:assert/strict";
+import { collectDoctor, createDoctorDeps } from "../cli/doctor.ts";
 import { collectStatus, runStatus, type StatusDeps } from "../cli/status.ts";
 import { isPidAlive, probeHttp } from "../cli/status.ts";
 import { readEffectivePorts } from "../core/mod.ts";
 import { createFileDeps, createProcessDeps, directBackend } from "../setup/mod.ts";
 import { freePort } from "./_support/net.ts";
-import { type RoleProcess, startMain } from "./_support/role_process.ts";
+import { MAIN, type RoleProcess, startMain } from "./_support/role_process.ts";
 import { loadJsonSchema, validateJsonSchema } from "./_support/json_schema.ts";
 
 const SCHEMA_PATH = new URL("../docs/status.schema.json", import.meta.url);
@@ -99,6 +100,55 @@ Deno.test("status --json of a running edge and daemon is healthy and matches the
     assert.equal(lines[0], "halton-meter v0.1.0 · status");
     assert.match(lines.join("\n"), new RegExp(`daemon +healthy +PID ${daemon.pid}`));
     assert.match(lines.join("\n"), /api listener +healthy/);
+    assert.match(lines.join("\n"), /store +ok +writing rows to the database/);
+    assert.equal((out.store as { state: string }).state, "ok");
+  } finally {
+    for (const p of procs) await p.stop("SIGKILL");
+    await Deno.remove(home, { recursive: true });
+  }
+});
+
+Deno.test("a corrupt database: status shows the store degraded while /v1/calls answers 503; doctor fails it", async () => {
+  const home = await Deno.makeTempDir({ prefix: "hm-status-corrupt-" });
+  await Deno.writeTextFile(
+    `${home}/config.json`,
+    JSON.stringify({ ports: { edge: 0, internal: 0, api: 0 } }),
+  );
+  await Deno.writeTextFile(`${home}/db.sqlite`, "this is not a database ".repeat(400));
+  const procs: RoleProcess[] = [];
+  try {
+    procs.push(await startMain(["--role", "edge"], home));
+    procs.push(await startMain(["--role", "daemon"], home));
+    const ports = readEffectivePorts(`${home}/effective-ports.json`);
+    const token = (await Deno.readTextFile(`${home}/api-token`)).trim();
+    const calls = await fetch(`http://127.0.0.1:${ports.api}/v1/calls`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    assert.equal(calls.status, 503);
+    await calls.body?.cancel();
+
+    const out = await statusJson(home, realDeps(home));
+    assert.deepEqual(validateJsonSchema(await loadSchema(), out), []);
+    assert.equal((out.daemon as { state: string }).state, "healthy", "the process itself is fine");
+    const store = out.store as Record<string, unknown>;
+    assert.equal(store.state, "degraded");
+    assert.equal(store.cause, "corrupt");
+    assert.match(String(store.reason), /not a database/);
+    assert.match(String(store.detail), /^database corrupt: .*see halton-meter doctor$/);
+    const lines: string[] = [];
+    await runStatus({ home, json: false, deps: realDeps(home), print: (l) => lines.push(l) });
+    assert.match(lines.join("\n"), /\nstore +degraded +database corrupt: /);
+
+    const doctor = await collectDoctor(
+      home,
+      await createDoctorDeps(home, {
+        launch: { execPath: Deno.execPath(), mainModule: MAIN, compiled: false },
+      }),
+    );
+    const check = doctor.checks.find((c) => c.id === "daemon.store")!;
+    assert.equal(check.status, "FAIL", check.detail);
+    assert.match(check.detail, /store degraded \(database corrupt\)/);
+    assert.match(check.next ?? "", /mv .*db\.sqlite .*db\.sqlite\.corrupt/);
   } finally {
     for (const p of procs) await p.stop("SIGKILL");
     await Deno.remove(home, { recursive: true });

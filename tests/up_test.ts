@@ -171,3 +171,59 @@ for (const signal of ["SIGTERM", "SIGKILL"] as const) {
     }
   });
 }
+
+Deno.test("stop then start while up runs: up's own daemon stops and comes back, never a second one", async () => {
+  const home = await Deno.makeTempDir({ prefix: "hm-up-stop-" });
+  try {
+    await Deno.writeTextFile(
+      `${home}/config.json`,
+      JSON.stringify({ ports: { edge: 0, internal: 0, api: 0 } }),
+    );
+    const up = await startMain(["up"], home, { ready: /NODE_EXTRA_CA_CERTS/ });
+    const cli = async (...args: string[]) => {
+      const out = await spawnMain(args, home, { HALTON_METER_SYSTEM_PROXY: "none" }).output();
+      const d = new TextDecoder();
+      return { code: out.code, stdout: d.decode(out.stdout), stderr: d.decode(out.stderr) };
+    };
+    try {
+      const [first] = homeProcesses(home, "daemon");
+      const edge = await readRolePid(home, "edge");
+      let r = await cli("stop");
+      assert.equal(r.code, 0, r.stdout + r.stderr);
+      assert.match(r.stdout, /edge still running 127\.0\.0\.1:\d+ \(passthrough\)/);
+      await until("the daemon to stop", 10_000, () => pidAlive(first) ? null : true);
+      // up must not bring it back while stopped: 3 s covers its restart delays.
+      const seen = new Set<number>();
+      const end = Date.now() + 3000;
+      while (Date.now() < end) {
+        for (const pid of homeProcesses(home, "daemon")) seen.add(pid);
+        await new Promise((res) => setTimeout(res, 50));
+      }
+      assert.deepEqual([...seen], [], "a daemon ran while stopped");
+      assert.match(up.stderr(), /stays down until halton-meter start/);
+
+      r = await cli("start");
+      assert.equal(r.code, 0, r.stdout + r.stderr);
+      assert.match(r.stdout, /halton-meter up \(PID \d+\)/);
+      assert.match(r.stdout, /✓ daemon healthy/);
+      await new Promise((res) => setTimeout(res, 1500)); // any second daemon would bind by now
+      const daemons = homeProcesses(home, "daemon");
+      assert.equal(daemons.length, 1, `one daemon, not ${daemons.join(", ")}`);
+      assert.equal(daemons[0], await readRolePid(home, "daemon"));
+      assert.deepEqual(homeProcesses(home, "edge"), [edge], "the same edge throughout");
+      const s = JSON.parse((await cli("status", "--json")).stdout);
+      assert.equal(s.daemon.state, "healthy");
+      assert.equal(s.daemon.pid, daemons[0]);
+      await assert.rejects(() => Deno.stat(`${home}/run/direct-spec.json`), "start wrote no spec");
+    } finally {
+      await up.stop("SIGTERM");
+    }
+    await until(
+      "every role of this up to end",
+      10_000,
+      () => homeProcesses(home).length === 0 ? true : null,
+    );
+  } finally {
+    await Deno.remove(home, { recursive: true });
+  }
+});

@@ -4,7 +4,7 @@
  * `logs/userenv.log`, and `status` reports `applied` / `stale` / `unused` from its records.
  */
 import assert from "node:assert/strict";
-import { MAIN } from "./_support/role_process.ts";
+import { MAIN, type RoleProcess, startMain } from "./_support/role_process.ts";
 import { SOURCE_PERMISSIONS } from "../setup/mod.ts";
 import { emptySystemState } from "../setup/system_state.ts";
 
@@ -111,6 +111,83 @@ Deno.test({
       );
       assert.deepEqual(await status(), { state: "unused", detail: "not used in env-only mode" });
     } finally {
+      await Deno.remove(root, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "an edge back on a fallback port: doctor FAILs on the login environment, the watchdog re-points it",
+  ignore: Deno.build.os !== "linux",
+  async fn() {
+    const root = await Deno.makeTempDir({ prefix: "hm-userenv-moved-" });
+    const home = `${root}/home`;
+    const state = `${root}/state`;
+    // The edge's configured port is taken (another program, or the old edge not gone yet).
+    const squatter = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+    const taken = squatter.addr.port;
+    let up: RoleProcess | null = null;
+    try {
+      await Deno.mkdir(`${home}/.config`, { recursive: true });
+      await Deno.mkdir(`${root}/elsewhere`);
+      await Deno.mkdir(state);
+      await Deno.writeTextFile(`${state}/install-mode`, "apps\n");
+      await Deno.writeTextFile(`${state}/apps-managed`, "");
+      await Deno.writeTextFile(
+        `${state}/config.json`,
+        JSON.stringify({ ports: { edge: taken, internal: 0, api: 0 } }),
+      );
+      const proxy = `http://127.0.0.1:${taken}`;
+      await Deno.writeTextFile(
+        `${state}/login-env.json`,
+        JSON.stringify({
+          mode: "apps",
+          env: { ...ENV, HTTPS_PROXY: proxy, HTTP_PROXY: proxy },
+          shell_rc: true,
+          target: { userHome: home, loginShell: "/bin/bash" },
+          recorded_at: "2026-12-01T08:00:00.000Z",
+        }),
+      );
+      // What doctor sees once the edge came back one port up and before anything followed it.
+      await Deno.writeTextFile(
+        `${state}/effective-ports.json`,
+        JSON.stringify({ edge: taken + 1 }),
+      );
+      const doctor = async () => {
+        const r = await main(root, state, "doctor", "--json");
+        return JSON.parse(r.stdout).checks.find((c: { id: string }) =>
+          c.id === "install.login-env"
+        );
+      };
+      const before = await doctor();
+      assert.equal(before.status, "FAIL", JSON.stringify(before));
+      assert.match(before.next, /halton-meter --role userenv/);
+
+      up = await startMain(["up"], state, {
+        ready: /NODE_EXTRA_CA_CERTS/,
+        env: { HALTON_METER_SYSTEM_PROXY: "none", HALTON_METER_WATCHDOG_INTERVAL_MS: "200" },
+      });
+      const edgePort = JSON.parse(await Deno.readTextFile(`${state}/effective-ports.json`)).edge;
+      assert.notEqual(edgePort, taken, "the edge fell back to another port");
+      const profile = `${home}/.profile`;
+      const deadline = Date.now() + 20_000;
+      while (Date.now() < deadline) {
+        const text = await Deno.readTextFile(profile).catch(() => "");
+        if (text.includes(`127.0.0.1:${edgePort}`)) break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      assert.match(await Deno.readTextFile(profile), new RegExp(`127\\.0\\.0\\.1:${edgePort}'`));
+      const envD = await Deno.readTextFile(`${home}/.config/environment.d/halton-meter.conf`);
+      assert.match(envD, new RegExp(`127\\.0\\.0\\.1:${edgePort}`));
+      assert.doesNotMatch(envD, new RegExp(`127\\.0\\.0\\.1:${taken}\\b`));
+      const rec = JSON.parse(await Deno.readTextFile(`${state}/login-env.json`));
+      assert.equal(rec.env.HTTPS_PROXY, `http://127.0.0.1:${edgePort}`);
+      assert.match(await Deno.readTextFile(`${state}/logs/watchdog.log`), /the edge moved/);
+      assert.equal((await doctor()).status, "PASS");
+    } finally {
+      await up?.stop();
+      squatter.close();
       await Deno.remove(root, { recursive: true });
     }
   },

@@ -1,98 +1,7 @@
+/** The watchdog keeping the daemon and (direct backend) the edge up, on a fake clock. */
 import assert from "node:assert/strict";
-import { type Logger, readEffectivePorts } from "../core/mod.ts";
-import { probeDaemonHealth } from "../edge/mod.ts";
-import {
-  type ProbeResult,
-  runWatchdog,
-  STARTUP_GRACE_MS,
-  type WatchdogDeps,
-} from "../watchdog/mod.ts";
-import { MAIN } from "./_support/role_process.ts";
-
-interface FakeRun {
-  restarts: number[];
-  proxyCalls: string[];
-  lines: string[];
-}
-
-/**
- * Runs the watchdog against a fake clock: every `sleep` advances it and yields a
- * macrotask (so restart promises settle), and the run ends once `untilMs` has elapsed.
- * Times passed to the scripts and recorded in the result are relative to the start.
- */
-async function runFake(opts: {
-  home: string;
-  intervalMs: number;
-  untilMs: number;
-  daemon: (t: number) => ProbeResult;
-  edge?: (t: number) => ProbeResult;
-  proxyOn?: boolean;
-  onTick?: (t: number) => void | Promise<void>;
-  deps?: Partial<WatchdogDeps>;
-  /** 0 unless given: most scenarios are about a daemon that dies later. `"default"`: none passed. */
-  startupGraceMs?: number | "default";
-}): Promise<FakeRun> {
-  const start = 1_700_000_000_000;
-  let now = start;
-  const controller = new AbortController();
-  const run: FakeRun = { restarts: [], proxyCalls: [], lines: [] };
-  let proxyOn = opts.proxyOn ?? true;
-  const log: Logger = {
-    log: (level, message, fields) =>
-      run.lines.push(`${level} ${message} ${JSON.stringify(fields)}`),
-  };
-  const code = await runWatchdog({
-    home: opts.home,
-    signal: controller.signal,
-    intervalMs: opts.intervalMs,
-    ...(opts.startupGraceMs === "default" ? {} : { startupGraceMs: opts.startupGraceMs ?? 0 }),
-    deps: {
-      now: () => now,
-      sleep: async (ms) => {
-        now += ms;
-        await new Promise((r) => setTimeout(r, 0));
-        await opts.onTick?.(now - start);
-        if (now - start >= opts.untilMs) controller.abort();
-      },
-      probeDaemon: () => Promise.resolve(opts.daemon(now - start)),
-      probeEdge: () => Promise.resolve((opts.edge ?? (() => "healthy"))(now - start)),
-      restartDaemon: () => {
-        run.restarts.push(now - start);
-        return Promise.resolve({ ok: true, detail: "fake" });
-      },
-      systemProxy: {
-        isOn: () => {
-          run.proxyCalls.push("isOn");
-          return Promise.resolve(proxyOn);
-        },
-        set: (on) => {
-          run.proxyCalls.push(`set(${on})`);
-          proxyOn = on;
-          return Promise.resolve();
-        },
-      },
-      log,
-      ...opts.deps,
-    },
-  });
-  assert.equal(code, 0);
-  return run;
-}
-
-async function fakeHome(files: Record<string, string> = {}): Promise<string> {
-  const home = await Deno.makeTempDir({ prefix: "hm-watchdog-" });
-  await Deno.writeTextFile(
-    `${home}/effective-ports.json`,
-    JSON.stringify({ edge: 18081, internal: 18090, api: 18765 }),
-  );
-  for (const [name, text] of Object.entries(files)) {
-    await Deno.writeTextFile(`${home}/${name}`, text);
-  }
-  return home;
-}
-
-const between = (t: number, from: number, to: number) => t >= from * 1000 && t < to * 1000;
-const gaps = (times: number[]) => times.slice(1).map((t, i) => (t - times[i]) / 1000);
+import { runWatchdog, STARTUP_GRACE_MS } from "../watchdog/mod.ts";
+import { between, fakeHome, gaps, runFake } from "./_support/watchdog_fake.ts";
 
 Deno.test("watchdog restarts a dead daemon with doubling backoff, capped, reset after 60 s of health", async () => {
   const home = await fakeHome();
@@ -207,6 +116,74 @@ Deno.test("watchdog leaves the daemon down while graceful-stop exists, and resta
   }
 });
 
+Deno.test("watchdog with the direct backend restarts a dead edge with backoff; stop's sentinel does not hold it", async () => {
+  // `stop` leaves the edge up by design: graceful-stop keeps the daemon down, not the edge.
+  const home = await fakeHome({ "graceful-stop": "" });
+  await Deno.mkdir(`${home}/run`);
+  await Deno.writeTextFile(`${home}/run/direct-spec.json`, "{}\n");
+  try {
+    const run = await runFake({
+      home,
+      intervalMs: 500,
+      untilMs: 60_000,
+      daemon: () => "refused",
+      edge: (t) => (between(t, 10, 40) ? "refused" : "healthy"),
+    });
+    assert.deepEqual(run.edgeRestarts.map((t) => t / 1000), [10, 11, 13, 17, 25]);
+    assert.deepEqual(run.restarts, [], "the daemon stays down: graceful-stop");
+    const text = run.lines.join("\n");
+    assert.equal(run.lines.filter((l) => l.startsWith("warn edge is down {")).length, 1, text);
+    assert.match(text, /info edge healthy/);
+  } finally {
+    await Deno.remove(home, { recursive: true });
+  }
+});
+
+Deno.test("watchdog leaves a dead edge alone without a direct spec, after a graceful uninstall, under up, while init runs", async () => {
+  const edgeDown = { intervalMs: 1000, untilMs: 20_000, daemon: () => "healthy" as const };
+  const cases: [string, Record<string, string>, "service" | "up", RegExp | null][] = [
+    ["a service manager keeps it (no direct spec)", {}, "service", null],
+    [
+      "uninstall --graceful left it running, unsupervised",
+      { "run/direct-spec.json": "{}", "run/direct-left-running.json": "{}" },
+      "service",
+      null,
+    ],
+    [
+      "up restarts it",
+      { "run/direct-spec.json": "{}" },
+      "up",
+      /edge is down: halton-meter up restarts it/,
+    ],
+    [
+      "init starts the roles itself",
+      // init writes when it started; the fake clock starts at 1_700_000_000_000.
+      { "run/direct-spec.json": "{}", "run/init-running": "2023-11-14T22:13:00.000Z\n" },
+      "service",
+      /edge is down and init is running .*leaving it down/,
+    ],
+  ];
+  for (const [why, files, restartBy, said] of cases) {
+    const home = await fakeHome();
+    await Deno.mkdir(`${home}/run`);
+    for (const [name, text] of Object.entries(files)) {
+      await Deno.writeTextFile(`${home}/${name}`, text);
+    }
+    try {
+      const run = await runFake({
+        home,
+        ...edgeDown,
+        edge: () => "refused",
+        daemonRestartBy: restartBy,
+      });
+      assert.deepEqual(run.edgeRestarts, [], why);
+      if (said !== null) assert.match(run.lines.join("\n"), said, why);
+    } finally {
+      await Deno.remove(home, { recursive: true });
+    }
+  }
+});
+
 Deno.test("watchdog never has two restarts in flight and survives throwing probes", async () => {
   const home = await fakeHome();
   try {
@@ -237,170 +214,6 @@ Deno.test("watchdog never has two restarts in flight and survives throwing probe
     assert.equal(calls, 1);
     assert.ok(run.lines.some((l) => l.includes("probe exploded")), "the error is logged");
     assert.ok(probes >= 55, `the loop kept probing after errors (${probes} probes)`);
-  } finally {
-    await Deno.remove(home, { recursive: true });
-  }
-});
-
-Deno.test("watchdog in full mode turns the system proxy off while the edge is down, on when it returns", async () => {
-  const home = await fakeHome({ "install-mode": "full\n", "proxy-managed": "" });
-  try {
-    const run = await runFake({
-      home,
-      intervalMs: 2000,
-      untilMs: 60_000,
-      daemon: () => "healthy",
-      edge: (t) => (between(t, 10, 30) ? "refused" : "healthy"),
-    });
-    assert.deepEqual(run.proxyCalls.filter((c) => c.startsWith("set")), [
-      "set(false)",
-      "set(true)",
-    ]);
-    assert.equal(run.lines.filter((l) => l.includes("system proxy turned off")).length, 1);
-    assert.equal(run.lines.filter((l) => l.includes("system proxy turned on")).length, 1);
-    assert.deepEqual(run.restarts, []);
-  } finally {
-    await Deno.remove(home, { recursive: true });
-  }
-});
-
-Deno.test("a restarted watchdog turns back on the proxy an earlier one turned off; init taking over forgets it", async () => {
-  const marker = (home: string) => `${home}/run/system-proxy-off-by-watchdog`;
-  const exists = (path: string) => Deno.stat(path).then(() => true, () => false);
-  const home = await fakeHome({ "install-mode": "full\n", "proxy-managed": "" });
-  try {
-    // The earlier watchdog turned the proxy off while the edge was down; the edge is back.
-    await Deno.mkdir(`${home}/run`);
-    await Deno.writeTextFile(marker(home), "2026-01-01T00:00:00.000Z\n");
-    const run = await runFake({
-      home,
-      intervalMs: 2000,
-      untilMs: 6000,
-      daemon: () => "healthy",
-      proxyOn: false,
-    });
-    assert.deepEqual(run.proxyCalls, ["set(true)"]);
-    assert.equal(await exists(marker(home)), false);
-
-    // Off by a watchdog, then init switched to apps mode: nothing of ours to turn back on.
-    await Deno.writeTextFile(marker(home), "2026-01-01T00:00:00.000Z\n");
-    await Deno.writeTextFile(`${home}/install-mode`, "apps\n");
-    const after = await runFake({
-      home,
-      intervalMs: 2000,
-      untilMs: 6000,
-      daemon: () => "healthy",
-      proxyOn: false,
-    });
-    assert.deepEqual(after.proxyCalls, []);
-    assert.equal(await exists(marker(home)), false);
-  } finally {
-    await Deno.remove(home, { recursive: true });
-  }
-});
-
-Deno.test("watchdog in full mode leaves a proxy the user turned off alone; other modes never touch it", async () => {
-  for (const [mode, proxyOn] of [["full", false], ["env-only", true], ["apps", true]] as const) {
-    const home = await fakeHome({ "install-mode": `${mode}\n`, "proxy-managed": "" });
-    try {
-      const run = await runFake({
-        home,
-        intervalMs: 2000,
-        untilMs: 40_000,
-        proxyOn,
-        daemon: () => "healthy",
-        edge: (t) => (between(t, 10, 30) ? "refused" : "healthy"),
-      });
-      const sets = run.proxyCalls.filter((c) => c.startsWith("set"));
-      assert.deepEqual(sets, [], `${mode}: ${run.proxyCalls.join(",")}`);
-      if (mode !== "full") assert.deepEqual(run.proxyCalls, [], mode);
-    } finally {
-      await Deno.remove(home, { recursive: true });
-    }
-  }
-});
-
-Deno.test("watchdog leaves the system proxy alone in full mode without the proxy-managed sentinel", async () => {
-  const home = await fakeHome({ "install-mode": "full\n" });
-  try {
-    const run = await runFake({
-      home,
-      intervalMs: 2000,
-      untilMs: 40_000,
-      daemon: () => "healthy",
-      edge: (t) => (between(t, 10, 30) ? "refused" : "healthy"),
-    });
-    assert.deepEqual(run.proxyCalls, [], "init did not set the system proxy: not ours to flip");
-  } finally {
-    await Deno.remove(home, { recursive: true });
-  }
-});
-
-Deno.test("watchdog retries a system proxy change the backend refused, on the next tick", async () => {
-  const home = await fakeHome({ "install-mode": "full\n", "proxy-managed": "" });
-  try {
-    let refusals = 2;
-    const sets: string[] = [];
-    const run = await runFake({
-      home,
-      intervalMs: 2000,
-      untilMs: 30_000,
-      daemon: () => "healthy",
-      edge: (t) => (between(t, 4, 20) ? "refused" : "healthy"),
-      deps: {
-        systemProxy: {
-          isOn: () => Promise.resolve(sets.at(-1) !== "off"),
-          set: (on) => {
-            if (!on && refusals-- > 0) return Promise.reject(new Error("networksetup exit 14"));
-            sets.push(on ? "on" : "off");
-            return Promise.resolve();
-          },
-        },
-      },
-    });
-    assert.deepEqual(sets, ["off", "on"]);
-    assert.equal(run.lines.filter((l) => l.includes("networksetup exit 14")).length, 2);
-  } finally {
-    await Deno.remove(home, { recursive: true });
-  }
-});
-
-Deno.test("a watchdog started after another turned the proxy off turns it back on; leaving full mode forgets it", async () => {
-  const home = await fakeHome({ "install-mode": "full\n", "proxy-managed": "" });
-  await Deno.mkdir(`${home}/run`);
-  try {
-    const first = await runFake({
-      home,
-      intervalMs: 2000,
-      untilMs: 10_000,
-      daemon: () => "healthy",
-      edge: () => "refused", // stopped while the edge is still down
-    });
-    assert.deepEqual(first.proxyCalls, ["isOn", "set(false)"]);
-    const second = await runFake({
-      home,
-      intervalMs: 2000,
-      untilMs: 10_000,
-      proxyOn: false,
-      daemon: () => "healthy",
-      edge: () => "healthy",
-    });
-    assert.deepEqual(second.proxyCalls, ["set(true)"]);
-    assert.ok(second.lines.some((l) => l.includes("system proxy turned on again")));
-
-    // Off again, then init switches to apps mode: the marker is dropped, nothing flips later.
-    await runFake({
-      home,
-      intervalMs: 2000,
-      untilMs: 4000,
-      daemon: () => "healthy",
-      edge: () => "refused",
-    });
-    await Deno.writeTextFile(`${home}/install-mode`, "apps\n");
-    await runFake({ home, intervalMs: 2000, untilMs: 4000, daemon: () => "healthy" });
-    await Deno.writeTextFile(`${home}/install-mode`, "full\n");
-    const third = await runFake({ home, intervalMs: 2000, untilMs: 4000, daemon: () => "healthy" });
-    assert.deepEqual(third.proxyCalls, []);
   } finally {
     await Deno.remove(home, { recursive: true });
   }
@@ -437,107 +250,6 @@ Deno.test("watchdog under up never restarts the daemon itself, and says so once"
     assert.equal(lines.filter((l) => l.includes("halton-meter up restarts it")).length, 1);
     assert.ok(lines.some((l) => l.includes("watchdog started")));
   } finally {
-    await Deno.remove(home, { recursive: true });
-  }
-});
-
-// ---- real processes -------------------------------------------------------------------
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function waitFor<T>(what: string, ms: number, f: () => Promise<T | null>): Promise<T> {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    const got = await f();
-    if (got !== null) return got;
-    await sleep(100);
-  }
-  throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-}
-
-function readPid(home: string): number | null {
-  try {
-    const pid = Number(Deno.readTextFileSync(`${home}/run/daemon.pid`).trim());
-    return Number.isInteger(pid) && pid > 0 ? pid : null;
-  } catch {
-    return null;
-  }
-}
-
-/** The pid of a daemon that answers /health on the port in effective-ports.json. */
-async function healthyDaemon(home: string, notPid?: number): Promise<number | null> {
-  const port = readEffectivePorts(`${home}/effective-ports.json`).internal;
-  const pid = readPid(home);
-  if (port === undefined || pid === null || pid === notPid) return null;
-  return (await probeDaemonHealth(port)) === "healthy" ? pid : null;
-}
-
-function readLog(home: string): string {
-  try {
-    return Deno.readTextFileSync(`${home}/logs/watchdog.log`);
-  } catch {
-    return "";
-  }
-}
-
-const count = (text: string, needle: string) => text.split(needle).length - 1;
-
-Deno.test("watchdog restarts a SIGKILLed daemon through the direct backend, and not after graceful-stop", async () => {
-  const home = await Deno.makeTempDir({ prefix: "hm-watchdog-real-" });
-  await Deno.writeTextFile(
-    `${home}/config.json`,
-    JSON.stringify({ ports: { edge: 0, internal: 0, api: 0 } }),
-  );
-  const seen = new Set<number>();
-  const controller = new AbortController();
-  let watchdog: Promise<number> | null = null;
-  try {
-    // The watchdog's first tick finds no daemon and starts one through its default
-    // restarter: a direct spec written from this launch context, a detached `--role daemon`.
-    watchdog = runWatchdog({
-      home,
-      signal: controller.signal,
-      intervalMs: 250,
-      // Nothing starts a daemon here but the watchdog: no reason to wait for one binding.
-      startupGraceMs: 0,
-      supervisor: "direct",
-      launch: { execPath: Deno.execPath(), mainModule: MAIN, compiled: false },
-    });
-    const first = await waitFor("the first daemon", 20_000, () => healthyDaemon(home));
-    seen.add(first);
-    const restartsBefore = count(readLog(home), "restarting it");
-
-    Deno.kill(first, "SIGKILL");
-    const second = await waitFor("a restarted daemon", 15_000, () => healthyDaemon(home, first));
-    seen.add(second);
-    assert.notEqual(second, first);
-    assert.ok(count(readLog(home), "restarting it") > restartsBefore, readLog(home));
-    assert.ok(Deno.readTextFileSync(`${home}/run/direct-spec.json`).includes("--role"));
-
-    // `stop`: sentinel first, then SIGTERM. The watchdog must leave it down.
-    await Deno.writeTextFile(`${home}/graceful-stop`, "");
-    Deno.kill(second, "SIGTERM");
-    await waitFor(
-      "the watchdog to see the stopped daemon",
-      10_000,
-      () => Promise.resolve(readLog(home).includes("leaving it down") ? true : null),
-    );
-    const restartsAtStop = count(readLog(home), "restarting it");
-    await sleep(5000); // the window the watchdog would have restarted in (20 ticks)
-    const log = readLog(home);
-    assert.equal(count(log, "restarting it"), restartsAtStop, log);
-    const port = readEffectivePorts(`${home}/effective-ports.json`).internal!;
-    assert.notEqual(await probeDaemonHealth(port), "healthy");
-  } finally {
-    controller.abort();
-    if (watchdog !== null) assert.equal(await watchdog, 0);
-    const last = readPid(home);
-    if (last !== null) seen.add(last);
-    for (const pid of seen) {
-      try {
-        Deno.kill(pid, "SIGKILL");
-      } catch { /* already gone */ }
-    }
     await Deno.remove(home, { recursive: true });
   }
 });

@@ -9,14 +9,21 @@
  * - Windows: `HKCU\Environment` persists by itself: verified, re-added only when missing.
  * Env-only mode (or no install) has nothing to do and exits 0. Every run is logged to
  * `logs/userenv.log` and leaves `run/userenv-applied.json` for `status`.
+ *
+ * When the edge answers on another port than the recorded one (it came back on port 0 or a
+ * fallback), the record is re-pointed at it first and that is applied. The watchdog runs this
+ * as soon as it sees the edge move; shells already open keep their old `HTTPS_PROXY`.
  */
 import { homePaths, type Logger } from "../core/mod.ts";
 import {
   type FileDeps,
+  loginEnvEdgePort,
   type LoginEnvironment,
   type LoginEnvTarget,
   readLoginEnvRecord,
+  retargetLoginEnv,
   type SetupReport,
+  writeLoginEnvRecord,
   writeUserenvApplied,
 } from "../setup/mod.ts";
 import { mergeSystemState, readSystemState, writeSystemState } from "../setup/system_state.ts";
@@ -29,6 +36,11 @@ export interface UserenvDeps {
   os: string;
   log: Logger;
   now(): Date;
+  /**
+   * The port our edge answers on right now, or null when none answers (at login it may not
+   * be up yet). When it differs from the recorded one, the record follows it.
+   */
+  edgePort?(): Promise<number | null>;
 }
 
 export interface RunUserenvOptions {
@@ -65,11 +77,30 @@ export async function runUserenv(opts: RunUserenvOptions): Promise<number> {
     );
     return 1;
   }
-  const record = read.value;
+  let record = read.value;
+  // The edge came back on another port (port 0, or a fallback when its own was taken): the
+  // login environment follows it, or every new shell and app points at a dead port.
+  const live = await opts.deps.edgePort?.() ?? null;
+  const recorded = loginEnvEdgePort(record.env);
+  const moved = live !== null && recorded !== null && live !== recorded;
+  if (moved) {
+    record = {
+      ...record,
+      env: retargetLoginEnv(record.env, live),
+      recorded_at: now.toISOString(),
+    };
+    await writeLoginEnvRecord(files, paths.loginEnv, record);
+    log.log("warn", "the edge moved: login environment re-pointed at it", {
+      from: `127.0.0.1:${recorded}`,
+      to: `127.0.0.1:${live}`,
+    });
+  }
   const loginEnv = opts.deps.loginEnvFor(record.target);
 
   let report: SetupReport & { created?: string[] };
-  if (opts.deps.os === "windows" && (await loginEnv.present()).includes("registry")) {
+  if (
+    !moved && opts.deps.os === "windows" && (await loginEnv.present()).includes("registry")
+  ) {
     // HKCU\Environment persists across sign-ins: nothing to re-apply, only to check.
     report = {
       ok: true,

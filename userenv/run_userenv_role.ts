@@ -1,4 +1,5 @@
-import { createFileLogger, homePaths } from "../core/mod.ts";
+import { createFileLogger, homePaths, readEffectivePorts } from "../core/mod.ts";
+import { probeDaemonHealth } from "../edge/mod.ts";
 import {
   type CommandRunner,
   createCommandRunner,
@@ -24,6 +25,7 @@ export async function runUserenvRole(opts: { home: string; echoLogs: boolean }):
       }),
       now: () => new Date(),
       loginEnvFor: loginEnvForTarget(os, runner, files),
+      edgePort: () => liveEdgePort(opts.home),
     },
   });
 }
@@ -43,4 +45,11 @@ export function loginEnvForTarget(
       loginShell: target.loginShell,
       configHome: target.configHome,
     });
+}
+
+/** The edge port in `effective-ports.json` when an edge answers `/health` there, else null. */
+export async function liveEdgePort(home: string): Promise<number | null> {
+  const port = readEffectivePorts(homePaths(home).effectivePorts).edge;
+  if (port === undefined) return null;
+  return (await probeDaemonHealth(port)) === "healthy" ? port : null;
 }

@@ -32,6 +32,7 @@ async function run(
   os: string,
   files: MemoryFiles,
   runner: RecordingRunner = createRecordingRunner(),
+  edgePort: number | null = null,
 ): Promise<{ code: number; lines: string[]; runner: RecordingRunner }> {
   const lines: string[] = [];
   const log: Logger = { log: (level, message) => lines.push(`${level} ${message}`) };
@@ -44,6 +45,7 @@ async function run(
       now: () => NOW,
       // The role's own wiring, so a wrong target → options mapping fails here too.
       loginEnvFor: loginEnvForTarget(os, runner, files),
+      edgePort: () => Promise.resolve(edgePort),
     },
   });
   return { code, lines, runner };
@@ -153,4 +155,48 @@ Deno.test("userenv: a refused launchctl fails the run and is recorded as not ok"
   const applied = JSON.parse(String(files.files.get(`${HOME}/run/userenv-applied.json`)));
   assert.equal(applied.ok, false);
   assert.match(applied.detail, /Operation not permitted/);
+});
+
+Deno.test("userenv follows an edge that came back on another port: record, rc blocks, environment.d", async () => {
+  const env = {
+    ...ENV,
+    https_proxy: "http://127.0.0.1:8081",
+    HTTP_PROXY: "http://127.0.0.1:8081",
+    http_proxy: "http://127.0.0.1:8081",
+  };
+  const files = createMemoryFiles({
+    [`${HOME}/install-mode`]: "apps\n",
+    [`${HOME}/login-env.json`]: record("linux", { env }),
+  });
+  const r = await run("linux", files, createRecordingRunner(), 8082);
+  assert.equal(r.code, 0, r.lines.join("\n"));
+  assert.match(r.lines.join("\n"), /warn the edge moved: login environment re-pointed at it/);
+  const rec = JSON.parse(String(files.files.get(`${HOME}/login-env.json`)));
+  assert.deepEqual(rec.env, {
+    HTTPS_PROXY: "http://127.0.0.1:8082",
+    https_proxy: "http://127.0.0.1:8082",
+    HTTP_PROXY: "http://127.0.0.1:8082",
+    http_proxy: "http://127.0.0.1:8082",
+    NO_PROXY: "localhost,127.0.0.1,::1",
+  });
+  assert.equal(rec.recorded_at, NOW.toISOString());
+  for (const path of ["/Users/ada/.zshrc", "/Users/ada/.config/environment.d/halton-meter.conf"]) {
+    const text = String(files.files.get(path));
+    assert.match(text, /127\.0\.0\.1:8082/, path);
+    assert.doesNotMatch(text, /127\.0\.0\.1:8081/, path);
+  }
+  // status reads the run as having applied the current record.
+  const applied = JSON.parse(String(files.files.get(`${HOME}/run/userenv-applied.json`)));
+  assert.equal(applied.record, rec.recorded_at);
+
+  // Same port, or no edge answering (at login it may not be up yet): the record stays.
+  for (const live of [8082, null]) {
+    const again = await run("linux", files, createRecordingRunner(), live);
+    assert.equal(again.code, 0);
+    assert.doesNotMatch(again.lines.join("\n"), /edge moved/);
+    assert.equal(
+      JSON.parse(String(files.files.get(`${HOME}/login-env.json`))).recorded_at,
+      rec.recorded_at,
+    );
+  }
 });

@@ -1,4 +1,7 @@
-/** The watchdog role: keeps the daemon up (unless stopped) and, in full mode, the system proxy consistent with the edge. */
+/**
+ * The watchdog role: keeps the daemon up (unless stopped), the edge too with the direct backend,
+ * and, in full mode, the system proxy consistent with the edge.
+ */
 export {
   BACKOFF_INITIAL_MS,
   BACKOFF_MAX_MS,
@@ -10,9 +13,5 @@ export {
   STARTUP_GRACE_MS,
   type WatchdogDeps,
 } from "./run_watchdog.ts";
-export {
-  createRestartDaemon,
-  type RestartDaemonOptions,
-  type RestartResult,
-} from "./restart_daemon.ts";
+export { createRestartRole, type RestartResult, type RestartRoleOptions } from "./restart_role.ts";
 export { createControlSystemProxy, type SystemProxy } from "./system_proxy.ts";

@@ -6,10 +6,15 @@ import {
   VERSION,
 } from "../core/mod.ts";
 import { probeDaemonHealth } from "../edge/mod.ts";
-import { createRestartDaemon, type RestartResult } from "./restart_daemon.ts";
+import { createEdgePortFollower } from "./_edge_port_follower.ts";
+import { createRoleKeeper } from "./_role_keeper.ts";
+import { INIT_RUNNING_MAX_AGE_MS, runUserenvRole } from "../userenv/mod.ts";
+import { createRestartRole, type RestartResult } from "./restart_role.ts";
 import { createControlSystemProxy, type SystemProxy } from "./system_proxy.ts";
 import {
   createCommandRunner,
+  createFileDeps,
+  directBackendFiles,
   type LaunchContext,
   systemProxyControlFromEnv,
 } from "../setup/mod.ts";
@@ -21,6 +26,10 @@ export interface WatchdogDeps {
   probeDaemon(port: number): Promise<ProbeResult>;
   probeEdge(port: number): Promise<ProbeResult>;
   restartDaemon(): Promise<RestartResult>;
+  /** Only with the direct backend: other service managers keep the edge up themselves. */
+  restartEdge(): Promise<RestartResult>;
+  /** Runs the userenv role once: the edge moved, the login environment must follow. */
+  reapplyLoginEnv(): Promise<number>;
   systemProxy: SystemProxy;
   /** Milliseconds since the epoch. */
   now(): number;
@@ -39,9 +48,9 @@ export interface RunWatchdogOptions {
   /** A `--supervisor` value for the default `restartDaemon`. */
   supervisor?: string;
   /**
-   * Who brings a dead daemon back. `service` (default): the watchdog, through the service
-   * manager. `up`: `halton-meter up` restarts its own children, so the watchdog only
-   * watches; a daemon it started would be detached and outlive `up`.
+   * Who brings a dead daemon (and edge) back. `service` (default): the watchdog, through the
+   * service manager. `up`: `halton-meter up` restarts its own children, so the watchdog only
+   * watches; a role it started would be detached and outlive `up`.
    */
   daemonRestartBy?: "service" | "up";
   /**
@@ -55,10 +64,7 @@ export interface RunWatchdogOptions {
 }
 
 export const DEFAULT_INTERVAL_MS = 2000;
-export const BACKOFF_INITIAL_MS = 1000;
-export const BACKOFF_MAX_MS = 60_000;
-/** The backoff starts over once the daemon has stayed healthy this long. */
-export const HEALTHY_RESET_MS = 60_000;
+export { BACKOFF_INITIAL_MS, BACKOFF_MAX_MS, HEALTHY_RESET_MS } from "./_role_keeper.ts";
 /**
  * `start` and service managers launch the daemon and the watchdog together; the daemon
  * needs a few seconds to open its database and bind (then it writes `effective-ports.json`).
@@ -88,6 +94,16 @@ function exists(path: string): boolean {
   }
 }
 
+/** When init wrote `run/init-running` (it holds an ISO time), or null without one. */
+function initStartedAt(path: string): number | null {
+  try {
+    const at = Date.parse(Deno.readTextFileSync(path).trim());
+    return Number.isNaN(at) ? null : at;
+  } catch {
+    return null;
+  }
+}
+
 function readInstallMode(path: string): string | null {
   try {
     return Deno.readTextFileSync(path).trim();
@@ -99,21 +115,27 @@ function readInstallMode(path: string): string | null {
 /**
  * Runs the watchdog role until `signal` aborts; resolves with the exit code. Each tick it
  * probes the daemon and restarts it (with backoff) unless `stop` left the graceful-stop
- * sentinel; in full mode it also keeps the system proxy off while the edge is down, so
- * browsers keep working. Nothing in a tick may throw out of the loop.
+ * sentinel. With the direct backend (nothing else would) it also restarts a dead edge, as
+ * launchd's KeepAlive and systemd's Restart=always do. In full mode it keeps the system proxy
+ * off while the edge is down, so browsers keep working. In apps and full mode, an edge back on
+ * another port gets the login environment (and the system proxy) re-pointed at it. Nothing in
+ * a tick may throw out of the loop.
  */
 export async function runWatchdog(opts: RunWatchdogOptions): Promise<number> {
   const paths = homePaths(opts.home);
   const log = opts.deps?.log ??
     createFileLogger({ path: `${paths.logs}/watchdog.log`, echo: opts.echoLogs });
+  const restartRole = createRestartRole({
+    home: opts.home,
+    launch: opts.launch,
+    supervisor: opts.supervisor,
+  });
   const deps: WatchdogDeps = {
     probeDaemon: (port) => probeDaemonHealth(port),
     probeEdge: (port) => probeDaemonHealth(port),
-    restartDaemon: createRestartDaemon({
-      home: opts.home,
-      launch: opts.launch,
-      supervisor: opts.supervisor,
-    }),
+    restartDaemon: () => restartRole("daemon"),
+    restartEdge: () => restartRole("edge"),
+    reapplyLoginEnv: () => runUserenvRole({ home: opts.home, echoLogs: opts.echoLogs ?? false }),
     systemProxy: createControlSystemProxy(
       systemProxyControlFromEnv({
         os: Deno.build.os,
@@ -131,15 +153,22 @@ export async function runWatchdog(opts: RunWatchdogOptions): Promise<number> {
   const intervalMs = opts.intervalMs ?? DEFAULT_INTERVAL_MS;
   const restartByUp = opts.daemonRestartBy === "up";
 
-  let backoffMs = BACKOFF_INITIAL_MS;
-  /** No restart before this time (the previous attempt plus the backoff then current). */
-  let nextRestartAt = 0;
-  let healthySince: number | null = null;
   const graceMs = opts.startupGraceMs ?? STARTUP_GRACE_MS;
-  /** Until the daemon is first seen healthy or this time passes, silence means "starting". */
-  let graceUntil: number | null = null;
-  let inFlight: Promise<void> | null = null;
-  let lastDaemon: "healthy" | "starting" | "down" | "stopped" | null = null;
+  const daemon = createRoleKeeper({
+    role: "daemon",
+    restart: () => deps.restartDaemon(),
+    log,
+    graceMs,
+  });
+  const edge = createRoleKeeper({ role: "edge", restart: () => deps.restartEdge(), log, graceMs });
+  const direct = directBackendFiles(opts.home);
+  const follower = createEdgePortFollower({
+    home: opts.home,
+    files: createFileDeps(),
+    log,
+    reapplyLoginEnv: () => deps.reapplyLoginEnv(),
+    systemProxy: deps.systemProxy,
+  });
   // Remembered on disk: a watchdog restarted while the edge was down (reboot, `up` run
   // again, launchd) must still turn the proxy back on that an earlier one turned off.
   const proxyOffMarker = `${paths.run}/system-proxy-off-by-watchdog`;
@@ -154,87 +183,61 @@ export async function runWatchdog(opts: RunWatchdogOptions): Promise<number> {
     } catch { /* already gone */ }
   }
 
-  function startRestart(now: number): void {
-    const delay = backoffMs;
-    nextRestartAt = now + delay;
-    backoffMs = Math.min(backoffMs * 2, BACKOFF_MAX_MS);
-    log.log("warn", "daemon is down: restarting it", { next_attempt_in_ms: delay });
-    inFlight = deps.restartDaemon()
-      .then((r) =>
-        log.log(r.ok ? "info" : "error", "daemon restart", { ok: r.ok, detail: r.detail })
-      )
-      .catch((err) => log.log("error", "daemon restart threw", { error: String(err) }))
-      .finally(() => {
-        inFlight = null;
-      });
-  }
-
   async function checkDaemon(): Promise<void> {
     const port = readEffectivePorts(paths.effectivePorts).internal;
     const probe = port === undefined ? "refused" : await deps.probeDaemon(port);
-    const now = deps.now();
-    graceUntil ??= now + graceMs;
-    if (probe === "healthy") {
-      if (lastDaemon !== "healthy") log.log("info", "daemon healthy", { port: port ?? 0 });
-      lastDaemon = "healthy";
-      graceUntil = 0;
-      healthySince ??= now;
-      if (backoffMs !== BACKOFF_INITIAL_MS && now - healthySince >= HEALTHY_RESET_MS) {
-        log.log("info", "daemon stayed healthy: restart backoff reset", {
-          healthy_ms: now - healthySince,
-        });
-        backoffMs = BACKOFF_INITIAL_MS;
-        nextRestartAt = 0;
-      }
-      return;
-    }
-    healthySince = null;
-    if (exists(paths.gracefulStop)) {
-      // `stop` wrote it and `start` removes it: the user wants the daemon down.
-      if (lastDaemon !== "stopped") {
-        log.log("info", "daemon is down and graceful-stop is present: leaving it down", {
-          probe,
-        });
-      }
-      lastDaemon = "stopped";
-      return;
-    }
     // No port recorded yet means the daemon has not bound yet, not that it listens on 0.
     const where: Record<string, string | number> = port === undefined
-      ? { internal_port: "not recorded yet" }
-      : { port };
-    if (now < graceUntil) {
-      if (lastDaemon !== "starting") {
-        log.log("info", "waiting for the daemon to start", {
-          probe,
-          ...where,
-          grace_ms: graceUntil - now,
-        });
-      }
-      lastDaemon = "starting";
-      return;
+      ? { probe, internal_port: "not recorded yet" }
+      : { probe, port };
+    daemon.tick(deps.now(), probe === "healthy", {
+      where,
+      // `stop` wrote it and `start` removes it: the user wants the daemon down.
+      ...(exists(paths.gracefulStop) ? { heldBy: "graceful-stop is present" } : {}),
+      ...(restartByUp ? { restartBy: "halton-meter up" } : {}),
+    });
+  }
+
+  /**
+   * Whether the watchdog keeps the edge up: only with the direct backend, the one service
+   * manager that restarts nothing. Its spec is removed by `uninstall` (a graceful one leaves
+   * the edge running, unsupervised, until reboot); `stop` keeps the edge up by design, so
+   * graceful-stop does not hold it. Under `up`, `up` restarts it.
+   */
+  function edgeKept(now: number): { keep: boolean; heldBy?: string } {
+    if (!exists(direct.spec) || exists(direct.leftRunning)) return { keep: false };
+    const initAt = initStartedAt(paths.initRunning);
+    if (initAt !== null && now - initAt < INIT_RUNNING_MAX_AGE_MS) {
+      return { keep: true, heldBy: "init is running (it starts the roles itself)" };
     }
-    if (lastDaemon !== "down") {
-      log.log(
-        "warn",
-        restartByUp ? "daemon is down: halton-meter up restarts it" : "daemon is down",
-        { probe, ...where },
-      );
-    }
-    lastDaemon = "down";
-    if (restartByUp || inFlight !== null || now < nextRestartAt) return;
-    startRestart(now);
+    return { keep: true };
   }
 
   async function checkEdge(): Promise<void> {
+    const now = deps.now();
+    const kept = edgeKept(now);
+    const mode = readInstallMode(paths.installMode);
     // Full mode, and init really set the system proxy (it writes proxy-managed after).
-    if (readInstallMode(paths.installMode) !== "full" || !exists(paths.proxyManaged)) {
-      lastEdge = null;
-      if (proxyOffByUs) forgetProxyOff();
-      return;
-    }
+    const proxyOurs = mode === "full" && exists(paths.proxyManaged);
+    const loginEnv = (mode === "apps" || mode === "full") && exists(paths.loginEnv);
+    if (!proxyOurs && proxyOffByUs) forgetProxyOff();
+    if (!proxyOurs) lastEdge = null;
+    if (!proxyOurs && !kept.keep && !loginEnv) return;
     const port = readEffectivePorts(paths.effectivePorts).edge;
     const probe = port === undefined ? "refused" : await deps.probeEdge(port);
+    if (loginEnv && probe === "healthy" && port !== undefined) {
+      await follower.tick(now, port, proxyOurs);
+    }
+    if (kept.keep) {
+      edge.tick(now, probe === "healthy", {
+        where: port === undefined
+          ? { probe, edge_port: "not recorded yet" }
+          : { probe, port } as Record<string, string | number>,
+        ...(kept.heldBy === undefined ? {} : { heldBy: kept.heldBy }),
+        ...(restartByUp ? { restartBy: "halton-meter up" } : {}),
+      });
+    }
+    if (!proxyOurs) return;
     const state = probe === "healthy" ? "up" : "down";
     if (state !== lastEdge) log.log(state === "up" ? "info" : "warn", `edge ${state}`, { probe });
     lastEdge = state;
@@ -287,7 +290,8 @@ export async function runWatchdog(opts: RunWatchdogOptions): Promise<number> {
     }
   }
   // A restart already under way finishes, so no half-spawned process is left unrecorded.
-  if (inFlight !== null) await inFlight;
+  await daemon.inFlight();
+  await edge.inFlight();
   try {
     if (Deno.readTextFileSync(pidFile).trim() === String(Deno.pid)) Deno.removeSync(pidFile);
   } catch { /* already gone */ }

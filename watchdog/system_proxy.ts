@@ -5,6 +5,8 @@ import type { SetupReport, SystemProxyControl } from "../setup/mod.ts";
 export interface SystemProxy {
   /** True when the OS proxy points at our edge. */
   isOn(): Promise<boolean>;
+  /** True when the OS proxy points at 127.0.0.1:`port` (an edge that has since moved). */
+  pointsAt(port: number): Promise<boolean>;
   /** Off: `disable()`; on: `enable(edge port)`. Throws when the backend refused. */
   set(on: boolean): Promise<void>;
 }
@@ -38,6 +40,7 @@ export function createControlSystemProxy(
       const p = edgePort();
       return p !== undefined && (await control.state(p)) === "on";
     },
+    pointsAt: async (p) => (await control.state(p)) === "on",
     async set(on) {
       const report = on ? await control.enable(port()) : await control.disable();
       log.log(

@@ -3,6 +3,10 @@ import {
   decodeCursor,
   type ListCallsFilter,
   MAX_LIMIT,
+  REPORT_DIMS,
+  REPORT_TIMES,
+  type ReportKey,
+  type ReportQuery,
   type SummarizeOptions,
 } from "../store/mod.ts";
 
@@ -168,4 +172,71 @@ export function parseSummaryQuery(params: URLSearchParams): ParsedQuery<Summariz
       utcOffsetMinutes: q.utc_offset_minutes,
     },
   };
+}
+
+const REPORT_KEYS = [...REPORT_TIMES, ...REPORT_DIMS] as const;
+const REPORT_FILTERS = ["project", "model", "provider", "client", "key", "endpoint"] as const;
+
+/**
+ * Query of `GET /v1/report`: `group_by` repeated (outermost first, at most 4), `since`, `until`,
+ * `tz` (IANA), `all`, and exact filters; a filter given empty means "unknown" (null).
+ */
+export function parseReportQuery(params: URLSearchParams): ParsedQuery<ReportQuery> {
+  const known = ["group_by", "since", "until", "tz", "all", ...REPORT_FILTERS];
+  const groupBy: ReportKey[] = [];
+  const single: Record<string, string> = {};
+  for (const [key, value] of params) {
+    if (!known.includes(key)) {
+      return {
+        ok: false,
+        message: `unknown parameter ${JSON.stringify(key)}: expected one of ${known.join(", ")}`,
+      };
+    }
+    if (key === "group_by") {
+      if (!(REPORT_KEYS as readonly string[]).includes(value)) {
+        return {
+          ok: false,
+          message: `group_by ${JSON.stringify(value)}: expected one of ${REPORT_KEYS.join(", ")}`,
+        };
+      }
+      if (groupBy.includes(value as ReportKey)) {
+        return { ok: false, message: `group_by ${JSON.stringify(value)} given twice` };
+      }
+      groupBy.push(value as ReportKey);
+      continue;
+    }
+    if (key in single) return { ok: false, message: `${key} given twice: expected it once` };
+    single[key] = value;
+  }
+  if (groupBy.length > 4) return { ok: false, message: "group_by: at most 4 keys" };
+  const parsed = z.object({
+    since: time.optional(),
+    until: time.optional(),
+    tz: z.string().refine((tz) => {
+      try {
+        new Intl.DateTimeFormat("en-US", { timeZone: tz });
+        return true;
+      } catch {
+        return false;
+      }
+    }, { message: "expected an IANA time zone such as Europe/Paris or UTC" }).optional(),
+    all: bool.optional(),
+  }).safeParse({ since: single.since, until: single.until, tz: single.tz, all: single.all });
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const param = String(issue.path[0] ?? "query");
+    return { ok: false, message: `${param} ${JSON.stringify(single[param])}: ${issue.message}` };
+  }
+  const { since, until, tz, all } = parsed.data;
+  if (since !== undefined && until !== undefined && until <= since) {
+    return {
+      ok: false,
+      message: `until ${JSON.stringify(single.until)}: expected a time after since`,
+    };
+  }
+  const filter: ReportQuery["filter"] = {};
+  for (const f of REPORT_FILTERS) {
+    if (f in single) filter[f] = single[f] === "" ? null : single[f];
+  }
+  return { ok: true, value: { groupBy, since, until, timeZone: tz, all, filter } };
 }

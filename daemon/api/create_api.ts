@@ -1,14 +1,17 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import { Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
+import type { Dashboard } from "../dashboard/mod.ts";
 import type { PolicyEngine } from "../policy/mod.ts";
 import { type Store, StoreUnavailableError, type SummaryRow } from "../store/mod.ts";
 import { ApiError, errorBody } from "./_api_error.ts";
 import { isLoopbackHost } from "./_is_loopback_host.ts";
-import { parseCallsQuery, parseSummaryQuery } from "./_parse_query.ts";
+import { parseCallsQuery, parseReportQuery, parseSummaryQuery } from "./_parse_query.ts";
 
 /** The part of the store the API reads. */
-export type StoreLike = Pick<Store, "state" | "listCalls" | "summarize">;
+export type StoreLike =
+  & Pick<Store, "state" | "listCalls" | "summarize">
+  & Partial<Pick<Store, "report">>;
 
 export interface ApiPorts {
   edge: number;
@@ -30,6 +33,8 @@ export interface ApiDeps {
   log?: (message: string) => void;
   /** Budgets, subscription windows and the policy's state; absent = no policy engine. */
   policy?: Pick<PolicyEngine, "budgets" | "quota" | "state">;
+  /** The web dashboard, mounted at `/dashboard`; absent = none. */
+  dashboard?: Dashboard;
 }
 
 function sha256(text: string): Uint8Array {
@@ -113,6 +118,18 @@ export function createApi(deps: ApiDeps): Hono {
     });
   });
 
+  app.get("/v1/report", (c) => {
+    const query = parseReportQuery(new URL(c.req.url).searchParams);
+    if (!query.ok) throw new ApiError(400, "invalid_request", query.message);
+    if (!deps.store.report) throw new ApiError(404, "not_found", "No reports in this build");
+    const r = deps.store.report(query.value);
+    return c.json({
+      group_by: query.value.groupBy,
+      time_zone: query.value.timeZone ?? "UTC",
+      ...r,
+    });
+  });
+
   app.get("/v1/policy", (c) => c.json(deps.policy?.state() ?? { state: "none" }));
 
   app.get("/v1/budgets", (c) => {
@@ -121,6 +138,21 @@ export function createApi(deps: ApiDeps): Hono {
   });
 
   app.get("/v1/quota", (c) => c.json({ accounts: deps.policy?.quota() ?? [] }));
+
+  app.post("/v1/dashboard/login-codes", (c) => {
+    if (!deps.dashboard) throw new ApiError(404, "not_found", "No dashboard in this daemon");
+    const { code, expiresAt } = deps.dashboard.mintCode();
+    const base = `http://127.0.0.1:${deps.ports().api}`;
+    return c.json({
+      code,
+      expires_at: expiresAt,
+      url: `${base}/dashboard/login?code=${encodeURIComponent(code)}`,
+    }, 201);
+  });
+  if (deps.dashboard) {
+    app.get("/dashboard/", (c) => c.redirect("/dashboard", 308));
+    app.route("/dashboard", deps.dashboard.app);
+  }
 
   app.get("/v1/calls", (c) => {
     const query = parseCallsQuery(new URL(c.req.url).searchParams);

@@ -97,7 +97,17 @@ Deno.test("GET /health answers without a token", () =>
       pid: 4242,
       uptime_s: 61,
       ports: { edge: 8081, internal: 8090, api: 8765 },
-      store: { state: "ok", queued: 0, spooled: 0, dropped: 0 },
+      store: {
+        state: "ok",
+        queued: 0,
+        spooled: 0,
+        dropped: 0,
+        memoryOnly: 0,
+        memoryCap: 50_000,
+        spoolBytes: 0,
+        spoolFileBytes: 16 << 20,
+        spoolReserveBytes: 16 << 20,
+      },
     });
     assertNoCors(res);
   }));
@@ -110,15 +120,22 @@ Deno.test("GET /health reports a degraded store as degraded, still 200", () =>
       const body = await res.json();
       assert.equal(body.status, "degraded");
       assert.equal(body.store.reason, "database is locked");
+      assert.equal(body.store.cause, "locked");
     },
     (store) => ({
       ...store,
       state: (): StoreState => ({
         state: "degraded",
+        cause: "locked",
         reason: "database is locked",
         queued: 0,
         spooled: 3,
         dropped: 0,
+        memoryOnly: 0,
+        memoryCap: 50_000,
+        spoolBytes: 3700,
+        spoolFileBytes: 16 << 20,
+        spoolReserveBytes: 16 << 20,
       }),
     }),
   ));
@@ -307,7 +324,17 @@ Deno.test("API: /v1/budgets, /v1/quota and /v1/policy serve the policy engine; /
   } as const;
   const quota = [{ account: "abcd1234", windows: [{ name: "5h", utilization: 0.4 }] }] as unknown;
   const store: StoreLike = {
-    state: () => ({ state: "ok", queued: 0, spooled: 0, dropped: 0 }),
+    state: () => ({
+      state: "ok",
+      queued: 0,
+      spooled: 0,
+      dropped: 0,
+      memoryOnly: 0,
+      memoryCap: 50_000,
+      spoolBytes: 0,
+      spoolFileBytes: 0,
+      spoolReserveBytes: 0,
+    }),
     listCalls: () => ({ calls: [], nextCursor: null }),
     summarize: () => [],
   };
@@ -334,3 +361,38 @@ Deno.test("API: /v1/budgets, /v1/quota and /v1/policy serve the policy engine; /
   const health = await (await get("/health", false)).json();
   assert.equal(health.policy.state, "invalid");
 });
+
+Deno.test("GET /v1/report groups by time and keys; bad parameters are 400 naming them", () =>
+  withApi(async (request) => {
+    const res = await request("/v1/report?group_by=day&group_by=project&tz=UTC", { headers: AUTH });
+    assert.equal(res.status, 200);
+    const body = await res.json();
+    assert.deepEqual(body.group_by, ["day", "project"]);
+    assert.deepEqual(
+      body.rows.map((r: { keys: unknown[]; calls: number }) => [r.keys, r.calls]),
+      [[["2025-06-01", "alpha"], 2], [["2025-06-01", "beta"], 1]],
+    );
+    assert.equal(body.totals.calls, 3, "the self-test row is not counted");
+    assert.equal(body.totals.cost_usd, 1.5);
+    const filtered = await (await request("/v1/report?group_by=model&project=alpha", {
+      headers: AUTH,
+    })).json();
+    assert.deepEqual(filtered.rows.map((r: { keys: unknown[] }) => r.keys[0]), [
+      "claude-haiku-4-5",
+      "claude-opus-4-1",
+    ]);
+    for (
+      const [q, re] of [
+        ["group_by=fortnight", /group_by "fortnight": expected one of hour, day/],
+        ["group_by=day&group_by=day", /given twice/],
+        ["tz=Mars/Olympus", /tz "Mars\/Olympus": expected an IANA time zone/],
+        ["since=yesterday", /since "yesterday"/],
+        ["colour=red", /unknown parameter "colour"/],
+      ] as const
+    ) {
+      const bad = await request(`/v1/report?${q}`, { headers: AUTH });
+      assert.equal(bad.status, 400, q);
+      assert.match((await errorOf(bad)).message, re);
+    }
+    assert.equal((await request("/v1/report")).status, 401);
+  }));

@@ -1,6 +1,7 @@
 import {
   type Adapter,
   findAdapter,
+  markUndecodable,
   type RequestInfo,
   type ResponseParser,
 } from "../../adapters/mod.ts";
@@ -165,6 +166,7 @@ export function createMeter(deps: MeterDeps): Meter {
     const record = (end: ExchangeEndInfo) => {
       const req = parseRequest();
       let usage: Usage = parser ? parser.finish() : emptyUsage();
+      if (end.decodeError) usage = markUndecodable(usage, end.decodeError);
       const verdict = decided?.verdict ?? null;
       if (end.blocked) {
         usage = {

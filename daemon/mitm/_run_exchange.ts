@@ -3,7 +3,7 @@ import type tls from "node:tls";
 import type { RequestHead } from "../../edge/mod.ts";
 import type { ClientInput } from "./_client_input.ts";
 import { classifyUpstreamError } from "./classify_error.ts";
-import { createBodyDecoder } from "./create_body_decoder.ts";
+import { createBodyDecoder } from "../../adapters/mod.ts";
 import { createBodyFramer, requestFraming, responseFraming } from "./create_body_framer.ts";
 import type { UpstreamConn } from "./create_upstream_pool.ts";
 import { parseResponseHead, type ResponseHead } from "./parse_response_head.ts";

@@ -12,6 +12,7 @@ import { createContextCache } from "./create_context_cache.ts";
 import { createUpstreamPool } from "./create_upstream_pool.ts";
 import { guardEmptyWrites } from "./guard_empty_writes.ts";
 import { openRawTunnel } from "./open_raw_tunnel.ts";
+import { parseClientHello } from "./parse_client_hello.ts";
 import { parseProxyHead, type ProxyHead } from "./parse_proxy_head.ts";
 import { serveConnection, type ServedConnection, type ServeDeps } from "./serve_connection.ts";
 import type {
@@ -24,6 +25,13 @@ import type {
 } from "./types.ts";
 
 const HEAD_TIMEOUT_MS = 30_000;
+
+function concatBytes(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
+}
 
 function plainResponse(status: number, reason: string, contentType: string, body: string): string {
   return `HTTP/1.1 ${status} ${reason}\r\ncontent-type: ${contentType}\r\n` +
@@ -119,6 +127,65 @@ export function createMitmServer(opts: MitmOptions): MitmServer {
     log("info", `client TLS handshake failed for ${host}: ${kind}`, { detail });
   };
 
+  /**
+   * Terminates TLS on `sock` with `ctx`; `timer` (the handshake deadline) is cleared once the
+   * handshake is done or failed. No `SNICallback`: the certificate was picked from the
+   * ClientHello already.
+   */
+  const startTls = (
+    sock: net.Socket,
+    head: Extract<ProxyHead, { kind: "connect" }>,
+    ctx: tls.SecureContext,
+    timer: ReturnType<typeof setTimeout>,
+    connection: ClientConnection,
+  ) => {
+    const tlsSock = new tls.TLSSocket(sock, {
+      isServer: true,
+      secureContext: ctx,
+      ALPNProtocols: ["http/1.1"],
+    });
+    let secured = false;
+    tlsSock.once("secure", () => {
+      secured = true;
+      clearTimeout(timer);
+    });
+    tlsSock.on("error", (err: Error) => {
+      if (!secured) {
+        clearTimeout(timer);
+        secured = true; // log a failed handshake once
+        tlsFailure(classifyTlsFailure(err), head.host, err.message);
+      }
+    });
+    tlsSock.once("close", () => {
+      clearTimeout(timer);
+      sock.destroy();
+    });
+    // ServerResponse-style empty writes would wedge this socket (see guard_empty_writes.ts).
+    guardEmptyWrites(tlsSock);
+    tlsSock.setNoDelay(true);
+    // A client may half-close after its request: its response must still reach it (Node
+    // semantics would end our side on the peer's end; Deno 2.9 does not, this keeps it so).
+    (tlsSock as unknown as { allowHalfOpen: boolean }).allowHalfOpen = true;
+    tlsSock.once("secure", () => {
+      if (answerSelfTest(tlsSock, { ...head, connection }, opts.onCall, now, guard)) return;
+      const s = serveConnection(tlsSock, {
+        host: head.host,
+        port: head.port,
+        proxyAuthorization: head.proxyAuthorization,
+        connection,
+      }, serveDeps);
+      served.add(s);
+      track(s.done.finally(() => served.delete(s)));
+    });
+  };
+
+  /**
+   * Answers the CONNECT, then reads the client's ClientHello itself before any TLS socket
+   * exists: its server name picks the certificate (the CONNECT host's when it names none).
+   * Deno 2.9 keeps a server TLSSocket whose `SNICallback` never ran (bytes that are not TLS,
+   * a ClientHello cut short) reachable forever, ~33 KB each; and bytes that are not TLS now
+   * never reach TLS at all.
+   */
   const intercept = (sock: net.Socket, head: Extract<ProxyHead, { kind: "connect" }>) => {
     // Who is at the other end: the edge's header names the client's connection; without it
     // the client came straight here.
@@ -135,59 +202,64 @@ export function createMitmServer(opts: MitmOptions): MitmServer {
         () => opts.onConnection?.(connection, { host, port, proxyAuthorization }),
       );
     }
-    contexts.get(head.host).then((ctx) => {
+    // The CONNECT host's certificate first: the usual server name, and a 502 if it fails.
+    contexts.get(head.host).then((hostCtx) => {
       stats.tlsContextsCached = contexts.size();
       if (sock.destroyed) return;
       sock.write("HTTP/1.1 200 Connection Established\r\n\r\n");
-      if (head.rest.length) sock.unshift(head.rest);
-      const tlsSock = new tls.TLSSocket(sock, {
-        isServer: true,
-        secureContext: ctx, // used when the client sends no SNI
-        ALPNProtocols: ["http/1.1"],
-        SNICallback: (name: string, cb: (err: Error | null, ctx?: tls.SecureContext) => void) => {
-          contexts.get(name || head.host).then((c) => cb(null, c), (e: Error) => {
-            tlsFailure("certificate-unavailable", name, e.message);
-            cb(e);
-          });
-        },
-      });
-      let secured = false;
+      let hello = head.rest;
       const timer = setTimeout(() => {
+        stopReading();
         tlsFailure("handshake-timeout", head.host, `no handshake in ${handshakeTimeoutMs} ms`);
-        tlsSock.destroy();
-      }, handshakeTimeoutMs);
-      tlsSock.once("secure", () => {
-        secured = true;
-        clearTimeout(timer);
-      });
-      tlsSock.on("error", (err: Error) => {
-        if (!secured) {
-          clearTimeout(timer);
-          secured = true; // log a failed handshake once
-          tlsFailure(classifyTlsFailure(err), head.host, err.message);
-        }
-      });
-      tlsSock.once("close", () => {
-        clearTimeout(timer);
         sock.destroy();
-      });
-      // ServerResponse-style empty writes would wedge this socket (see guard_empty_writes.ts).
-      guardEmptyWrites(tlsSock);
-      tlsSock.setNoDelay(true);
-      // A client may half-close after its request: its response must still reach it (Node
-      // semantics would end our side on the peer's end; Deno 2.9 does not, this keeps it so).
-      (tlsSock as unknown as { allowHalfOpen: boolean }).allowHalfOpen = true;
-      tlsSock.once("secure", () => {
-        if (answerSelfTest(tlsSock, { ...head, connection }, opts.onCall, now, guard)) return;
-        const s = serveConnection(tlsSock, {
-          host: head.host,
-          port: head.port,
-          proxyAuthorization: head.proxyAuthorization,
-          connection,
-        }, serveDeps);
-        served.add(s);
-        track(s.done.finally(() => served.delete(s)));
-      });
+      }, handshakeTimeoutMs);
+      const onGone = () => {
+        clearTimeout(timer);
+        stopReading();
+        tlsFailure("reset", head.host, "the client left before its ClientHello was complete");
+        sock.destroy();
+      };
+      const onData = (chunk: Uint8Array) => {
+        hello = hello.length === 0 ? chunk : concatBytes(hello, chunk);
+        check();
+      };
+      const stopReading = () => {
+        sock.off("data", onData);
+        sock.off("end", onGone);
+        sock.off("close", onGone);
+        sock.pause();
+      };
+      const check = () => {
+        const parsed = parseClientHello(hello);
+        if (parsed.kind === "incomplete") return;
+        stopReading();
+        if (parsed.kind !== "hello") {
+          clearTimeout(timer);
+          tlsFailure("not-tls", head.host, parsed.message);
+          sock.destroy();
+          return;
+        }
+        const name = parsed.serverName ?? head.host;
+        const ctx = name === head.host.toLowerCase()
+          ? Promise.resolve(hostCtx)
+          : contexts.get(name);
+        ctx.then((c) => {
+          stats.tlsContextsCached = contexts.size();
+          if (sock.destroyed) return clearTimeout(timer);
+          sock.unshift(hello);
+          startTls(sock, head, c, timer, connection);
+        }, (err: Error) => {
+          clearTimeout(timer);
+          tlsFailure("certificate-unavailable", name, err.message);
+          sock.destroy();
+        });
+      };
+      sock.on("data", onData);
+      // A client that ends or leaves before its ClientHello is complete will never finish it.
+      sock.once("end", onGone);
+      sock.once("close", onGone);
+      sock.resume();
+      check();
     }, (err: Error) => {
       tlsFailure("certificate-unavailable", head.host, err.message);
       const msg = `Halton Meter has no certificate for ${head.host}: ${err.message}\n`;

@@ -109,13 +109,16 @@ export class BudgetLedger {
     }
   }
 
-  /** Reserves the expected cost of a call on every tally whose budget covers it. */
-  reserve(facts: CallFacts): Reservation {
+  /**
+   * Reserves the expected cost of a call on every tally whose budget covers it; `covering`,
+   * when given, is that list already worked out (the decision has just tested every scope).
+   */
+  reserve(facts: CallFacts, covering?: readonly CompiledBudget[]): Reservation {
     const res: Reservation = { tallies: [], usd: [], tokens: [], settled: false };
     if (!BILLABLE_ENDPOINTS.has(facts.endpoint)) return res;
-    for (const b of this.#budgets) {
+    for (const b of covering ?? this.#budgets) {
       const tally = this.#tallies.get(b.identity);
-      if (!tally || res.tallies.includes(tally) || !b.scope.test(facts)) continue;
+      if (!tally || res.tallies.includes(tally) || (!covering && !b.scope.test(facts))) continue;
       const est = tally.estimate();
       tally.reservedUsd += est.usd;
       tally.reservedTokens += est.tokens;

@@ -1,5 +1,5 @@
 import { type BudgetWindow, machineTimeZone, parseWindow } from "./budget_window.ts";
-import { compileGlob, type GlobMatcher } from "./glob.ts";
+import { asciiLower, compileGlob, type GlobMatcher } from "./glob.ts";
 import type { MatchSpec, PolicyFile } from "./policy_schema.ts";
 import type { CallFacts, PolicyAction } from "./types.ts";
 
@@ -67,18 +67,50 @@ function listOf(v: string | readonly string[]): readonly string[] {
   return typeof v === "string" ? [v] : v;
 }
 
+type Lowered = { [K in MatchField | "responseModel"]: string | null };
+
+/**
+ * The facts' values lower-cased once per facts object, however many rules and budgets look at
+ * them (a decision tests 30 globs on the same few strings).
+ */
+export function createLowering(): (f: CallFacts) => Lowered {
+  const cache = new WeakMap<CallFacts, Lowered>();
+  const low = (
+    v: string | null | undefined,
+  ) => (v === null || v === undefined ? null : asciiLower(v));
+  return (f) => {
+    let l = cache.get(f);
+    if (!l) {
+      l = {
+        provider: low(f.provider),
+        host: low(f.host),
+        endpoint: low(f.endpoint),
+        model: low(f.model),
+        responseModel: low(f.responseModel),
+        project: low(f.project),
+        client: low(f.client),
+        key: low(f.key),
+      };
+      cache.set(f, l);
+    }
+    return l;
+  };
+}
+
 /** Every field given must match a known value; absent fields match anything. */
-export function compileMatch(spec: MatchSpec | undefined): CompiledMatch {
+export function compileMatch(
+  spec: MatchSpec | undefined,
+  lower: (f: CallFacts) => Lowered = createLowering(),
+): CompiledMatch {
   const s = spec ?? {};
-  const tests: ((f: CallFacts) => boolean)[] = [];
+  const tests: ((f: Lowered) => boolean)[] = [];
   for (const field of MATCH_FIELDS) {
     const patterns = s[field];
     if (patterns === undefined) continue;
-    const m = compileGlob(listOf(patterns));
+    const m = compileGlob(listOf(patterns)).lowered;
     if (field === "model") {
       tests.push((f) =>
-        (f.model !== null && m(f.model)) ||
-        (f.responseModel !== undefined && f.responseModel !== null && m(f.responseModel))
+        (f.model !== null && m(f.model)) || (f.responseModel !== null && m(f.responseModel))
       );
     } else {
       tests.push((f) => {
@@ -90,7 +122,11 @@ export function compileMatch(spec: MatchSpec | undefined): CompiledMatch {
   return {
     spec: s,
     usesProject: s.project !== undefined,
-    test: tests.length === 0 ? () => true : (f) => tests.every((t) => t(f)),
+    test: tests.length === 0 ? () => true : (f) => {
+      const l = lower(f);
+      for (const t of tests) if (!t(l)) return false;
+      return true;
+    },
   };
 }
 
@@ -99,12 +135,13 @@ export function compilePolicy(
   file: PolicyFile,
   defaultTimeZone = machineTimeZone(),
 ): CompiledPolicy {
+  const lower = createLowering();
   const timeZone = file.time_zone ?? defaultTimeZone;
   const rules = (file.rules ?? []).map((r): CompiledRule => ({
     id: r.id,
     action: r.action,
     message: r.message ?? null,
-    match: compileMatch(r.match),
+    match: compileMatch(r.match, lower),
   }));
   const budgets = (file.budgets ?? []).map((b): CompiledBudget => {
     const tz = b.time_zone ?? timeZone;
@@ -112,7 +149,7 @@ export function compilePolicy(
     return {
       id: b.id,
       window,
-      scope: compileMatch(b.scope),
+      scope: compileMatch(b.scope, lower),
       capUsd: b.cap_usd ?? null,
       capTokens: b.cap_tokens ?? null,
       warnAt: b.warn_at ?? 0.8,
@@ -125,7 +162,7 @@ export function compilePolicy(
     id: q.id,
     window: q.window,
     account: q.account === undefined ? null : compileGlob(listOf(q.account)),
-    match: compileMatch(q.match),
+    match: compileMatch(q.match, lower),
     warnAt: q.warn_at ?? null,
     blockAt: q.block_at ?? null,
     message: q.message ?? null,

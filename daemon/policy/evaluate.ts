@@ -187,6 +187,7 @@ export function evaluate(
 
   const billable = BILLABLE_ENDPOINTS.has(facts.endpoint);
   let block: Verdict | null = null;
+  const covering: CompiledBudget[] = [];
   for (const b of policy.budgets) {
     if (!b.scope.test(facts)) {
       trace?.push({
@@ -206,6 +207,7 @@ export function evaluate(
       });
       continue;
     }
+    covering.push(b);
     if (ctx.ledger.failed.has(b.identity)) {
       trace?.push({
         kind: "budget",
@@ -268,7 +270,7 @@ export function evaluate(
 
   if (ruleBlock) return { verdict: ruleBlock, reservation: null };
   if (block) return { verdict: block, reservation: null };
-  const reservation = trace ? null : ctx.ledger.reserve(facts);
+  const reservation = trace ? null : ctx.ledger.reserve(facts, covering);
   if (warnings.length) {
     const [first, ...rest] = warnings;
     const verdict: Verdict = { action: "warn", source: first.source, message: first.message };

@@ -13,7 +13,10 @@ export function asciiLower(text: string): string {
 }
 
 /** A predicate for one glob or any of several. */
-export type GlobMatcher = (value: string) => boolean;
+export type GlobMatcher = ((value: string) => boolean) & {
+  /** The same test on a value already passed through `asciiLower` (skips lowering it again). */
+  lowered(value: string): boolean;
+};
 
 function escapeRegExp(ch: string): string {
   return /[\\^$.|+()[\]{}*?]/.test(ch) ? `\\${ch}` : ch;
@@ -37,10 +40,8 @@ export function compileGlob(patterns: string | readonly string[]): GlobMatcher {
     sources.push(src);
   }
   const re = sources.length ? new RegExp(`^(?:${sources.join("|")})$`, "u") : null;
-  return (value: string) => {
-    const v = asciiLower(value);
-    return literals.has(v) || (re !== null && re.test(v));
-  };
+  const lowered = (v: string) => literals.has(v) || (re !== null && re.test(v));
+  return Object.assign((value: string) => lowered(asciiLower(value)), { lowered });
 }
 
 /**

@@ -26,7 +26,13 @@ export { budgetSpendWhere } from "./budget_spend_query.ts";
 export type { SpendBucket } from "./budget_tally.ts";
 export type { TraceStep } from "./evaluate.ts";
 export type { AccountQuotaStatus, BudgetStatus, QuotaWindowStatus } from "./reports.ts";
-export { formatInZone, formatSpan, machineTimeZone } from "./budget_window.ts";
+export {
+  formatInZone,
+  formatSpan,
+  machineTimeZone,
+  parseWindow,
+  windowBounds,
+} from "./budget_window.ts";
 export { formatInt, formatUsd } from "./format_usd.ts";
 export {
   ALLOW,

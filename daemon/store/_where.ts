@@ -34,6 +34,12 @@ export function buildWhere(filter: CallFilter, extra: WhereClause[] = []): Where
     terms.push("client = ?");
     params.push(filter.client);
   }
+  if (filter.status === "blocked") terms.push("policy_action = 'block'");
+  else if (filter.status === "ok") {
+    terms.push("status >= 200 AND status < 400 AND policy_action IS NOT 'block'");
+  } else if (filter.status === "error") {
+    terms.push("(status IS NULL OR status >= 400) AND policy_action IS NOT 'block'");
+  }
   if (filter.includeSelfTest !== true) terms.push("self_test = 0");
   for (const e of extra) {
     terms.push(e.sql);

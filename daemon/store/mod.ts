@@ -10,10 +10,13 @@ export { StoreUnavailableError } from "./store_unavailable_error.ts";
 export type {
   CallFilter,
   CallRow,
+  CallStatusFilter,
   ListCallsFilter,
   ListCallsResult,
   OpenStoreOptions,
+  SpoolFile,
   Store,
+  StoreCause,
   StoreDeps,
   StoreState,
   StoreTimers,
@@ -24,6 +27,20 @@ export type {
 // Read-only queries on a caller's own connection (the CLI reads without opening the writer).
 export { listCalls } from "./list_calls.ts";
 export { summarize } from "./summarize.ts";
+export {
+  MODEL_CALL_ENDPOINTS,
+  periodKey,
+  type Report,
+  report,
+  REPORT_DIMS,
+  REPORT_TIMES,
+  type ReportDim,
+  type ReportKey,
+  type ReportQuery,
+  type ReportRow,
+  type ReportTime,
+  type ReportTotals,
+} from "./report.ts";
 export {
   type RateLimitRow,
   rateLimitRows,

@@ -1,79 +1,65 @@
-import { DatabaseSync } from "node:sqlite";
 import type { CallRecord } from "../../core/call_record.ts";
-import { callToDbRow, type DbRow, isDbRow } from "./_db_row.ts";
+import { callToDbRow, type DbRow, dbRowToCallRow, isDbRow } from "./_db_row.ts";
 import { describeError } from "./_describe_error.ts";
+import { createReader } from "./_reader.ts";
 import { createSpool } from "./_spool.ts";
+import { type StoreCause, storeCause } from "./_store_cause.ts";
+import { assertDbFilesWritable } from "./_db_files.ts";
 import { openWriter, type Writer } from "./_writer.ts";
 import { listCalls } from "./list_calls.ts";
-import { StoreUnavailableError } from "./store_unavailable_error.ts";
 import { summarize } from "./summarize.ts";
 import { rateLimitRows, spendBuckets } from "./spend_buckets.ts";
+import { report } from "./report.ts";
+import {
+  defaultStoreDeps,
+  PARK_ROWS_PER_FLUSH,
+  prepareFile,
+  storeConfig,
+} from "./_store_config.ts";
 import type { OpenStoreOptions, Store, StoreDeps, StoreState } from "./types.ts";
 
-const DEFAULTS = {
-  queueCap: 10_000,
-  batchRows: 200,
-  flushIntervalMs: 50,
-  busyTimeoutMs: 200,
-  spoolCapBytes: 64 * 1024 * 1024,
-  retryMinMs: 1_000,
-  retryMaxMs: 10_000,
-};
-
-function defaultDeps(): StoreDeps {
-  return {
-    timers: {
-      schedule: (fn, ms) => {
-        const timer = setTimeout(fn, ms);
-        return () => clearTimeout(timer);
-      },
-    },
-    now: () => Date.now(),
-    onTransaction: () => {},
-    log: () => {},
-  };
-}
-
-function parentDir(path: string): string | null {
-  const i = Math.max(path.lastIndexOf("/"), path.lastIndexOf("\\"));
-  return i > 0 ? path.slice(0, i) : null;
-}
-
-/** Best effort: create the parent folder, and the file itself with 0600 (rows name projects). */
-function prepareFile(path: string): void {
-  try {
-    const dir = parentDir(path);
-    if (dir) Deno.mkdirSync(dir, { recursive: true });
-    Deno.openSync(path, { create: true, write: true, mode: 0o600 }).close();
-  } catch {
-    // The real open reports the problem with SQLite's own words.
-  }
-}
-
-function isSqliteError(error: unknown): boolean {
-  return error instanceof Error && (error as { code?: unknown }).code === "ERR_SQLITE_ERROR";
+/** A completed row not yet in the database, and whether the spool file holds it too. */
+interface Pending {
+  row: DbRow;
+  journaled: boolean;
 }
 
 /**
- * Opens the calls store. Never throws for storage problems: a database that cannot be
- * opened (locked, corrupt, unreadable) leaves the store `degraded`, writing rows to the
- * spool and retrying in the background; a spool left by an earlier run is replayed here.
+ * Opens the calls store. Never throws for storage problems. Every row is appended to the
+ * spool file as it is enqueued (a killed process loses none), then written to SQLite in
+ * batches; the file is emptied once all its rows are in the database. While the database
+ * refuses writes (locked, full, read-only, corrupt) rows stay in the file, or in memory
+ * up to `queueCap` when the file refuses them too, and are written when it recovers.
  */
 export function openStore(options: OpenStoreOptions): Store {
-  const cfg = { ...DEFAULTS, ...definedOnly(options) };
-  const deps: StoreDeps = { ...defaultDeps(), ...options.deps };
+  const cfg = storeConfig(options);
+  const deps: StoreDeps = { ...defaultStoreDeps(), ...options.deps };
   const { path } = options;
 
   prepareFile(path);
   prepareFile(options.spoolPath);
-  const spool = createSpool(options.spoolPath, cfg.spoolCapBytes);
+  const spool = createSpool(options.spoolPath, {
+    capBytes: cfg.spoolCapBytes,
+    reserveBytes: Math.min(cfg.spoolReserveBytes, cfg.spoolCapBytes),
+    openFile: deps.openSpoolFile,
+  });
 
+  /** Connections that could not be closed safely yet (see `Writer.close`). */
+  let parked: (() => boolean)[] = [];
+  const park = (close: () => boolean) => parked.push(close);
   let writer: Writer | null = null;
-  let reader: DatabaseSync | null = null;
-  let degradedReason: string | undefined;
+  const reader = createReader(path, cfg.busyTimeoutMs, park);
+  let degraded: { reason: string; cause: StoreCause } | undefined;
   let lastError: string | undefined;
+  let lastLogged: string | undefined;
   let dropped = 0;
-  let queue: DbRow[] = [];
+  let queue: Pending[] = [];
+  /** Rows of `queue` the spool file does not hold: a process kill would lose them. */
+  let memoryOnly = 0;
+  /** Rows only the spool file holds (not in `queue`): they reach the database by replay. */
+  let fileOnly = spool.rows();
+  /** After a failed append, enqueue stops trying the file until the next flush. */
+  let journalPaused = false;
   let flushTimer: { cancel: () => void; immediate: boolean } | undefined;
   let retryTimer: (() => void) | undefined;
   let retryDelay = cfg.retryMinMs;
@@ -81,64 +67,134 @@ export function openStore(options: OpenStoreOptions): Store {
 
   function noteError(message: string): void {
     lastError = message;
-    deps.log(`store: ${message}`);
+    if (message !== lastLogged) deps.log(`store: ${message}`);
+    lastLogged = message;
   }
 
-  function degrade(reason: string): void {
-    if (degradedReason === undefined) deps.log(`store: degraded, spooling rows: ${reason}`);
-    degradedReason = reason;
+  /** Hands committed rows to live readers (`deps.onWritten`); never throws. */
+  function announce(rows: readonly DbRow[]): void {
+    if (deps.onWritten === undefined || rows.length === 0) return;
+    try {
+      deps.onWritten(rows.map((row) => dbRowToCallRow(row)));
+    } catch (error) {
+      noteError(`onWritten failed: ${describeError(error)}`);
+    }
+  }
+
+  function degrade(error: unknown): void {
+    const reason = describeError(error);
+    if (degraded === undefined) deps.log(`store: degraded, spooling rows: ${reason}`);
+    degraded = { reason, cause: storeCause(error) };
     lastError = reason;
     // Reopen from scratch on recovery: a handle that saw IO or corruption errors is suspect.
-    writer?.close();
+    if (writer && !writer.close()) park(writer.close);
     writer = null;
     scheduleRetry();
   }
 
-  function spoolRows(rows: readonly DbRow[]): void {
-    if (rows.length === 0) return;
-    const result = spool.append(rows);
-    dropped += result.dropped;
-    if (result.error) noteError(result.error);
+  /** Appends rows to the spool file; returns how many it took (from the start). */
+  function journal(rows: readonly DbRow[]): number {
+    const r = spool.append(rows);
+    if (r.error) {
+      journalPaused = true;
+      noteError(r.error);
+    }
+    return r.written;
   }
 
-  /** Opens the writer if needed and replays the spool. True when the store is healthy. */
+  /**
+   * While degraded: rows the file holds leave memory; the others are offered to it again, a
+   * batch at a time, stopping at the first refusal (a full disk costs one try per flush).
+   * Returns whether memory-only rows remain that the file might still take.
+   */
+  function parkInSpool(all: boolean): boolean {
+    const held = queue.filter((p) => !p.journaled);
+    fileOnly += queue.length - held.length;
+    const limit = all ? held.length : Math.min(held.length, PARK_ROWS_PER_FLUSH);
+    let taken = 0;
+    let refused = false;
+    while (taken < limit && !refused) {
+      const chunk = held.slice(taken, Math.min(taken + cfg.batchRows, limit)).map((p) => p.row);
+      const n = journal(chunk);
+      taken += n;
+      refused = n < chunk.length;
+    }
+    if (!refused) journalPaused = false;
+    fileOnly += taken;
+    queue = held.slice(taken);
+    memoryOnly = queue.length;
+    return !refused && queue.length > 0;
+  }
+
+  function clearSpool(): void {
+    if (spool.rows() === 0) return;
+    try {
+      spool.clear();
+    } catch (error) {
+      // Its rows are in the database: a later replay re-inserts them harmlessly.
+      noteError(`Cannot empty spool ${spool.path}: ${describeError(error)}`);
+    }
+  }
+
+  /** Opens the writer if needed and replays rows only the spool holds. True when healthy. */
   function recover(): boolean {
     try {
-      writer ??= openWriter(path, cfg.busyTimeoutMs);
+      assertDbFilesWritable(path);
     } catch (error) {
-      degrade(describeError(error));
+      degrade(error);
       return false;
     }
-    if (spool.rows() > 0) {
-      let replay;
+    // Writable again: connections parked while it was not can close now (a ROLLBACK of a
+    // transaction cut short by the check before COMMIT included).
+    parked = parked.filter((close) => {
       try {
-        replay = spool.readAll();
-      } catch (error) {
-        degrade(`Cannot read spool ${spool.path}: ${describeError(error)}`);
+        return !close();
+      } catch {
         return false;
       }
-      try {
-        writer.write(replay.rows, cfg.batchRows, deps.onTransaction);
-      } catch (error) {
-        degrade(describeError(error));
-        return false;
-      }
-      try {
-        // Rows are in the database now; a crash before this line only means a harmless
-        // second replay (INSERT OR IGNORE by id).
-        spool.clear();
-      } catch (error) {
-        degrade(`Cannot truncate spool ${spool.path}: ${describeError(error)}`);
-        return false;
-      }
-      if (replay.invalid > 0) {
-        dropped += replay.invalid;
-        noteError(`spool ${spool.path} had ${replay.invalid} unreadable line(s); dropped`);
-      }
-      deps.log(`store: replayed ${replay.rows.length} spooled row(s)`);
+    });
+    try {
+      writer ??= openWriter(path, cfg.busyTimeoutMs, park);
+    } catch (error) {
+      degrade(error);
+      return false;
     }
-    if (degradedReason !== undefined) deps.log("store: recovered, writing to the database");
-    degradedReason = undefined;
+    if (fileOnly > 0) {
+      let replayed = 0;
+      let invalid = 0;
+      try {
+        // Batch by batch: a database that still refuses costs one parsed batch, not the file.
+        for (const batch of spool.readBatches(cfg.batchRows)) {
+          invalid += batch.invalid;
+          try {
+            writer.write(batch.rows, cfg.batchRows, deps.onTransaction);
+          } catch (error) {
+            degrade(error);
+            return false;
+          }
+          announce(batch.rows);
+          replayed += batch.rows.length;
+        }
+      } catch (error) {
+        degrade(new Error(`Cannot read spool ${spool.path}`, { cause: error }));
+        return false;
+      }
+      // The file held every journaled row still queued: they are in the database now.
+      queue = queue.filter((p) => !p.journaled);
+      memoryOnly = queue.length;
+      fileOnly = 0;
+      clearSpool();
+      if (invalid > 0) {
+        dropped += invalid;
+        noteError(`spool ${spool.path} had ${invalid} unreadable line(s); dropped`);
+      }
+      deps.log(`store: replayed ${replayed} spooled row(s)`);
+    }
+    if (degraded !== undefined) {
+      deps.log("store: recovered, writing to the database");
+      spool.ensureReserve();
+    }
+    degraded = undefined;
     retryDelay = cfg.retryMinMs;
     retryTimer?.();
     retryTimer = undefined;
@@ -147,8 +203,12 @@ export function openStore(options: OpenStoreOptions): Store {
 
   function scheduleRetry(): void {
     if (closed || retryTimer !== undefined) return;
-    const delay = retryDelay;
-    retryDelay = Math.min(retryDelay * 2, cfg.retryMaxMs);
+    // A full disk or read-only files cost little to probe (a failed check or one batch),
+    // and every second counts once space is back: meanwhile rows grow the spool and take
+    // the space the database needs to recover. Other faults back off.
+    const fast = degraded?.cause === "disk_full" || degraded?.cause === "read_only";
+    const delay = fast ? cfg.retryMinMs : retryDelay;
+    if (!fast) retryDelay = Math.min(retryDelay * 2, cfg.retryMaxMs);
     retryTimer = deps.timers.schedule(() => {
       retryTimer = undefined;
       if (closed) return;
@@ -158,36 +218,44 @@ export function openStore(options: OpenStoreOptions): Store {
     }, delay);
   }
 
-  /** Moves up to `max` queued rows to the database, or to the spool when degraded. */
-  function flushSome(max: number): void {
-    const batch = queue.slice(0, max);
-    queue = queue.slice(batch.length);
-    if (batch.length === 0) return;
+  /**
+   * Moves up to `max` queued rows to the database, or to the spool when degraded. Returns
+   * whether another flush should follow at once.
+   */
+  function flushSome(max: number, all = false): boolean {
+    journalPaused = false;
+    if (queue.length === 0) return false;
     // While degraded, only the retry timer (or an explicit flush) touches the database:
     // hitting a locked file every 50 ms would stall the event loop for busy_timeout each time.
-    if (degradedReason !== undefined || (spool.rows() > 0 && !recover()) || writer === null) {
-      spoolRows(batch);
-      return;
+    if (degraded !== undefined || (fileOnly > 0 && !recover()) || writer === null) {
+      return parkInSpool(all);
     }
+    const batch = queue.slice(0, max);
+    const rows = batch.map((p) => p.row);
     try {
-      writer.write(batch, cfg.batchRows, deps.onTransaction);
+      writer.write(rows, cfg.batchRows, deps.onTransaction);
     } catch (error) {
-      degrade(describeError(error));
-      spoolRows(batch);
+      degrade(error);
+      return parkInSpool(all);
     }
+    announce(rows);
+    queue = queue.slice(batch.length);
+    memoryOnly -= batch.filter((p) => !p.journaled).length;
+    if (queue.length === 0 && fileOnly === 0) clearSpool();
+    return queue.length > 0;
   }
 
   function scheduleFlush(): void {
     if (closed) return;
-    const immediate = queue.length >= cfg.batchRows;
+    // Never at once while degraded: each flush then walks the whole memory queue.
+    const immediate = degraded === undefined && queue.length >= cfg.batchRows;
     if (flushTimer !== undefined) {
       if (flushTimer.immediate || !immediate) return;
       flushTimer.cancel();
     }
     const cancel = deps.timers.schedule(() => {
       flushTimer = undefined;
-      flushSome(cfg.batchRows);
-      if (queue.length > 0) scheduleFlush();
+      if (flushSome(cfg.batchRows)) scheduleFlush();
     }, immediate ? 0 : cfg.flushIntervalMs);
     flushTimer = { cancel, immediate };
   }
@@ -202,11 +270,24 @@ export function openStore(options: OpenStoreOptions): Store {
         );
         return;
       }
+      // Journaled at once, before anything else can happen to the process.
+      let journaled = options.journal !== false && !journalPaused && journal([row]) === 1;
       if (closed || queue.length >= cfg.queueCap) {
-        spoolRows([row]);
+        // Rows memory cannot take must reach the file, journal or not.
+        if (!journaled && !journalPaused) journaled = journal([row]) === 1;
+        if (journaled) fileOnly++;
+        else {
+          dropped++;
+          noteError(
+            closed
+              ? "a row came after close and the spool refused it: dropped"
+              : `${cfg.queueCap} rows wait in memory and the spool refuses more: rows are being dropped`,
+          );
+        }
         return;
       }
-      queue.push(row);
+      queue.push({ row, journaled });
+      if (!journaled) memoryOnly++;
       scheduleFlush();
     } catch (error) {
       // Enqueue sits on the proxy's path: nothing may escape from here.
@@ -222,50 +303,36 @@ export function openStore(options: OpenStoreOptions): Store {
   function flushAll(): void {
     flushTimer?.cancel();
     flushTimer = undefined;
-    if (degradedReason !== undefined || spool.rows() > 0 || writer === null) recover();
-    while (queue.length > 0) flushSome(cfg.batchRows);
-  }
-
-  function read<T>(query: (db: DatabaseSync) => T): T {
-    try {
-      reader ??= new DatabaseSync(path, { readOnly: true, timeout: cfg.busyTimeoutMs });
-    } catch (error) {
-      throw new StoreUnavailableError(
-        `Cannot read the calls database ${path}: ${
-          describeError(error)
-        }; see /health for the store state`,
-        { cause: error },
-      );
-    }
-    try {
-      return query(reader);
-    } catch (error) {
-      if (!isSqliteError(error)) throw error;
-      // Reopen next time: the file may have been replaced or repaired since.
-      reader.close();
-      reader = null;
-      throw new StoreUnavailableError(
-        `Cannot read the calls database ${path}: ${
-          describeError(error)
-        }; see /health for the store state`,
-        { cause: error },
-      );
+    if (degraded !== undefined || fileOnly > 0 || writer === null) recover();
+    while (queue.length > 0) {
+      const before = queue.length;
+      flushSome(cfg.batchRows, true);
+      if (queue.length >= before) break; // neither the database nor the spool takes them
     }
   }
 
   function state(): StoreState {
     const s: StoreState = {
-      state: degradedReason === undefined ? "ok" : "degraded",
+      state: degraded === undefined ? "ok" : "degraded",
       queued: queue.length,
-      spooled: spool.rows(),
+      spooled: fileOnly,
       dropped,
+      memoryOnly,
+      memoryCap: cfg.queueCap,
+      spoolBytes: spool.usedBytes(),
+      spoolFileBytes: spool.sizeBytes(),
+      spoolReserveBytes: Math.min(cfg.spoolReserveBytes, cfg.spoolCapBytes),
     };
-    if (degradedReason !== undefined) s.reason = degradedReason;
+    if (degraded !== undefined) {
+      s.cause = degraded.cause;
+      s.reason = degraded.reason;
+    }
     if (lastError !== undefined) s.lastError = lastError;
     return s;
   }
 
   recover();
+  if (degraded === undefined) spool.ensureReserve();
 
   return {
     enqueue,
@@ -276,29 +343,29 @@ export function openStore(options: OpenStoreOptions): Store {
     close: () => {
       if (closed) return Promise.resolve();
       flushAll();
+      if (queue.length > 0) {
+        dropped += queue.length;
+        noteError(
+          `${queue.length} row(s) lost at close: neither the database nor the spool took them`,
+        );
+        queue = [];
+        memoryOnly = 0;
+      }
       closed = true;
       retryTimer?.();
       retryTimer = undefined;
-      writer?.close();
+      // Connections that cannot be closed safely stay open until the process exits.
+      if (writer && !writer.close()) park(writer.close);
       writer = null;
-      if (reader?.isOpen) reader.close();
-      reader = null;
+      if (!reader.close()) park(reader.close);
+      spool.close();
       return Promise.resolve();
     },
     state,
-    listCalls: (filter) => read((db) => listCalls(db, filter)),
-    summarize: (opts) => read((db) => summarize(db, opts)),
-    spendBuckets: (q) => read((db) => spendBuckets(db, q)),
-    rateLimitRows: (since) => read((db) => rateLimitRows(db, since)),
+    listCalls: (filter) => reader.read((db) => listCalls(db, filter)),
+    summarize: (opts) => reader.read((db) => summarize(db, opts)),
+    spendBuckets: (q) => reader.read((db) => spendBuckets(db, q)),
+    rateLimitRows: (since) => reader.read((db) => rateLimitRows(db, since)),
+    report: (q) => reader.read((db) => report(db, q)),
   };
-}
-
-/** Drops `undefined` options so they do not override the defaults. */
-function definedOnly(options: OpenStoreOptions): Partial<typeof DEFAULTS> {
-  const out: Partial<typeof DEFAULTS> = {};
-  for (const key of Object.keys(DEFAULTS) as (keyof typeof DEFAULTS)[]) {
-    const v = options[key];
-    if (typeof v === "number" && Number.isFinite(v) && v >= 0) out[key] = v;
-  }
-  return out;
 }

@@ -4,7 +4,7 @@ import { emptyUsage } from "../../core/usage.ts";
 import { callToDbRow, COLUMNS } from "./_db_row.ts";
 import { MIGRATIONS } from "./_migrations.ts";
 import { makeRecord } from "./_test_record.ts";
-import { fakeTimers, spoolLines, tempPaths } from "./_test_helpers.ts";
+import { counts, fakeTimers, spoolLines, tempPaths } from "./_test_helpers.ts";
 import { callRowToRecord } from "./call_row_to_record.ts";
 import { openStore } from "./open_store.ts";
 import { StoreUnavailableError } from "./store_unavailable_error.ts";
@@ -46,7 +46,17 @@ Deno.test("openStore: a full record and an all-null record round-trip unchanged"
     const { calls } = store.listCalls({ includeSelfTest: true });
     assert.deepEqual(calls.map(callRowToRecord), [full, sparse]);
     assert.equal("rate_limit_json" in calls[0], false, "rate limits are decoded for readers");
-    assert.deepEqual(store.state(), { state: "ok", queued: 0, spooled: 0, dropped: 0 });
+    assert.deepEqual(store.state(), {
+      state: "ok",
+      queued: 0,
+      spooled: 0,
+      dropped: 0,
+      memoryOnly: 0,
+      memoryCap: 50_000,
+      spoolBytes: 0,
+      spoolFileBytes: 16 * 1024 * 1024,
+      spoolReserveBytes: 16 * 1024 * 1024,
+    });
   } finally {
     await store.close();
     await t.cleanup();
@@ -288,7 +298,13 @@ Deno.test("openStore: queue overflow goes to the spool, and is written on the ne
     assert.equal(store.state().queued, 10);
     assert.equal(store.state().spooled, 15);
     await store.flush();
-    assert.deepEqual(store.state(), { state: "ok", queued: 0, spooled: 0, dropped: 0 });
+    assert.deepEqual(counts(store.state()), {
+      state: "ok",
+      queued: 0,
+      spooled: 0,
+      dropped: 0,
+      memoryOnly: 0,
+    });
     assert.equal(store.listCalls().calls.length, 25);
   } finally {
     await store.close();
@@ -296,7 +312,7 @@ Deno.test("openStore: queue overflow goes to the spool, and is written on the ne
   }
 });
 
-Deno.test("openStore: a full spool drops and counts rows; invalid records are dropped alone", async () => {
+Deno.test("openStore: a full spool keeps rows in memory up to the cap, then drops and counts them", async () => {
   const t = await tempPaths();
   const clock = fakeTimers();
   const lineBytes = JSON.stringify(callToDbRow(makeRecord({ id: "x" }))).length + 1;
@@ -305,27 +321,42 @@ Deno.test("openStore: a full spool drops and counts rows; invalid records are dr
     spoolPath: t.spoolPath,
     busyTimeoutMs: 5,
     spoolCapBytes: lineBytes * 3 + 10,
+    queueCap: 5,
     deps: { timers: clock.timers },
   });
   const locker = new DatabaseSync(t.path);
   try {
     locker.exec("BEGIN EXCLUSIVE");
-    for (let i = 0; i < 10; i++) store.enqueue(makeRecord({ id: `r${i}` }));
+    for (let i = 0; i < 3; i++) store.enqueue(makeRecord({ id: `r${i}` }));
     await store.flush();
+    assert.deepEqual(counts(store.state()), {
+      state: "degraded",
+      queued: 0,
+      spooled: 3,
+      dropped: 0,
+      memoryOnly: 0,
+    });
+    for (let i = 3; i < 10; i++) store.enqueue(makeRecord({ id: `r${i}` }));
     const s = store.state();
-    assert.equal(s.spooled, 3);
-    assert.equal(s.dropped, 7);
-    assert.match(s.lastError ?? "", /full/);
+    assert.deepEqual(counts(s), {
+      state: "degraded",
+      queued: 5,
+      spooled: 3,
+      dropped: 2,
+      memoryOnly: 5,
+    });
+    assert.match(s.lastError ?? "", /rows are being dropped/);
     locker.exec("ROLLBACK");
 
     store.enqueue(makeRecord({ id: "bad", startedAt: Number.NaN }));
+    await store.flush(); // the queue is full: "good" would be dropped before this flush
     store.enqueue(makeRecord({ id: "good" }));
     await store.flush();
     assert.equal(store.state().state, "ok");
-    assert.equal(store.state().dropped, 8);
+    assert.equal(store.state().dropped, 3);
     assert.deepEqual(
-      store.listCalls().calls.map((c) => c.id).sort(),
-      ["good", "r0", "r1", "r2"],
+      store.listCalls({ limit: 20 }).calls.map((c) => c.id).sort(),
+      ["good", "r0", "r1", "r2", "r3", "r4", "r5", "r6", "r7"],
     );
   } finally {
     if (locker.isTransaction) locker.exec("ROLLBACK");

@@ -1,18 +1,35 @@
 import type { CallRecord } from "../../core/call_record.ts";
+import type { SpoolFile } from "./_spool_file.ts";
+import type { StoreCause } from "./_store_cause.ts";
 import type { RateLimitRow, SpendBucketRow, SpendQuery } from "./spend_buckets.ts";
+import type { Report, ReportQuery } from "./report.ts";
 
-/** What `/health` reports about the store. */
+export type { SpoolFile, StoreCause };
+
+/** What `/health` reports about the store (docs/SCHEMA.md, "When the database refuses writes"). */
 export interface StoreState {
-  /** `degraded`: rows go to the spool file instead of the database (see `reason`). */
+  /** `degraded`: the database refuses writes; rows wait in the spool file or in memory. */
   state: "ok" | "degraded";
+  /** What kind of fault, while degraded: each has its own remedy (docs/DOCTOR.md). */
+  cause?: StoreCause;
   /** Why the store is degraded, e.g. `database is locked (SQLITE_BUSY)`. */
   reason?: string;
-  /** Rows waiting in memory for the next batch. */
+  /** Rows in memory not yet in the database (the next batch, or held while degraded). */
   queued: number;
-  /** Rows in the spool file waiting to be replayed into the database. */
+  /** Rows only the spool file holds, waiting to be replayed into the database. */
   spooled: number;
-  /** Rows lost since open: spool full or unwritable, or invalid records. */
+  /** Rows lost since open: memory queue and spool both full or refusing, or invalid records. */
   dropped: number;
+  /** Rows of `queued` the spool file does not hold: a process kill would lose them. */
+  memoryOnly: number;
+  /** Bound on `queued`; past it a row the spool refuses is dropped. */
+  memoryCap: number;
+  /** Bytes of rows in the spool file. */
+  spoolBytes: number;
+  /** The spool file's size: its reserve plus rows written past it. */
+  spoolFileBytes: number;
+  /** The reserve the spool file keeps allocated (smaller in `spoolFileBytes`: disk was full). */
+  spoolReserveBytes: number;
   /** The last write/spool error seen, kept after recovery for diagnosis. */
   lastError?: string;
 }
@@ -75,6 +92,8 @@ export interface CallRow {
   policy_message: string | null;
 }
 
+export type CallStatusFilter = "ok" | "error" | "blocked";
+
 /** Filters shared by `listCalls` and `summarize`. Times are epoch ms. */
 export interface CallFilter {
   /** Inclusive lower bound on `started_at`. */
@@ -86,6 +105,11 @@ export interface CallFilter {
   model?: string;
   provider?: string;
   client?: string;
+  /**
+   * `ok`: a 2xx/3xx answer; `error`: no answer or 4xx/5xx (blocked calls excluded);
+   * `blocked`: refused by policy.
+   */
+  status?: CallStatusFilter;
   /** Self-test rows are left out unless this is true. */
   includeSelfTest?: boolean;
 }
@@ -149,6 +173,8 @@ export interface Store {
   spendBuckets(query: SpendQuery): SpendBucketRow[];
   /** Rate-limit snapshots since `since`. Throws `StoreUnavailableError`. */
   rateLimitRows(since: number): RateLimitRow[];
+  /** Report totals (see report.ts). Throws `StoreUnavailableError`. */
+  report(query: ReportQuery): Report;
 }
 
 /** Timers, injectable so tests can fire flush and retry timers by hand. */
@@ -162,16 +188,27 @@ export interface StoreDeps {
   now(): number;
   /** Called after each committed write transaction with its row count. */
   onTransaction(rows: number): void;
+  /**
+   * Called with the rows of each committed write (batches and spool replays), for live
+   * readers such as the dashboard's event stream. Runs on the writer's timer, never on a
+   * call's path; it must not throw (a throw is logged and ignored).
+   */
+  onWritten?(rows: readonly CallRow[]): void;
   /** Store events worth a log line (degraded, recovered, dropped rows). */
   log(message: string): void;
+  /** Opens the spool file (tests model a full disk with it). Default: the real file. */
+  openSpoolFile?(path: string): SpoolFile;
 }
 
 export interface OpenStoreOptions {
   /** The SQLite database file (created if missing). */
   path: string;
-  /** JSON-lines spool used while the database refuses writes. */
+  /** JSON-lines spool: every row until it is in the database, and while it refuses writes. */
   spoolPath: string;
-  /** In-memory queue bound; beyond it rows are appended to the spool. Default 10,000. */
+  /**
+   * Rows held in memory at most; beyond it rows live only in the spool, and a row the spool
+   * refuses too is dropped. Default 50,000 (about 40 MB).
+   */
   queueCap?: number;
   /** Rows per write transaction; a full batch is flushed at once. Default 200. */
   batchRows?: number;
@@ -179,8 +216,16 @@ export interface OpenStoreOptions {
   flushIntervalMs?: number;
   /** SQLite busy timeout. Default 200 ms. Blocks the event loop, so keep it small. */
   busyTimeoutMs?: number;
-  /** Spool size cap; rows beyond it are dropped and counted. Default 64 MiB. */
+  /** Spool size cap; rows beyond it stay in memory. Default 64 MiB. */
   spoolCapBytes?: number;
+  /** Space the spool file keeps allocated for a full disk. Default 16 MiB; 0: none. */
+  spoolReserveBytes?: number;
+  /**
+   * Append each row to the spool as it is enqueued (default true), so a killed process loses
+   * none. false: only rows the database refused reach the spool, and a kill loses the batch
+   * not yet written (up to `flushIntervalMs`); the A/B bench (`deno task bench store`) uses it.
+   */
+  journal?: boolean;
   /** First recovery retry delay when degraded. Default 1000 ms, doubling. */
   retryMinMs?: number;
   /** Retry delay cap. Default 10,000 ms. */

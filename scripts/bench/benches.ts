@@ -19,8 +19,22 @@ export const BENCHES: Readonly<Record<string, { summary: string; load: BenchLoad
     summary: "HTTPS calls direct vs through Halton Meter vs mitmdump: latency, req/s, SSE, RSS",
     load: async () => (await import("./metered_bench.ts")).meteredBench,
   },
+  store: {
+    summary:
+      "making a finished call durable against a kill: journal vs batch intervals, CPU per row",
+    load: async () => (await import("./store_bench.ts")).storeBench,
+  },
+  hostile: {
+    summary: "20k hostile connections through the edge: daemon RSS and fds before, after, settled",
+    load: async () => (await import("./hostile_bench.ts")).hostileBench,
+  },
   policy: {
     summary: "policy on (20 rules, 10 budgets) vs off: added latency and req/s, interleaved",
     load: async () => (await import("./policy_ab.ts")).policyBench,
+  },
+  dashboard: {
+    summary:
+      "dashboard on 1,000,000 calls: overview API time, metered latency with a dashboard streaming",
+    load: async () => (await import("./dashboard_bench.ts")).dashboardBench,
   },
 };

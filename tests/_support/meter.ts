@@ -33,6 +33,12 @@ export interface MeterOptions extends EntryOptions {
    * machine.
    */
   resolve?: Record<string, string>;
+  /**
+   * A command prefix `up` runs through (it must exec the rest), e.g. `unshare -m` with a
+   * mount of its own. The meter's `home` is then read through `/proc/<up pid>/root`, which
+   * sees that mount namespace.
+   */
+  wrap?: string[];
 }
 
 /** The provider hosts the fake answers for (its certificate names them). */
@@ -70,12 +76,14 @@ export async function startMeter(prefix = "hm-metered-", opts: MeterOptions = {}
     const up = await startMain(["up"], home, {
       ready: /NODE_EXTRA_CA_CERTS/,
       env: opts.env,
+      wrap: opts.wrap,
       entry: opts.entry,
       cwd: opts.cwd,
     });
-    const ports = JSON.parse(await Deno.readTextFile(`${home}/effective-ports.json`));
-    const token = (await Deno.readTextFile(`${home}/api-token`)).trim();
-    return { dir, home, ca, fake, up, ports, token };
+    const seen = opts.wrap ? `/proc/${up.pid}/root${home}` : home;
+    const ports = JSON.parse(await Deno.readTextFile(`${seen}/effective-ports.json`));
+    const token = (await Deno.readTextFile(`${seen}/api-token`)).trim();
+    return { dir, home: seen, ca, fake, up, ports, token };
   } catch (err) {
     await fake.close();
     throw err;

@@ -14,12 +14,14 @@ export interface RoleProcess {
   stop(signal?: Deno.Signal): Promise<number>;
 }
 
-/** Where a test runs the program from: main.ts (default) or the bundle, from a directory. */
+/** Where and how a test runs the program: main.ts (default) or the bundle, from a directory. */
 export interface EntryOptions {
   /** The entry module: main.ts, or a bundle built from it. */
   entry?: string;
   /** The working directory (default: the test's). */
   cwd?: string;
+  /** A command prefix the run goes through (e.g. `unshare -m ...`), which must exec it. */
+  wrap?: string[];
 }
 
 export function spawnMain(
@@ -28,8 +30,17 @@ export function spawnMain(
   extraEnv: Record<string, string> = {},
   where: EntryOptions = {},
 ) {
-  return new Deno.Command(Deno.execPath(), {
-    args: ["run", "--quiet", ...SOURCE_PERMISSIONS, where.entry ?? MAIN, ...args],
+  const argv = [
+    Deno.execPath(),
+    "run",
+    "--quiet",
+    ...SOURCE_PERMISSIONS,
+    where.entry ?? MAIN,
+    ...args,
+  ];
+  const [program, ...rest] = [...(where.wrap ?? []), ...argv];
+  return new Deno.Command(program, {
+    args: rest,
     cwd: where.cwd,
     env: { HALTON_METER_HOME: home, NO_COLOR: "1", ...extraEnv },
     stdin: "null",

@@ -1,6 +1,10 @@
-/** Decodes a tee copy of a compressed response body for the observer, errors contained. */
+/**
+ * Decodes a tee copy of a compressed response body for the adapters, errors contained: the
+ * engine feeds it the body as sent, the adapter's parser gets the decoded bytes.
+ */
 import zlib from "node:zlib";
 import type { Transform } from "node:stream";
+import type { Usage } from "../core/mod.ts";
 
 export interface BodyDecoder {
   write(chunk: Uint8Array): void;
@@ -72,4 +76,16 @@ export function createBodyDecoder(
     },
     error: () => failure,
   };
+}
+
+/**
+ * The usage of a call whose body could not be decoded (`reason` is `BodyDecoder.error()`):
+ * an `incomplete` reading gets `error_type` `decode_error`, which also replaces the
+ * `parse_error` of the undecoded bytes it caused. A `complete` reading was read whole before
+ * the failure (trailing bytes), and `none` had nothing to read: both stay as they are.
+ */
+export function markUndecodable(usage: Usage, reason: string): Usage {
+  if (usage.completeness !== "incomplete") return usage;
+  if (usage.errorType !== null && usage.errorType !== "parse_error") return usage;
+  return { ...usage, errorType: "decode_error", errorMessage: reason };
 }

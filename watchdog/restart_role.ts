@@ -11,6 +11,7 @@ import {
   type LaunchContext,
   launchdBackend,
   probeSystemdUser,
+  type Role,
   type ServiceBackend,
   systemdBackend,
   taskSchedulerBackend,
@@ -22,7 +23,7 @@ export interface RestartResult {
   detail: string;
 }
 
-export interface RestartDaemonOptions {
+export interface RestartRoleOptions {
   home: string;
   /** Where the running code lives (main.ts passes it); used only to write a direct spec when none exists. */
   launch?: LaunchContext;
@@ -36,7 +37,7 @@ export interface RestartDaemonOptions {
 
 function backendFor(
   name: BackendName,
-  opts: RestartDaemonOptions,
+  opts: RestartRoleOptions,
   runner: CommandRunner,
   files: FileDeps,
 ): ServiceBackend {
@@ -59,18 +60,20 @@ function backendFor(
 }
 
 /**
- * The default way the watchdog brings the daemon back: through the same service manager
- * `init` registered it with, so the restarted daemon is supervised like the first one.
- * A `run/direct-spec.json` means `init` chose the direct backend; without one the
- * backend is chosen again, and for `direct` a spec is written from `launch` (a watchdog
- * run by hand, or a test, has no `init` behind it).
+ * The default way the watchdog brings a role (the daemon; with the direct backend, the edge)
+ * back: through the same service manager `init` registered it with, so the restarted role is
+ * supervised like the first one. A `run/direct-spec.json` means `init` chose the direct
+ * backend; without one the backend is chosen again, and for `direct` a spec is written from
+ * `launch` (a watchdog run by hand, or a test, has no `init` behind it).
  */
-export function createRestartDaemon(opts: RestartDaemonOptions): () => Promise<RestartResult> {
+export function createRestartRole(
+  opts: RestartRoleOptions,
+): (role: Role) => Promise<RestartResult> {
   const runner = opts.runner ?? createCommandRunner();
   const files = opts.files ?? createFileDeps();
   const runDir = `${opts.home}/run`;
   const specPath = `${runDir}/direct-spec.json`;
-  return async () => {
+  return async (role) => {
     try {
       let name: BackendName;
       if (opts.supervisor === undefined && await files.exists(specPath)) {
@@ -98,7 +101,7 @@ export function createRestartDaemon(opts: RestartDaemonOptions): () => Promise<R
         await files.mkdir(spec.logDir);
         await files.writeFile(specPath, JSON.stringify(spec, null, 2) + "\n");
       }
-      const report = await backendFor(name, opts, runner, files).start(["daemon"]);
+      const report = await backendFor(name, opts, runner, files).start([role]);
       const steps = report.steps.map((s) => `${s.action} ${s.outcome}: ${s.detail}`).join("; ");
       return { ok: report.ok, detail: `${name}: ${steps}` };
     } catch (err) {

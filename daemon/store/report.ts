@@ -1,0 +1,425 @@
+/**
+ * Totals for reports (`usage`, the dashboard, `/v1/report`): grouped by any mix of time
+ * (hour, day, week from Monday, month, cut in a time zone) and dimensions, over any span.
+ * Whole 15-minute buckets come from the `rollup_15m` table (kept by a trigger, migration 3), so a
+ * month of a million calls is a few thousand rows to add; the partial buckets at the span's
+ * edges come from `calls` itself, so `--since 30m` is exact. A database not yet migrated (a CLI
+ * newer than the daemon that wrote it) is read from `calls` alone.
+ *
+ * Model calls are what providers bill: `messages`, `chat_completions`, `responses`,
+ * `generate_content`, `realtime`, not blocked by policy. Everything else on a provider host
+ * (`other`, `count_tokens`) and blocked calls are counted separately, and included only with
+ * `all`. Costs are summed as doubles and rounded to the nano-dollar on output, which removes
+ * float noise (0.1 + 0.2) without losing what a cheap call costs.
+ */
+import type { DatabaseSync } from "node:sqlite";
+
+export const MODEL_CALL_ENDPOINTS = [
+  "messages",
+  "chat_completions",
+  "responses",
+  "generate_content",
+  "realtime",
+] as const;
+
+export type ReportDim = "provider" | "endpoint" | "model" | "project" | "client" | "key";
+export type ReportTime = "hour" | "day" | "week" | "month";
+export type ReportKey = ReportDim | ReportTime;
+
+export const REPORT_DIMS: readonly ReportDim[] = [
+  "provider",
+  "endpoint",
+  "model",
+  "project",
+  "client",
+  "key",
+];
+export const REPORT_TIMES: readonly ReportTime[] = ["hour", "day", "week", "month"];
+
+export interface ReportQuery {
+  /** Epoch ms, inclusive. */
+  since?: number;
+  /** Epoch ms, exclusive. */
+  until?: number;
+  /** Grouping, outermost first; empty: one total row. */
+  groupBy: readonly ReportKey[];
+  /** Where hours, days, weeks and months are cut; default UTC. */
+  timeZone?: string;
+  /** Include non-model requests and blocked calls (counted apart either way). */
+  all?: boolean;
+  /** Exact values (null: unknown) the rows must have. */
+  filter?: Partial<Record<ReportDim, string | null>>;
+}
+
+export interface ReportTotals {
+  /** Model calls (with `all`: every request). */
+  calls: number;
+  /** Requests that are not model calls (never in `calls` unless `all`). */
+  other_calls: number;
+  /** Calls policy refused (never in `calls` unless `all`). */
+  blocked_calls: number;
+  input_tokens: number;
+  output_tokens: number;
+  cache_read_tokens: number;
+  cache_write_tokens: number;
+  reasoning_tokens: number;
+  /** Priced calls only, rounded to 1e-9. */
+  cost_usd: number;
+  /** Calls with usage but no price: the cost is a lower bound. */
+  unpriced_calls: number;
+}
+
+export interface ReportRow extends ReportTotals {
+  /** One value per `groupBy` key, in order; time keys are `2026-12-03`, `2026-W49`, `2026-12`, `2026-12-03T14`. */
+  keys: (string | null)[];
+}
+
+export interface Report {
+  rows: ReportRow[];
+  totals: ReportTotals;
+}
+
+const BUCKET_MS = 15 * 60_000;
+/** Periods a query may map buckets to in SQL (one CASE branch each). */
+const MAX_PERIODS_IN_SQL = 64;
+const DIM_SQL: Record<ReportDim, { rollup: string; raw: string }> = {
+  provider: { rollup: "provider", raw: "provider" },
+  endpoint: { rollup: "endpoint", raw: "endpoint" },
+  model: { rollup: "model", raw: "COALESCE(response_model, request_model, '')" },
+  project: { rollup: "project", raw: "COALESCE(project, '')" },
+  client: { rollup: "client", raw: "COALESCE(client, '')" },
+  key: { rollup: "api_key_fp", raw: "COALESCE(api_key_fp, '')" },
+};
+
+const SUMS_ROLLUP = `SUM(calls) AS calls, SUM(input_tokens) AS input_tokens,
+  SUM(output_tokens) AS output_tokens, SUM(cache_read_tokens) AS cache_read_tokens,
+  SUM(cache_write_tokens) AS cache_write_tokens, SUM(reasoning_tokens) AS reasoning_tokens,
+  SUM(cost_usd) AS cost_usd, SUM(unpriced_calls) AS unpriced_calls`;
+const SUMS_RAW = `COUNT(*) AS calls, COALESCE(SUM(input_tokens), 0) AS input_tokens,
+  COALESCE(SUM(output_tokens), 0) AS output_tokens,
+  COALESCE(SUM(cache_read_tokens), 0) AS cache_read_tokens,
+  COALESCE(SUM(cache_write_5m_tokens), 0) + COALESCE(SUM(cache_write_1h_tokens), 0)
+    AS cache_write_tokens,
+  COALESCE(SUM(reasoning_tokens), 0) AS reasoning_tokens, COALESCE(SUM(cost_usd), 0) AS cost_usd,
+  SUM(cost_usd IS NULL AND usage_completeness != 'none') AS unpriced_calls`;
+
+function hasTable(db: DatabaseSync, name: string): boolean {
+  return db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?")
+    .get(name) !== undefined;
+}
+
+/**
+ * Narrower roll-ups (migration 4) with the call's kind instead of endpoint and blocked: a query
+ * whose groups and filters use only their dimensions reads far fewer rows there.
+ */
+const NARROW: { table: string; dims: readonly ReportDim[] }[] = [
+  { table: "rollup_15m_model", dims: ["provider", "model"] },
+  { table: "rollup_15m_project", dims: ["project"] },
+];
+
+function hasPolicyColumn(db: DatabaseSync): boolean {
+  return db.prepare("SELECT 1 FROM pragma_table_info('calls') WHERE name = 'policy_action'")
+    .get() !== undefined;
+}
+
+const partsCache = new Map<string, Intl.DateTimeFormat>();
+function parts(ms: number, timeZone: string) {
+  let f = partsCache.get(timeZone);
+  if (!f) {
+    f = new Intl.DateTimeFormat("en-US", {
+      timeZone,
+      hourCycle: "h23",
+      year: "numeric",
+      month: "2-digit",
+      day: "2-digit",
+      hour: "2-digit",
+    });
+    partsCache.set(timeZone, f);
+  }
+  const o: Record<string, string> = {};
+  for (const p of f.formatToParts(new Date(ms))) o[p.type] = p.value;
+  return o;
+}
+
+/** ISO week (Monday start) of a calendar date: `2026-W49`. */
+function isoWeek(y: number, m: number, d: number): string {
+  const date = new Date(Date.UTC(y, m - 1, d));
+  const day = (date.getUTCDay() + 6) % 7;
+  date.setUTCDate(date.getUTCDate() - day + 3); // Thursday of this week decides the year
+  const year = date.getUTCFullYear();
+  const jan4 = new Date(Date.UTC(year, 0, 4));
+  const week = 1 + Math.round(
+    ((date.getTime() - jan4.getTime()) / 86_400_000 - 3 +
+      ((jan4.getUTCDay() + 6) % 7)) / 7,
+  );
+  return `${year}-W${String(week).padStart(2, "0")}`;
+}
+
+const offsetFormats = new Map<string, Intl.DateTimeFormat>();
+/** The zone's offset (local minus UTC) at an instant, in ms, to the minute. */
+function zoneOffset(ms: number, timeZone: string): number {
+  let f = offsetFormats.get(timeZone);
+  if (!f) {
+    f = new Intl.DateTimeFormat("en-US", {
+      timeZone,
+      hourCycle: "h23",
+      year: "numeric",
+      month: "numeric",
+      day: "numeric",
+      hour: "numeric",
+      minute: "numeric",
+    });
+    offsetFormats.set(timeZone, f);
+  }
+  const o: Record<string, number> = {};
+  for (const p of f.formatToParts(new Date(ms))) o[p.type] = Number(p.value);
+  const local = Date.UTC(o.year, o.month - 1, o.day, o.hour, o.minute);
+  return local - Math.floor(ms / 60_000) * 60_000;
+}
+
+/** The period of a local wall-clock time given as ms (UTC fields read as local). */
+function localKey(local: number, unit: ReportTime): string {
+  const d = new Date(local);
+  const y = d.getUTCFullYear();
+  const mo = String(d.getUTCMonth() + 1).padStart(2, "0");
+  const day = String(d.getUTCDate()).padStart(2, "0");
+  if (unit === "month") return `${y}-${mo}`;
+  if (unit === "day") return `${y}-${mo}-${day}`;
+  if (unit === "hour") return `${y}-${mo}-${day}T${String(d.getUTCHours()).padStart(2, "0")}`;
+  return isoWeek(y, d.getUTCMonth() + 1, d.getUTCDate());
+}
+
+const SIX_HOURS = 6 * 3_600_000;
+
+/**
+ * `periodKey` for many instants in one zone: the zone's offset is looked up (Intl, ~20 µs) once
+ * per six hours when it is the same at both ends of them, so a month of 15-minute buckets costs
+ * a few hundred look-ups instead of thousands.
+ */
+export function createPeriodKeyer(timeZone: string): (ms: number, unit: ReportTime) => string {
+  const offsets = new Map<number, number | null>();
+  return (ms, unit) => {
+    const w = Math.floor(ms / SIX_HOURS);
+    let off = offsets.get(w);
+    if (off === undefined) {
+      const a = zoneOffset(w * SIX_HOURS, timeZone);
+      off = a === zoneOffset((w + 1) * SIX_HOURS - 60_000, timeZone) ? a : null;
+      offsets.set(w, off);
+    }
+    return localKey(ms + (off ?? zoneOffset(ms, timeZone)), unit);
+  };
+}
+
+/** The local period an instant falls in. */
+export function periodKey(ms: number, unit: ReportTime, timeZone: string): string {
+  const p = parts(ms, timeZone);
+  switch (unit) {
+    case "hour":
+      return `${p.year}-${p.month}-${p.day}T${p.hour}`;
+    case "day":
+      return `${p.year}-${p.month}-${p.day}`;
+    case "month":
+      return `${p.year}-${p.month}`;
+    default:
+      return isoWeek(Number(p.year), Number(p.month), Number(p.day));
+  }
+}
+
+function emptyTotals(): ReportTotals {
+  return {
+    calls: 0,
+    other_calls: 0,
+    blocked_calls: 0,
+    input_tokens: 0,
+    output_tokens: 0,
+    cache_read_tokens: 0,
+    cache_write_tokens: 0,
+    reasoning_tokens: 0,
+    cost_usd: 0,
+    unpriced_calls: 0,
+  };
+}
+
+function addInto(
+  t: ReportTotals,
+  r: Record<string, unknown>,
+  kind: "model" | "other" | "blocked",
+  all: boolean,
+) {
+  const calls = Number(r.calls ?? 0);
+  if (kind === "other") t.other_calls += calls;
+  if (kind === "blocked") t.blocked_calls += calls;
+  if (kind !== "model" && !all) return;
+  t.calls += calls;
+  t.input_tokens += Number(r.input_tokens ?? 0);
+  t.output_tokens += Number(r.output_tokens ?? 0);
+  t.cache_read_tokens += Number(r.cache_read_tokens ?? 0);
+  t.cache_write_tokens += Number(r.cache_write_tokens ?? 0);
+  t.reasoning_tokens += Number(r.reasoning_tokens ?? 0);
+  t.cost_usd += Number(r.cost_usd ?? 0);
+  t.unpriced_calls += Number(r.unpriced_calls ?? 0);
+}
+
+const round9 = (usd: number) => Math.round(usd * 1e9) / 1e9;
+
+/** Totals grouped as asked; rows sorted by their keys (time ascending), totals over all. */
+export function report(db: DatabaseSync, q: ReportQuery): Report {
+  const timeZone = q.timeZone ?? "UTC";
+  const all = q.all ?? false;
+  const dims = q.groupBy.filter((k): k is ReportDim =>
+    (REPORT_DIMS as readonly string[]).includes(k)
+  );
+  const since = q.since ?? 0;
+  const until = q.until ?? Number.MAX_SAFE_INTEGER;
+  const rollup = hasTable(db, "rollup_15m");
+  const used = new Set<ReportDim>([
+    ...dims,
+    ...(Object.entries(q.filter ?? {}) as [ReportDim, unknown][])
+      .filter(([, v]) => v !== undefined).map(([d]) => d),
+  ]);
+  const narrow = rollup
+    ? NARROW.find((n) => [...used].every((d) => n.dims.includes(d)) && hasTable(db, n.table))
+    : undefined;
+  const policy = hasPolicyColumn(db);
+
+  const filters = (raw: boolean) => {
+    const terms: string[] = [];
+    const params: string[] = [];
+    for (const [dim, value] of Object.entries(q.filter ?? {}) as [ReportDim, string | null][]) {
+      if (value === undefined) continue;
+      terms.push(`${raw ? DIM_SQL[dim].raw : DIM_SQL[dim].rollup} = ?`);
+      params.push(value ?? "");
+    }
+    return { terms, params };
+  };
+
+  // Whole buckets from the roll-up; the rest (edges, or everything without one) from calls.
+  const firstWhole = Math.ceil(since / BUCKET_MS);
+  const endWhole = Math.floor(Math.min(until, Number.MAX_SAFE_INTEGER) / BUCKET_MS);
+  const sources: { rows: Record<string, unknown>[]; raw: boolean }[] = [];
+  const dimCols = (raw: boolean) =>
+    dims.map((d, i) => `${raw ? DIM_SQL[d].raw : DIM_SQL[d].rollup} AS d${i}`);
+  const blockedRaw = policy ? "COALESCE(policy_action = 'block', 0)" : "0";
+  const rawQuery = (from: number, to: number) => {
+    const f = filters(true);
+    const cols = [
+      "endpoint AS ep",
+      `${blockedRaw} AS blk`,
+      ...dimCols(true),
+    ];
+    // Every zone's hour, day, week and month starts on a 15-minute boundary (offsets are
+    // multiples of 15 minutes): a bucket lies in one period, so grouping by it is exact.
+    const sql = `SELECT started_at / ${BUCKET_MS} * ${BUCKET_MS} AS at, ${
+      cols.join(", ")
+    }, ${SUMS_RAW} FROM calls
+      WHERE self_test = 0 AND started_at >= ? AND started_at < ?${
+      f.terms.length ? ` AND ${f.terms.join(" AND ")}` : ""
+    }
+      GROUP BY ${["at", "ep", "blk", ...dims.map((_, i) => `d${i}`)].join(", ")}`;
+    return db.prepare(sql).all(from, to, ...f.params);
+  };
+  // Materializing rows into JS costs far more than SQLite's scan, so whole buckets are summed
+  // per local period in SQL when there is one time key and few periods (a CASE maps each bucket
+  // to its period's first bucket), over the whole span when there is none, else per bucket.
+  const keyOf = createPeriodKeyer(timeZone);
+  const times = q.groupBy.filter((k): k is ReportTime =>
+    (REPORT_TIMES as readonly string[]).includes(k)
+  );
+  let timeSql = "bucket";
+  if (times.length === 0) timeSql = "MIN(bucket)";
+  else if (times.length === 1 && endWhole > firstWhole) {
+    const runs: { from: number; to: number }[] = [];
+    let key = "";
+    for (let b = firstWhole; b < endWhole && runs.length <= MAX_PERIODS_IN_SQL; b++) {
+      const k = keyOf(b * BUCKET_MS, times[0]);
+      if (k !== key) runs.push({ from: b, to: b + 1 });
+      else runs[runs.length - 1].to = b + 1;
+      key = k;
+    }
+    if (runs.length <= MAX_PERIODS_IN_SQL) {
+      timeSql = `CASE ${runs.map((r) => `WHEN bucket < ${r.to} THEN ${r.from}`).join(" ")} END`;
+    }
+  }
+  const groupTime = times.length === 0 ? [] : ["tb"];
+  if (narrow && endWhole > firstWhole) {
+    const f = filters(false);
+    const sql = `SELECT ${timeSql} AS tb, kind, ${
+      [...dimCols(false), SUMS_ROLLUP].join(", ")
+    } FROM ${narrow.table} WHERE bucket >= ? AND bucket < ?${
+      f.terms.length ? ` AND ${f.terms.join(" AND ")}` : ""
+    } GROUP BY ${[...groupTime, "kind", ...dims.map((_, i) => `d${i}`)].join(", ")}`;
+    sources.push({ rows: db.prepare(sql).all(firstWhole, endWhole, ...f.params), raw: false });
+  } else if (rollup && endWhole > firstWhole) {
+    const f = filters(false);
+    const sql = `SELECT ${timeSql} AS tb, endpoint AS ep, blocked AS blk, ${
+      [...dimCols(false), SUMS_ROLLUP].join(", ")
+    } FROM rollup_15m WHERE bucket >= ? AND bucket < ?${
+      f.terms.length ? ` AND ${f.terms.join(" AND ")}` : ""
+    } GROUP BY ${[...groupTime, "ep", "blk", ...dims.map((_, i) => `d${i}`)].join(", ")}`;
+    sources.push({ rows: db.prepare(sql).all(firstWhole, endWhole, ...f.params), raw: false });
+  }
+  if (rollup && endWhole > firstWhole) {
+    if (since < firstWhole * BUCKET_MS) {
+      sources.push({ rows: rawQuery(since, firstWhole * BUCKET_MS), raw: true });
+    }
+    if (until > endWhole * BUCKET_MS) {
+      sources.push({ rows: rawQuery(endWhole * BUCKET_MS, until), raw: true });
+    }
+  } else {
+    sources.push({ rows: rawQuery(since, until), raw: true });
+  }
+
+  const groups = new Map<string, ReportRow>();
+  const totals = emptyTotals();
+  const periodOf = new Map<string, string>();
+  for (const { rows } of sources) {
+    for (const r of rows) {
+      const ep = String(r.ep);
+      const kind = r.kind !== undefined
+        ? (String(r.kind) as "model" | "other" | "blocked")
+        : Number(r.blk)
+        ? "blocked"
+        : (MODEL_CALL_ENDPOINTS as readonly string[]).includes(ep)
+        ? "model"
+        : "other";
+      const at = r.tb !== undefined ? Number(r.tb) * BUCKET_MS : Number(r.at);
+      const keys = q.groupBy.map((k): string | null => {
+        if ((REPORT_TIMES as readonly string[]).includes(k)) {
+          const unit = k as ReportTime;
+          // Buckets repeat across dimensions: compute each bucket's period once.
+          const memo = `${unit}:${at}`;
+          let key = periodOf.get(memo);
+          if (key === undefined) {
+            key = keyOf(at, unit);
+            periodOf.set(memo, key);
+          }
+          return key;
+        }
+        const v = r[`d${dims.indexOf(k as ReportDim)}`];
+        return v === "" || v === null || v === undefined ? null : String(v);
+      });
+      addInto(totals, r, kind, all);
+      const id = JSON.stringify(keys);
+      let g = groups.get(id);
+      if (!g) {
+        g = { keys, ...emptyTotals() };
+        groups.set(id, g);
+      }
+      addInto(g, r, kind, all);
+    }
+  }
+  const rows = [...groups.values()]
+    // Without `all`, a group of only non-model requests is left out (its count stays in the
+    // totals); one with blocked calls stays, they are model calls refused.
+    .filter((g) => all || g.calls > 0 || g.blocked_calls > 0)
+    .map((g) => ({ ...g, cost_usd: round9(g.cost_usd) }))
+    .sort((a, b) => {
+      for (let i = 0; i < a.keys.length; i++) {
+        const x = a.keys[i] ?? "\uffff";
+        const y = b.keys[i] ?? "\uffff";
+        if (x !== y) return x < y ? -1 : 1;
+      }
+      return 0;
+    });
+  return { rows, totals: { ...totals, cost_usd: round9(totals.cost_usd) } };
+}
