@@ -12,3 +12,4 @@ export type * from "./call_record.ts";
 export * from "./role_command.ts";
 export * from "./test_clock.ts";
 export * from "./release.ts";
+export * from "./sha256_hex.ts";

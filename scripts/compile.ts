@@ -12,7 +12,7 @@
  * downloaded by `deno compile` — only after a probe of the download host answered, so a
  * machine that cannot reach it fails at once with one line instead of hanging.
  */
-import { VERSION } from "../core/mod.ts";
+import { sha256Hex, VERSION } from "../core/mod.ts";
 import { DAEMON_SOURCE_PERMISSIONS } from "../setup/mod.ts";
 import { bundleProgram } from "./bundle.ts";
 import {
@@ -147,11 +147,6 @@ async function planBases(
   return { ok: true, targets, base };
 }
 
-async function sha256(path: string): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", await Deno.readFile(path));
-  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
-}
-
 /** Writes `SHA256SUMS` for every artifact of `version` in `outDir` (sha256sum's format). */
 export async function writeChecksums(outDir: string, version: string): Promise<string> {
   const prefix = `halton-meter-${version}-`;
@@ -161,7 +156,9 @@ export async function writeChecksums(outDir: string, version: string): Promise<s
   }
   names.sort();
   const lines = [];
-  for (const name of names) lines.push(`${await sha256(`${outDir}/${name}`)}  ${name}\n`);
+  for (const name of names) {
+    lines.push(`${await sha256Hex(await Deno.readFile(`${outDir}/${name}`))}  ${name}\n`);
+  }
   const path = `${outDir}/SHA256SUMS`;
   await Deno.writeTextFile(path, lines.join(""));
   return path;

@@ -5,7 +5,7 @@
  * TypeScript, not install.sh, so a binary upgrades itself where there is no sh (Windows) and
  * needs no curl or sha256sum.
  */
-import { findArtifact, releaseBase, type Target } from "../../core/mod.ts";
+import { findArtifact, releaseBase, sha256Hex, type Target } from "../../core/mod.ts";
 
 export interface InstallReleaseOptions {
   /** The release location (DEFAULT_RELEASE_URL or HALTON_METER_RELEASE_URL). */
@@ -30,11 +30,6 @@ export type InstallOutcome =
   | { kind: "failed"; reason: string };
 
 const DOWNLOAD_TIMEOUT_MS = 5 * 60_000;
-
-async function sha256(bytes: Uint8Array<ArrayBuffer>): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", bytes);
-  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
-}
 
 async function download(
   deps: InstallReleaseDeps,
@@ -83,7 +78,7 @@ export async function installRelease(
   if (!got.ok) {
     return { kind: "failed", reason: `cannot download ${base}/${entry.name}: ${got.why}` };
   }
-  const actual = await sha256(got.bytes);
+  const actual = await sha256Hex(got.bytes);
   if (actual !== entry.sha256) {
     return {
       kind: "failed",
@@ -92,7 +87,7 @@ export async function installRelease(
     };
   }
   const installed = await readOrNull(opts.dest);
-  if (installed !== null && await sha256(installed) === entry.sha256) {
+  if (installed !== null && await sha256Hex(installed) === entry.sha256) {
     return { kind: "current", version: entry.version, dest: opts.dest };
   }
 

@@ -3,7 +3,7 @@
  * `upgrade`: `<url>/download/v<version>/<asset>` and `<url>/latest/download/<asset>`, each
  * release with its SHA256SUMS. `url` is what HALTON_METER_RELEASE_URL takes.
  */
-import { artifactName, type Target } from "../../scripts/release_targets.ts";
+import { artifactName, sha256Hex, type Target } from "../../core/mod.ts";
 
 export interface FakeRelease {
   url: string;
@@ -22,11 +22,6 @@ export interface ReleaseOptions {
 }
 
 const enc = new TextEncoder();
-
-async function sha256(bytes: Uint8Array<ArrayBuffer>): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", bytes);
-  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
-}
 
 /** A stand-in executable: a script that says its version and target, and exits 0. */
 export function standIn(version: string, target: Target): string {
@@ -74,7 +69,7 @@ export async function publish(
   ) {
     const bytes = typeof body === "string" ? enc.encode(body) : body;
     const name = artifactName(version, target);
-    sums += `${await sha256(bytes)}  ${name}\n`;
+    sums += `${await sha256Hex(bytes)}  ${name}\n`;
     for (const dir of dirs) release.put(`${dir}/${name}`, bytes);
   }
   const text = opts.sums ? opts.sums(sums) : sums;
