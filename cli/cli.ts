@@ -54,7 +54,7 @@ export async function runCli(args: string[], deps: CliDeps): Promise<number> {
       code = await runUp({
         home,
         roles: deps.availableRoles,
-        launch: deps.launch,
+        launch,
         signal: deps.signal,
         print: (l) => console.log(l),
         printError: (l) => console.error(l),
@@ -148,7 +148,7 @@ export async function runCli(args: string[], deps: CliDeps): Promise<number> {
       code = await runDoctor({
         home,
         json: o.json ?? false,
-        deps: await createDoctorDeps(home, { pythons: o.python, launch: deps.launch }),
+        deps: await createDoctorDeps(home, { pythons: o.python, launch }),
         print: (l) => console.log(l),
       });
     });
@@ -180,7 +180,7 @@ export async function runCli(args: string[], deps: CliDeps): Promise<number> {
     });
 
   // init, onboard, uninstall (cli/init_command.ts)
-  registerInitCommands(program, (c) => code = c, deps.launch);
+  registerInitCommands(program, (c) => code = c, launch);
 
   // budget, quota, policy check|explain (cli/policy/)
   registerPolicyCommands(program, (c) => code = c);
