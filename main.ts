@@ -2,8 +2,19 @@
  * Halton Meter entry point. `--role edge|daemon|watchdog` runs a long-lived process,
  * `--role userenv` a one-shot (re-applies the login environment at login); anything else
  * is the CLI. This is the only file that calls Deno.exit.
+ *
+ * The same module is the daemon's process-lookup worker: started as a worker named
+ * LOOKUP_WORKER_NAME it serves lookups instead. So the bundle and the compiled binary, which
+ * are this module with everything it imports, need no file beside them.
  */
-import { clockFromEnv, resolveHome, type Role } from "./core/mod.ts";
+import {
+  clockFromEnv,
+  EXECUTABLE_ENV,
+  launchContextOf,
+  LOOKUP_WORKER_NAME,
+  resolveHome,
+  type Role,
+} from "./core/mod.ts";
 
 const ROLES: readonly Role[] = ["edge", "daemon", "watchdog", "userenv"];
 
@@ -32,64 +43,81 @@ function stopSignal(): AbortSignal {
 }
 
 const READY = "HALTON_READY ";
-const role = roleFromArgs(Deno.args);
-let code: number;
-if (role !== undefined) {
+
+/** How this process was started; service entries and `up` start the roles the same way. */
+const launch = launchContextOf({
+  entryModule: import.meta.url,
+  execPath: Deno.execPath(),
+  standalone: Deno.build.standalone,
+  launcher: Deno.env.get(EXECUTABLE_ENV),
+});
+
+async function main(): Promise<number> {
+  const role = roleFromArgs(Deno.args);
+  if (role === undefined && ["usage", "watch", "reconcile"].includes(Deno.args[0])) {
+    // Reports start without loading the rest of the CLI (cli/reports_cli.ts).
+    const { runReportsCli } = await import("./cli/reports_cli.ts");
+    return await runReportsCli(Deno.args);
+  }
+  if (role === undefined) {
+    const { runCli } = await import("./cli/mod.ts");
+    return await runCli(Deno.args, {
+      signal: stopSignal(),
+      availableRoles: ["edge", "daemon", "watchdog"],
+      launch,
+    });
+  }
   if (!ROLES.includes(role as Role)) {
     console.error(`halton-meter: unknown role "${role}": expected one of ${ROLES.join(", ")}`);
-    code = 2;
-  } else if (role === "edge") {
+    return 2;
+  }
+  if (role === "edge") {
     const { runEdge } = await import("./edge/mod.ts");
-    code = await runEdge({
+    return await runEdge({
       home: resolveHome(Deno.env),
       signal: stopSignal(),
       echoLogs: Deno.stderr.isTerminal(),
       onReady: (port) => console.log(`${READY}${JSON.stringify({ role: "edge", port })}`),
     });
-  } else if (role === "daemon") {
+  }
+  if (role === "daemon") {
     const { runDaemon } = await import("./daemon/mod.ts");
-    code = await runDaemon({
+    return await runDaemon({
       home: resolveHome(Deno.env),
       signal: stopSignal(),
       now: clockFromEnv(Deno.env),
       echoLogs: Deno.stderr.isTerminal(),
+      entryModule: import.meta.url,
       onReady: (ports) =>
         console.log(
           `${READY}${JSON.stringify({ role: "daemon", port: ports.internal, ...ports })}`,
         ),
     });
-  } else if (role === "watchdog") {
-    const { runWatchdog, currentLaunchContext } = await import("./watchdog/mod.ts");
+  }
+  if (role === "watchdog") {
+    const { runWatchdog } = await import("./watchdog/mod.ts");
     const signal = stopSignal();
     console.log(`${READY}${JSON.stringify({ role: "watchdog", port: 0, pid: Deno.pid })}`);
-    code = await runWatchdog({
+    return await runWatchdog({
       home: resolveHome(Deno.env),
       signal,
       echoLogs: Deno.stderr.isTerminal(),
-      launch: currentLaunchContext(),
+      launch,
       daemonRestartBy: Deno.env.get("HALTON_METER_SUPERVISOR") === "up" ? "up" : "service",
       // Test hook: a short interval makes the watchdog see a daemon that is down briefly.
       intervalMs: Number(Deno.env.get("HALTON_METER_WATCHDOG_INTERVAL_MS")) || undefined,
     });
-  } else if (role === "userenv") {
-    const { runUserenvRole } = await import("./userenv/mod.ts");
-    code = await runUserenvRole({
-      home: resolveHome(Deno.env),
-      echoLogs: Deno.stderr.isTerminal(),
-    });
-  } else {
-    console.error(`halton-meter: role "${role}" is not available in this build yet`);
-    code = 2;
   }
-} else if (["usage", "watch", "reconcile"].includes(Deno.args[0])) {
-  // Reports start without loading the rest of the CLI (cli/reports_cli.ts).
-  const { runReportsCli } = await import("./cli/reports_cli.ts");
-  code = await runReportsCli(Deno.args);
-} else {
-  const { runCli } = await import("./cli/mod.ts");
-  code = await runCli(Deno.args, {
-    signal: stopSignal(),
-    availableRoles: ["edge", "daemon", "watchdog"],
+  const { runUserenvRole } = await import("./userenv/mod.ts");
+  return await runUserenvRole({
+    home: resolveHome(Deno.env),
+    echoLogs: Deno.stderr.isTerminal(),
   });
 }
-Deno.exit(code);
+
+if ((globalThis as { name?: unknown }).name === LOOKUP_WORKER_NAME) {
+  const { serveLookups } = await import("./daemon/attribution/mod.ts");
+  serveLookups(globalThis);
+} else {
+  Deno.exit(await main());
+}

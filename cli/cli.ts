@@ -1,5 +1,5 @@
 import { Command, CommanderError } from "commander";
-import { isCompiled, resolveHome, type Role, VERSION } from "../core/mod.ts";
+import { type LaunchContext, resolveHome, type Role, VERSION } from "../core/mod.ts";
 import { runUp } from "./up.ts";
 import { openWithOs, runDashboard } from "./dashboard.ts";
 import { runCommand } from "./run_command.ts";
@@ -12,20 +12,38 @@ import { registerPolicyCommands } from "./policy/register.ts";
 import { registerUsageCommands } from "./usage/register.ts";
 import { registerWatchCommand } from "./watch/register.ts";
 import { registerReconcileCommand } from "./reconcile/register.ts";
+import { registerUpgradeCommand } from "./upgrade/register.ts";
+import { asksVersion, renderVersion, type VersionInfo } from "./version.ts";
 
 export interface CliDeps {
   signal: AbortSignal;
   /** Roles `up` can start in this build. */
   availableRoles: Role[];
+  /** How this program starts a role: service entries, `up` and the direct backend use it. */
+  launch: LaunchContext;
 }
 
 /** Parses the CLI arguments and runs the subcommand; resolves with the exit code. */
 export async function runCli(args: string[], deps: CliDeps): Promise<number> {
+  const { launch } = deps;
+  const version = asksVersion(args);
+  if (version !== null) {
+    const { BUNDLED_PRICE_VERSION } = await import("../daemon/pricing/mod.ts");
+    const info: VersionInfo = {
+      version: VERSION,
+      price_data: BUNDLED_PRICE_VERSION,
+      ...Deno.version,
+      target: Deno.build.target,
+      compiled: launch.compiled,
+    };
+    console.log(renderVersion(info, version.json));
+    return 0;
+  }
   let code = 0;
   const program = new Command()
     .name("halton-meter")
     .description("Meter every LLM API call this machine makes: a local HTTPS proxy.")
-    .version(VERSION, "-V, --version")
+    .option("-V, --version", "print the version, the price data and the Deno version (--json too)")
     .exitOverride()
     .enablePositionalOptions()
     .showHelpAfterError();
@@ -38,9 +56,7 @@ export async function runCli(args: string[], deps: CliDeps): Promise<number> {
       code = await runUp({
         home,
         roles: deps.availableRoles,
-        execPath: Deno.execPath(),
-        mainPath: new URL("../main.ts", import.meta.url).pathname,
-        compiled: isCompiled(Deno.execPath()),
+        launch,
         signal: deps.signal,
         print: (l) => console.log(l),
         printError: (l) => console.error(l),
@@ -88,7 +104,7 @@ export async function runCli(args: string[], deps: CliDeps): Promise<number> {
     .option("--json", "machine-readable output (shape: docs/status.schema.json)")
     .action(async (o: { json?: boolean }) => {
       const home = resolveHome(Deno.env);
-      const deps = await createLifecycleDeps(home);
+      const deps = await createLifecycleDeps(home, launch);
       code = await runStatus({
         home,
         json: o.json ?? false,
@@ -122,7 +138,7 @@ export async function runCli(args: string[], deps: CliDeps): Promise<number> {
       code = await runDoctor({
         home,
         json: o.json ?? false,
-        deps: await createDoctorDeps(home, { pythons: o.python }),
+        deps: await createDoctorDeps(home, { pythons: o.python, launch }),
         print: (l) => console.log(l),
       });
     });
@@ -134,7 +150,7 @@ export async function runCli(args: string[], deps: CliDeps): Promise<number> {
       const home = resolveHome(Deno.env);
       code = await runStop({
         home,
-        deps: await createLifecycleDeps(home),
+        deps: await createLifecycleDeps(home, launch),
         print: (l) => console.log(l),
         printError: (l) => console.error(l),
       });
@@ -147,17 +163,20 @@ export async function runCli(args: string[], deps: CliDeps): Promise<number> {
       const home = resolveHome(Deno.env);
       code = await runStart({
         home,
-        deps: await createLifecycleDeps(home),
+        deps: await createLifecycleDeps(home, launch),
         print: (l) => console.log(l),
         printError: (l) => console.error(l),
       });
     });
 
   // init, onboard, uninstall (cli/init_command.ts)
-  registerInitCommands(program, (c) => code = c);
+  registerInitCommands(program, (c) => code = c, launch);
 
   // budget, quota, policy check|explain (cli/policy/)
   registerPolicyCommands(program, (c) => code = c);
+
+  // upgrade (cli/upgrade/)
+  registerUpgradeCommand(program, (c) => code = c, launch);
 
   program
     .command("restart", { hidden: true })

@@ -40,7 +40,7 @@ import { findPortOwner, type PortOwner } from "./_port_owner.ts";
 import { type HttpProbe, isPidAlive, probeHttp } from "./_probes.ts";
 import { type HandshakeResult, trustHandshake } from "./_trust_handshake.ts";
 import type { DoctorCheck } from "./doctor_check.ts";
-import { cliLaunchContext, resolveBackend } from "./start_stop.ts";
+import { resolveBackend } from "./start_stop.ts";
 import { collectStatus } from "./status.ts";
 
 export interface DoctorDeps {
@@ -189,7 +189,9 @@ export async function runDoctor(opts: DoctorOptions): Promise<number> {
  */
 export async function createDoctorDeps(
   home: string,
-  extra: Pick<DoctorDeps, "caTrust" | "certifi" | "systemProxy" | "pythons"> = {},
+  extra:
+    & Pick<DoctorDeps, "launch">
+    & Partial<Pick<DoctorDeps, "caTrust" | "certifi" | "systemProxy" | "pythons">>,
 ): Promise<DoctorDeps> {
   const runner = createCommandRunner();
   const files = createFileDeps();
@@ -208,7 +210,6 @@ export async function createDoctorDeps(
     runner,
     os,
     now: Date.now,
-    launch: cliLaunchContext(),
     serviceUser: os === "windows"
       ? `${Deno.env.get("USERDOMAIN") ?? ""}\\${Deno.env.get("USERNAME") ?? ""}`
       : undefined,

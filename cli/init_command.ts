@@ -3,7 +3,7 @@
  * parsed into typed options here; the work is in `init.ts` / `uninstall.ts`.
  */
 import type { Command } from "commander";
-import { resolveHome } from "../core/mod.ts";
+import { type LaunchContext, resolveHome } from "../core/mod.ts";
 import { type InstallMode, runInit } from "./init.ts";
 import { createInitDeps, createUninstallDeps } from "./init_deps.ts";
 import { runUninstall } from "./uninstall.ts";
@@ -35,7 +35,11 @@ export function modeFromFlags(
   return { ok: true, mode: defaultMode };
 }
 
-async function init(flags: InitFlags, defaultMode: InstallMode): Promise<number> {
+async function init(
+  flags: InitFlags,
+  defaultMode: InstallMode,
+  launch: LaunchContext,
+): Promise<number> {
   if (flags.gui) printError("halton-meter init: --gui is deprecated; use --full (same thing)");
   const mode = modeFromFlags(flags, defaultMode);
   if (!mode.ok) {
@@ -48,6 +52,7 @@ async function init(flags: InitFlags, defaultMode: InstallMode): Promise<number>
     pythons: flags.python,
     nonInteractive: flags.nonInteractive ?? false,
     env: Deno.env,
+    launch,
   });
   return await runInit({
     home,
@@ -73,15 +78,19 @@ function initOptions(cmd: Command): Command {
     .option("--python <path>", "also patch this interpreter's certifi (repeatable)", collect, []);
 }
 
-export function registerInitCommands(program: Command, setCode: (code: number) => void): void {
+export function registerInitCommands(
+  program: Command,
+  setCode: (code: number) => void,
+  launch: LaunchContext,
+): void {
   initOptions(
     program.command("init").description(
       "wire Halton Meter into this machine: CA, trust, certifi, services, environment, self-test",
     ),
-  ).action(async (flags: InitFlags) => setCode(await init(flags, "env-only")));
+  ).action(async (flags: InitFlags) => setCode(await init(flags, "env-only", launch)));
 
   initOptions(program.command("onboard").description("friendly alias of init --apps"))
-    .action(async (flags: InitFlags) => setCode(await init(flags, "apps")));
+    .action(async (flags: InitFlags) => setCode(await init(flags, "apps", launch)));
 
   program
     .command("uninstall")
@@ -95,6 +104,7 @@ export function registerInitCommands(program: Command, setCode: (code: number) =
         pythons: [],
         nonInteractive: true,
         env: Deno.env,
+        launch,
       });
       setCode(
         await runUninstall({

@@ -12,13 +12,14 @@ import {
   createCommandRunner,
   createFileDeps,
   createServiceSpec,
+  type LaunchContext,
   probeSystemdUser,
 } from "../setup/mod.ts";
 import { runSelfTest } from "../setup/self_test.ts";
 import { restoreCaCertificate } from "./_ca_recovery.ts";
 import type { InitDeps } from "./init.ts";
 import { createMachine, type MachineOptions } from "./init_machine.ts";
-import { buildBackend, cliLaunchContext, installedBackend, runStart } from "./start_stop.ts";
+import { buildBackend, installedBackend, runStart } from "./start_stop.ts";
 import { isPidAlive, probeHttp } from "./status.ts";
 import type { UninstallDeps } from "./uninstall.ts";
 
@@ -27,6 +28,8 @@ export interface InitDepsInput extends MachineOptions {
   /** `--python PATH` values. */
   pythons: readonly string[];
   env: { get(key: string): string | undefined };
+  /** How this program starts a role: what the service entries run. */
+  launch: LaunchContext;
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -73,7 +76,7 @@ export async function createInitDeps(input: InitDepsInput): Promise<InitDeps> {
       if (!choice.ok) return choice;
       return { ok: true, backend: buildBackend(choice.name, backendInput), reason: choice.reason };
     },
-    serviceSpec: () => createServiceSpec({ home, launch: cliLaunchContext() }),
+    serviceSpec: () => createServiceSpec({ home, launch: input.launch }),
     async edgePort() {
       // The roles were just started by the backend; the edge records its port once bound.
       for (let waited = 0; waited < 10_000; waited += 100) {
@@ -95,7 +98,7 @@ export async function createInitDeps(input: InitDepsInput): Promise<InitDeps> {
           probeHttp: (port, path) => probeHttp(port, path),
           sleep,
           now: Date.now,
-          launch: cliLaunchContext(),
+          launch: input.launch,
         },
         print,
         printError: print,

@@ -9,7 +9,7 @@
  * stops its daemon (up keeps it down), `start` only removes the sentinel (up starts it again)
  * and starts nothing itself, so no second, untracked daemon appears.
  */
-import { homePaths, isCompiled, readEffectivePorts } from "../core/mod.ts";
+import { homePaths, readEffectivePorts } from "../core/mod.ts";
 import {
   type BackendName,
   type BackendStep,
@@ -349,18 +349,11 @@ export async function resolveBackend(input: ResolveBackendInput): Promise<Servic
   return await installedBackend(input) ?? buildBackend("direct", input);
 }
 
-/** How this CLI's own binary starts a role (the service entries and the direct backend). */
-export function cliLaunchContext(): LaunchContext {
-  const execPath = Deno.execPath();
-  return {
-    execPath,
-    mainModule: new URL("../main.ts", import.meta.url).href,
-    compiled: isCompiled(execPath),
-  };
-}
-
-/** Real dependencies for the CLI. */
-export async function createLifecycleDeps(home: string): Promise<LifecycleDeps> {
+/** Real dependencies for the CLI; `launch` is how this program starts a role (from main.ts). */
+export async function createLifecycleDeps(
+  home: string,
+  launch: LaunchContext,
+): Promise<LifecycleDeps> {
   return {
     backend: await resolveBackend({
       home,
@@ -372,6 +365,6 @@ export async function createLifecycleDeps(home: string): Promise<LifecycleDeps> 
     probeHttp: (port, path) => probeHttp(port, path),
     sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
     now: Date.now,
-    launch: cliLaunchContext(),
+    launch,
   };
 }

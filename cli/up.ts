@@ -16,14 +16,19 @@
  */
 import { loadConfig } from "../config/mod.ts";
 import { homePaths, type Role } from "../core/mod.ts";
-import { ensureNodePreload, launchCommand, proxyEnv, renderShellExports } from "../setup/mod.ts";
+import {
+  ensureNodePreload,
+  launchCommand,
+  type LaunchContext,
+  proxyEnv,
+  renderShellExports,
+} from "../setup/mod.ts";
 
 export interface UpOptions {
   home: string;
   roles: Role[];
-  execPath: string;
-  mainPath: string;
-  compiled: boolean;
+  /** How this program starts a role (main.ts passes its own). */
+  launch: LaunchContext;
   /** Aborted on SIGINT/SIGTERM by main.ts. */
   signal: AbortSignal;
   print: (line: string) => void;
@@ -57,11 +62,7 @@ function exists(path: string): boolean {
 }
 
 function spawnRole(role: Role, opts: UpOptions): Child {
-  const cmd = launchCommand(role, {
-    execPath: opts.execPath,
-    mainModule: opts.mainPath,
-    compiled: opts.compiled,
-  });
+  const cmd = launchCommand(role, opts.launch);
   const process = new Deno.Command(cmd.program, {
     args: cmd.args,
     env: {
@@ -201,7 +202,11 @@ async function supervise(opts: UpOptions, drainMs: number): Promise<number> {
         readyTimeout,
       );
       opts.signal.addEventListener("abort", () => clearTimeout(t), { once: true });
-      Promise.all([...children.values()].map((c) => c.ready)).finally(() => clearTimeout(t));
+      // Settled either way; a role that failed is reported by the race below, not here.
+      Promise.all([...children.values()].map((c) => c.ready)).then(
+        () => clearTimeout(t),
+        () => clearTimeout(t),
+      );
     });
     await Promise.race([Promise.all([...children.values()].map((c) => c.ready)), timeout]);
   } catch (err) {

@@ -13,3 +13,5 @@ export * from "./role_command.ts";
 export * from "./test_clock.ts";
 export * from "./format_usd.ts";
 export * from "./zoned_time.ts";
+export * from "./release.ts";
+export * from "./sha256_hex.ts";

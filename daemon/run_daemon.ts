@@ -39,6 +39,11 @@ export interface RunDaemonOptions {
   onReady?: (ports: { internal: number; api: number }) => void;
   echoLogs?: boolean;
   now?: () => number;
+  /**
+   * The program's entry module (`import.meta.url` of main.ts or of the bundle built from it):
+   * the process-lookup worker runs it. Without it, lookups run on the daemon's thread.
+   */
+  entryModule?: string;
 }
 
 /** A daemon started this soon after `stop` wrote the sentinel stays down (service managers restart eagerly). */
@@ -154,7 +159,7 @@ export async function runDaemon(opts: RunDaemonOptions): Promise<number> {
     own = { pids, at: now() };
     return pids;
   };
-  const attributor = createProcessAttributor({ log, ownPids });
+  const attributor = createProcessAttributor({ log, ownPids, workerModule: opts.entryModule });
   const policyLog = log;
   const policy = createPolicyEngine({
     path: paths.policy,

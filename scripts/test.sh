@@ -11,11 +11,14 @@ cd "$root"
 # (GNOME system proxy, keyfile backend), zsh and fish (fresh login shells see the env),
 # chromium (the dashboard in a real browser, driven by puppeteer-core, which Deno fetches from
 # npm as the test imports it; it never downloads a browser of its own), prometheus (scrapes the
-# daemon's /metrics in tests/export_prometheus_test.ts), tmux (a real terminal for `watch`).
+# daemon's /metrics in tests/export_prometheus_test.ts), tmux (a real terminal for `watch`);
+# install.sh runs under dash and bash with curl or wget, as nobody (setpriv), and is held to
+# shellcheck.
 need=()
 for pair in curl:curl openssl:openssl update-ca-certificates:ca-certificates \
   certutil:libnss3-tools gsettings:libglib2.0-bin zsh:zsh fish:fish chromium:chromium \
-  prometheus:prometheus tmux:tmux; do
+  prometheus:prometheus tmux:tmux wget:wget dash:dash shellcheck:shellcheck \
+  setpriv:util-linux; do
   command -v "${pair%%:*}" >/dev/null 2>&1 || need+=("${pair#*:}")
 done
 if [ ${#need[@]} -gt 0 ]; then

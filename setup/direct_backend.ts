@@ -16,7 +16,11 @@ export interface DirectBackendOptions {
   home: string;
   files: FileDeps;
   proc: ProcessDeps;
-  /** How long `stop` waits after SIGTERM before SIGKILL. */
+  /**
+   * How long `stop` waits after SIGTERM before SIGKILL (default 15 s): longer than the
+   * daemon's and the edge's drain (`drain_timeout_ms`, 10 s by default), so a stop or an
+   * upgrade never cuts a response a draining role is still sending.
+   */
   stopTimeoutMs?: number;
 }
 
@@ -46,7 +50,7 @@ export function directBackend(opts: DirectBackendOptions): ServiceBackend {
   const runDir = joinPath(opts.home, "run");
   const { spec: specPath, leftRunning } = directBackendFiles(opts.home);
   const pidPath = (role: Role) => joinPath(runDir, `${role}.pid`);
-  const stopTimeoutMs = opts.stopTimeoutMs ?? 5000;
+  const stopTimeoutMs = opts.stopTimeoutMs ?? 15_000;
 
   async function readPid(role: Role): Promise<number | null> {
     const text = await files.readTextFile(pidPath(role));
@@ -144,6 +148,8 @@ export function directBackend(opts: DirectBackendOptions): ServiceBackend {
 
   async function start(roles: readonly Role[]) {
     const spec = await readSpec();
+    // A logs directory removed since install (by hand, or a cleanup) must not stop a start.
+    if (spec !== null) await files.mkdir(spec.logDir);
     return await stepEachRole(roles, START_ORDER, (role) => startRole(spec, role));
   }
 

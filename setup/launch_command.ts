@@ -1,18 +1,13 @@
 import { isAbsolutePath, toPath } from "./_path.ts";
+import type { LaunchContext } from "../core/mod.ts";
 import type { Role } from "./roles.ts";
+
+export type { LaunchContext };
 
 /** How a service manager starts one role. `program` is an absolute path. */
 export interface LaunchCommand {
   program: string;
   args: string[];
-}
-
-/** Where the running code lives; pass `Deno.execPath()`, `Deno.mainModule` and whether compiled. */
-export interface LaunchContext {
-  execPath: string;
-  /** `file:` URL or absolute path of `main.ts`; ignored when compiled. */
-  mainModule: string;
-  compiled: boolean;
 }
 
 /** Permissions the roles need when run from source (`deno run`); a compiled binary has them baked in. */
@@ -52,7 +47,7 @@ export function launchCommand(role: Role, ctx: LaunchContext): LaunchCommand {
   const main = toPath(ctx.mainModule);
   if (!isAbsolutePath(main)) {
     throw new Error(
-      `Cannot build the ${role} launch command: main module "${ctx.mainModule}" is not an absolute path or file: URL; pass Deno.mainModule`,
+      `Cannot build the ${role} launch command: main module "${ctx.mainModule}" is not an absolute path or file: URL; pass the launch context main.ts builds`,
     );
   }
   return { program: ctx.execPath, args: ["run", ...sourcePermissions(role), main, "--role", role] };

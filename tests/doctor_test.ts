@@ -241,7 +241,11 @@ Deno.test("doctor through healthy, stopped and broken states of a real install",
       isRoot: false,
       os: "linux",
     });
-    const deps = await createDoctorDeps(home, { caTrust, certifi });
+    const deps = await createDoctorDeps(home, {
+      caTrust,
+      certifi,
+      launch: { execPath: Deno.execPath(), mainModule: MAIN, compiled: false },
+    });
     const trusting: CommandRunner = {
       run: (cmd, args, opts) =>
         real.run(

@@ -15,7 +15,11 @@ const DRIVER = `
 import { createLifecycleDeps, runStart, runStop } from "${ROOT}cli/start_stop.ts";
 import { runStatus } from "${ROOT}cli/status.ts";
 const [cmd, home, flag] = Deno.args;
-const deps = await createLifecycleDeps(home);
+const deps = await createLifecycleDeps(home, {
+  execPath: Deno.execPath(),
+  mainModule: "${ROOT}main.ts",
+  compiled: false,
+});
 const o = { home, deps, print: (l) => console.log(l), printError: (l) => console.error(l) };
 const code = cmd === "start" ? await runStart(o) : cmd === "stop" ? await runStop(o)
   : await runStatus({ home, json: flag === "--json", deps: { ...deps, os: Deno.build.os }, print: o.print });

@@ -10,7 +10,7 @@ import { isPidAlive, probeHttp } from "../cli/status.ts";
 import { readEffectivePorts } from "../core/mod.ts";
 import { createFileDeps, createProcessDeps, directBackend } from "../setup/mod.ts";
 import { freePort } from "./_support/net.ts";
-import { type RoleProcess, startMain } from "./_support/role_process.ts";
+import { MAIN, type RoleProcess, startMain } from "./_support/role_process.ts";
 import { loadJsonSchema, validateJsonSchema } from "./_support/json_schema.ts";
 
 const SCHEMA_PATH = new URL("../docs/status.schema.json", import.meta.url);
@@ -139,7 +139,12 @@ Deno.test("a corrupt database: status shows the store degraded while /v1/calls a
     await runStatus({ home, json: false, deps: realDeps(home), print: (l) => lines.push(l) });
     assert.match(lines.join("\n"), /\nstore +degraded +database corrupt: /);
 
-    const doctor = await collectDoctor(home, await createDoctorDeps(home));
+    const doctor = await collectDoctor(
+      home,
+      await createDoctorDeps(home, {
+        launch: { execPath: Deno.execPath(), mainModule: MAIN, compiled: false },
+      }),
+    );
     const check = doctor.checks.find((c) => c.id === "daemon.store")!;
     assert.equal(check.status, "FAIL", check.detail);
     assert.match(check.detail, /store degraded \(database corrupt\)/);

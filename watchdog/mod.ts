@@ -13,10 +13,5 @@ export {
   STARTUP_GRACE_MS,
   type WatchdogDeps,
 } from "./run_watchdog.ts";
-export {
-  createRestartRole,
-  currentLaunchContext,
-  type RestartResult,
-  type RestartRoleOptions,
-} from "./restart_role.ts";
+export { createRestartRole, type RestartResult, type RestartRoleOptions } from "./restart_role.ts";
 export { createControlSystemProxy, type SystemProxy } from "./system_proxy.ts";

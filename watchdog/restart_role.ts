@@ -1,4 +1,3 @@
-import { isCompiled } from "../core/mod.ts";
 import {
   type BackendName,
   chooseBackend,
@@ -26,7 +25,7 @@ export interface RestartResult {
 
 export interface RestartRoleOptions {
   home: string;
-  /** Where the running code lives; used only to write a direct spec when none exists. */
+  /** Where the running code lives (main.ts passes it); used only to write a direct spec when none exists. */
   launch?: LaunchContext;
   /** A `--supervisor` value; without it the backend is chosen like `init` chooses it. */
   supervisor?: string;
@@ -34,12 +33,6 @@ export interface RestartRoleOptions {
   files?: FileDeps;
   os?: string;
   env?: { get(key: string): string | undefined };
-}
-
-/** The launch context of this process (compiled binary, or `deno run main.ts`). */
-export function currentLaunchContext(): LaunchContext {
-  const execPath = Deno.execPath();
-  return { execPath, mainModule: Deno.mainModule, compiled: isCompiled(execPath) };
 }
 
 function backendFor(
@@ -97,9 +90,12 @@ export function createRestartRole(
         name = choice.name;
       }
       if (name === "direct" && !(await files.exists(specPath))) {
+        if (opts.launch === undefined) {
+          return { ok: false, detail: `direct: ${specPath} does not exist; run halton-meter init` };
+        }
         const spec = createServiceSpec({
           home: opts.home,
-          launch: opts.launch ?? currentLaunchContext(),
+          launch: opts.launch,
         });
         await files.mkdir(runDir);
         await files.mkdir(spec.logDir);

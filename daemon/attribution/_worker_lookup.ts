@@ -1,4 +1,5 @@
-/** The daemon's side of the lookup worker (`_lookup_worker.ts`): a ProcessLookup that runs there. */
+/** The daemon's side of the lookup worker (`serve_lookups.ts`): a ProcessLookup that runs there. */
+import { LOOKUP_WORKER_NAME } from "../../core/mod.ts";
 import type { ProcessLookup, ProcessProject } from "./_process_lookup.ts";
 
 interface LookupReply {
@@ -15,9 +16,13 @@ export interface WorkerLookup {
   close(): void;
 }
 
-/** Starts the worker; throws when workers cannot be started here (the caller falls back). */
-export function createWorkerLookup(): WorkerLookup {
-  const worker = new Worker(new URL("./_lookup_worker.ts", import.meta.url), { type: "module" });
+/**
+ * Starts the worker on `entryModule`, the program's entry module (main.ts, or the bundle built
+ * from it), which serves lookups when it runs under LOOKUP_WORKER_NAME. Throws when workers
+ * cannot be started here (the caller falls back).
+ */
+export function createWorkerLookup(entryModule: string | URL): WorkerLookup {
+  const worker = new Worker(entryModule, { type: "module", name: LOOKUP_WORKER_NAME });
   const waiting = new Map<
     number,
     { resolve: (p: ProcessProject | null) => void; reject: (e: Error) => void }

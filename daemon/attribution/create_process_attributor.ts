@@ -18,10 +18,16 @@ export interface ProcessAttributorDeps {
   /** Our own processes (daemon, edge): never the client. Default: this process. */
   ownPids?: () => Iterable<number>;
   /**
-   * Where lookups run. Default: a worker thread reading this machine (falling back to this
-   * thread, non-blocking, where no worker starts). Tests pass `createProcessLookup(fakeMachine)`.
+   * Where lookups run. Default: a worker thread on `workerModule` reading this machine
+   * (falling back to this thread, non-blocking, where no worker starts, or without
+   * `workerModule`). Tests pass `createProcessLookup(fakeMachine)`.
    */
   lookup?: ProcessLookup;
+  /**
+   * The program's entry module (main.ts's `import.meta.url`, the bundle's, the binary's): the
+   * lookup worker runs it under LOOKUP_WORKER_NAME (see serve_lookups.ts).
+   */
+  workerModule?: string | URL;
   /** A lookup still running after this resolves null; default 1500 ms. */
   timeoutMs?: number;
 }
@@ -47,7 +53,10 @@ export interface ProcessAttributor {
 const LOG_EVERY_MS = 60_000;
 
 /** Lookups of this machine: in the lookup worker, on this thread when the worker cannot run. */
-function machineLookup(log: Logger): { run: ProcessLookup; close(): void } {
+function machineLookup(
+  log: Logger,
+  workerModule: string | URL | undefined,
+): { run: ProcessLookup; close(): void } {
   let inline: ProcessLookup | null = null;
   const fallBack = (why: string): ProcessLookup => {
     if (inline) return inline;
@@ -56,8 +65,11 @@ function machineLookup(log: Logger): { run: ProcessLookup; close(): void } {
     });
     return inline = createProcessLookup(systemMachineDeps());
   };
+  if (workerModule === undefined) {
+    return { run: createProcessLookup(systemMachineDeps()), close: () => {} };
+  }
   try {
-    const worker = createWorkerLookup();
+    const worker = createWorkerLookup(workerModule);
     return {
       run: (client, ctx) => {
         const failure = worker.failure();
@@ -98,7 +110,7 @@ export function createProcessAttributor(deps: ProcessAttributorDeps): ProcessAtt
 
   const { run, close } = deps.lookup
     ? { run: deps.lookup, close: () => {} }
-    : machineLookup(deps.log);
+    : machineLookup(deps.log, deps.workerModule);
 
   const bounded = (client: ClientPorts): Promise<ProcessProject | null> => {
     const ac = new AbortController();

@@ -16,3 +16,4 @@ export {
   type ProcessLookup,
   type ProcessProject,
 } from "./create_process_attributor.ts";
+export { serveLookups } from "./serve_lookups.ts";

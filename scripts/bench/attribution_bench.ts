@@ -122,7 +122,9 @@ async function runBench(ctx: BenchContext, o: Options): Promise<BenchOutcome> {
   const log = { log: (_l: string, m: string) => ctx.log(`attributor: ${m}`) };
   /** A fresh attributor (no remembered clients), its worker started and warmed. */
   const fresh = async () => {
-    const a = createProcessAttributor({ log, timeoutMs: 30_000 });
+    // The lookup worker runs the program's entry module, as in the daemon.
+    const workerModule = new URL("../../main.ts", import.meta.url);
+    const a = createProcessAttributor({ log, timeoutMs: 30_000, workerModule });
     await a.projectFor(conn(1));
     return a;
   };

@@ -8,6 +8,7 @@ import { collectStatus, isPidAlive, probeHttp } from "../../cli/status.ts";
 import { createFileDeps, createProcessDeps, directBackend } from "../../setup/mod.ts";
 import type { CallOutcome } from "./call_load.ts";
 import type { Meter } from "./meter.ts";
+import { MAIN } from "./role_process.ts";
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -226,7 +227,12 @@ export async function statusAndDoctor(home: string): Promise<{ status: string; d
     probeHttp: (port, path) => probeHttp(port, path),
     os: Deno.build.os,
   });
-  const doctor = await collectDoctor(home, await createDoctorDeps(home));
+  const doctor = await collectDoctor(
+    home,
+    await createDoctorDeps(home, {
+      launch: { execPath: Deno.execPath(), mainModule: MAIN, compiled: false },
+    }),
+  );
   const c = doctor.checks.find((x) => x.id === "daemon.store");
   return {
     status: `${st.store.state} ${st.store.cause}: ${st.store.detail}`,

@@ -120,11 +120,25 @@ export async function makeSandbox(opts: SandboxOptions = {}): Promise<Sandbox> {
 
 /** Runs `main.ts` in the sandbox, as the launcher does (named permissions, not -A). */
 export async function cli(sb: Sandbox, ...args: string[]) {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--quiet", ...SOURCE_PERMISSIONS, MAIN, ...args],
+  return await cliFrom(sb, [Deno.execPath(), "run", "--quiet", ...SOURCE_PERMISSIONS, MAIN], args);
+}
+
+/**
+ * Runs the program in the sandbox through `command` (the program and its leading arguments:
+ * `deno run … bundle.js`, or a launcher), from `cwd` when given.
+ */
+export async function cliFrom(
+  sb: Sandbox,
+  command: string[],
+  args: string[],
+  cwd?: string,
+) {
+  const out = await new Deno.Command(command[0], {
+    args: [...command.slice(1), ...args],
     env: sb.env,
     clearEnv: true,
     stdin: "null",
+    cwd,
   }).output();
   const d = new TextDecoder();
   return { code: out.code, stdout: d.decode(out.stdout), stderr: d.decode(out.stderr) };

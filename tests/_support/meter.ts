@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { makeTestCa, type TestCa } from "./test_ca.ts";
-import { type RoleProcess, startMain } from "./role_process.ts";
+import { type EntryOptions, type RoleProcess, startMain } from "./role_process.ts";
 import { type FakeProvider, startFakeProvider } from "./fake_provider.ts";
 
 export interface Meter {
@@ -18,7 +18,7 @@ export interface Meter {
   token: string;
 }
 
-export interface MeterOptions {
+export interface MeterOptions extends EntryOptions {
   /** Written to `policy.json` before the daemon starts. */
   policy?: unknown;
   /** Extra environment for `up` and its roles (e.g. HALTON_METER_TEST_CLOCK). */
@@ -77,6 +77,8 @@ export async function startMeter(prefix = "hm-metered-", opts: MeterOptions = {}
       ready: /NODE_EXTRA_CA_CERTS/,
       env: opts.env,
       wrap: opts.wrap,
+      entry: opts.entry,
+      cwd: opts.cwd,
     });
     const seen = opts.wrap ? `/proc/${up.pid}/root${home}` : home;
     const ports = JSON.parse(await Deno.readTextFile(`${seen}/effective-ports.json`));

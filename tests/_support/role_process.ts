@@ -14,17 +14,34 @@ export interface RoleProcess {
   stop(signal?: Deno.Signal): Promise<number>;
 }
 
-/** `wrap`: a command prefix the run goes through (e.g. `unshare -m ...`), which must exec it. */
+/** Where and how a test runs the program: main.ts (default) or the bundle, from a directory. */
+export interface EntryOptions {
+  /** The entry module: main.ts, or a bundle built from it. */
+  entry?: string;
+  /** The working directory (default: the test's). */
+  cwd?: string;
+  /** A command prefix the run goes through (e.g. `unshare -m ...`), which must exec it. */
+  wrap?: string[];
+}
+
 export function spawnMain(
   args: string[],
   home: string,
   extraEnv: Record<string, string> = {},
-  wrap: string[] = [],
+  where: EntryOptions = {},
 ) {
-  const argv = [Deno.execPath(), "run", "--quiet", ...SOURCE_PERMISSIONS, MAIN, ...args];
-  const [program, ...rest] = [...wrap, ...argv];
+  const argv = [
+    Deno.execPath(),
+    "run",
+    "--quiet",
+    ...SOURCE_PERMISSIONS,
+    where.entry ?? MAIN,
+    ...args,
+  ];
+  const [program, ...rest] = [...(where.wrap ?? []), ...argv];
   return new Deno.Command(program, {
     args: rest,
+    cwd: where.cwd,
     env: { HALTON_METER_HOME: home, NO_COLOR: "1", ...extraEnv },
     stdin: "null",
     stdout: "piped",
@@ -39,10 +56,10 @@ export function spawnMain(
 export async function startMain(
   args: string[],
   home: string,
-  opts: { ready?: RegExp; env?: Record<string, string>; timeoutMs?: number; wrap?: string[] } = {},
+  opts: { ready?: RegExp; env?: Record<string, string>; timeoutMs?: number } & EntryOptions = {},
 ): Promise<RoleProcess> {
   const ready = opts.ready ?? /HALTON_READY \{.*"port":(\d+)/;
-  const process = spawnMain(args, home, opts.env, opts.wrap);
+  const process = spawnMain(args, home, opts.env, opts);
   let out = "";
   let err = "";
   let port = -1;
