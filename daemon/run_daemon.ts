@@ -139,7 +139,6 @@ export async function runDaemon(opts: RunDaemonOptions): Promise<number> {
     now,
     log: (level, message) => log.log(level, message),
     hostName: hostName(),
-    userName: Deno.env.get("USER") ?? Deno.env.get("USERNAME") ?? null,
   });
   // Our processes are never the client; the edge holds a socket per open tunnel. Its pid file
   // is read again after a few seconds (a restarted edge).

@@ -1,5 +1,4 @@
 import assert from "node:assert/strict";
-import { resourceFromAttributes } from "@opentelemetry/resources";
 import { makeRecord } from "../store/_test_record.ts";
 import { tempPaths } from "../store/_test_helpers.ts";
 import { openStore } from "../store/mod.ts";
@@ -44,7 +43,7 @@ Deno.test("exporter: batches in write order, waits out a refusing collector, los
     store,
     settings,
     cursorPath,
-    resource: resourceFromAttributes({ "service.name": "t" }),
+    resource: { "service.name": "t" },
     scope: { name: "t", version: "0" },
     send: (_t, body: OtlpBody): Promise<SendResult> => {
       attempts++;
