@@ -42,6 +42,13 @@ export interface OtlpExporterDeps {
   minBackoffMs?: number;
   /** Rows read and encoded between two turns of the event loop. Default SLICE_ROWS. */
   sliceRows?: number;
+  /**
+   * True while the daemon has calls in flight: export steps aside for them (see
+   * MAX_STEP_ASIDE_MS). Absent: never busy.
+   */
+  busy?(): boolean;
+  /** Default MAX_STEP_ASIDE_MS (tests use less). */
+  maxStepAsideMs?: number;
 }
 
 export interface OtlpExporter {
@@ -55,7 +62,15 @@ export const MAX_BACKOFF_MS = 30_000;
  * A batch is read and encoded this many rows at a time, with a turn of the event loop between
  * slices, so calls in flight wait at most one slice (well under a millisecond), never a batch.
  */
-export const SLICE_ROWS = 64;
+export const SLICE_ROWS = 16;
+/**
+ * Export is background work: while calls are in flight it waits (polling every
+ * STEP_ASIDE_POLL_MS) so the calls get the CPU, and works in the gaps between them. Under load
+ * that never pauses it waits at most this long, then goes on at full pace until a quiet moment:
+ * the lag it builds is bounded, and nothing is lost either way (the rows are in the database).
+ */
+export const MAX_STEP_ASIDE_MS = 10_000;
+const STEP_ASIDE_POLL_MS = 5;
 const MAX_RETRY_AFTER_MS = 300_000;
 
 function signal(): SignalState {
@@ -88,6 +103,9 @@ export function createOtlpExporter(deps: OtlpExporterDeps): OtlpExporter {
   let batchSize = settings.batchSize;
   const sliceRows = Math.max(1, deps.sliceRows ?? SLICE_ROWS);
   let lag: { at: number; rowsBehind: number | null; oldestEndedAt: number | null } | null = null;
+  const maxStepAside = deps.maxStepAsideMs ?? MAX_STEP_ASIDE_MS;
+  /** Since when export has been waiting for a quiet moment; null: it was quiet last we looked. */
+  let busySince: number | null = null;
 
   const sleep = (ms: number) =>
     new Promise<void>((resolve) => {
@@ -100,6 +118,21 @@ export function createOtlpExporter(deps: OtlpExporterDeps): OtlpExporter {
       }
       stop.signal.addEventListener("abort", done, { once: true });
     });
+
+  /** Waits while calls are in flight, up to `maxStepAside` of continuous load. */
+  async function stepAside(): Promise<void> {
+    if (deps.busy === undefined) return;
+    while (!stop.signal.aborted) {
+      if (!deps.busy()) {
+        busySince = null;
+        return;
+      }
+      const now = performance.now();
+      busySince ??= now;
+      if (now - busySince >= maxStepAside) return; // sustained load: go on, lag stays bounded
+      await sleep(STEP_ASIDE_POLL_MS);
+    }
+  }
 
   function backoff(attempt: number, retryAfter: number | null): number {
     const base = Math.min(MAX_BACKOFF_MS, (deps.minBackoffMs ?? 1000) * 2 ** Math.min(attempt, 15));
@@ -131,6 +164,8 @@ export function createOtlpExporter(deps: OtlpExporterDeps): OtlpExporter {
     let rows = 0;
     let last: RowPosition | null = null;
     while (rows < batchSize) {
+      await stepAside();
+      if (stop.signal.aborted) return null;
       const limit = Math.min(sliceRows, batchSize - rows);
       const slice = store.exportRowsAfter(at, limit, SPAN_COLUMNS);
       if (slice.moved) {

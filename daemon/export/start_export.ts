@@ -33,6 +33,8 @@ export interface StartExportOptions {
    * team's collector gets the person only when the user adds it (docs/TEAM.md).
    */
   hostName: string;
+  /** True while calls are in flight: the exporter works in the gaps (create_otlp_exporter.ts). */
+  busy?(): boolean;
   fetch?: Fetch;
 }
 
@@ -88,6 +90,7 @@ export function startExport(opts: StartExportOptions): ExportServices {
       send: (target, body, signal) => sendOtlp(fetchFn, target, body, opts.now, signal),
       now: opts.now,
       log: opts.log,
+      busy: opts.busy,
     });
     opts.log("info", `export: OTLP to ${settings.traces.url} (${settings.traces.protocol})`);
   } else {
