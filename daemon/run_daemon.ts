@@ -134,6 +134,8 @@ export async function runDaemon(opts: RunDaemonOptions): Promise<number> {
   });
   const startedAt = now();
   // Exporters read the store on their own schedule; nothing of theirs is on a call's path.
+  // Export works in the gaps between calls; the interception server comes later.
+  let callsInFlight = () => false;
   const exports = startExport({
     home: opts.home,
     config,
@@ -144,7 +146,7 @@ export async function runDaemon(opts: RunDaemonOptions): Promise<number> {
     now,
     log: (level, message) => log.log(level, message),
     hostName: hostName(),
-    userName: Deno.env.get("USER") ?? Deno.env.get("USERNAME") ?? null,
+    busy: () => callsInFlight(),
   });
   // Our processes are never the client; the edge holds a socket per open tunnel. Its pid file
   // is read again after a few seconds (a restarted edge).
@@ -233,6 +235,7 @@ export async function runDaemon(opts: RunDaemonOptions): Promise<number> {
     log: (level, message, fields) =>
       log.log(level, `mitm: ${message}`, fields as Record<string, string | number | boolean>),
   });
+  callsInFlight = () => mitm.activeExchanges() > 0;
 
   let api: Deno.HttpServer<Deno.NetAddr>;
   try {

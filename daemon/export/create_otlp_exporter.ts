@@ -8,22 +8,27 @@
  * loses nothing and costs one small request per retry. Metrics are cumulative and sent every
  * `metricsIntervalMs`; a failed send is made good by the next.
  */
-import type { Resource } from "@opentelemetry/resources";
 import type { ResourceMetrics } from "@opentelemetry/sdk-metrics";
 import type { RowPosition, Store } from "../store/mod.ts";
-import { callSpan, type Scope } from "./call_span.ts";
-import { encodeMetrics, encodeTraces, type OtlpBody } from "./encode_otlp.ts";
+import { callSpan, isSelfTest, type Scope, SPAN_COLUMNS } from "./call_span.ts";
+import {
+  createTraceEncoder,
+  encodeMetrics,
+  type OtlpBody,
+  type TraceBatch,
+} from "./encode_otlp.ts";
 import { readCursor, writeCursor } from "./export_cursor.ts";
 import type { OtlpSettings, OtlpTarget } from "./otlp_settings.ts";
 import { safeUrl, type SendResult } from "./send_otlp.ts";
 import type { ExportState, SignalState } from "./types.ts";
 
 export interface OtlpExporterDeps {
-  store: Pick<Store, "callsAfter" | "exportLag">;
+  store: Pick<Store, "exportRowsAfter" | "exportLag">;
   settings: OtlpSettings;
   /** `<home>/export/otlp-cursor.json`. */
   cursorPath: string;
-  resource: Resource;
+  /** The resource every span carries. */
+  resource: Record<string, string>;
   scope: Scope;
   /** The metrics to send now; null: not ready. Absent: no OTLP metrics. */
   metrics?: () => ResourceMetrics | null;
@@ -35,6 +40,15 @@ export interface OtlpExporterDeps {
   random?(): number;
   /** First retry delay; doubles up to MAX_BACKOFF_MS. Default 1000 (tests use less). */
   minBackoffMs?: number;
+  /** Rows read and encoded between two turns of the event loop. Default SLICE_ROWS. */
+  sliceRows?: number;
+  /**
+   * True while the daemon has calls in flight: export steps aside for them (see
+   * MAX_STEP_ASIDE_MS). Absent: never busy.
+   */
+  busy?(): boolean;
+  /** Default MAX_STEP_ASIDE_MS (tests use less). */
+  maxStepAsideMs?: number;
 }
 
 export interface OtlpExporter {
@@ -44,6 +58,19 @@ export interface OtlpExporter {
 }
 
 export const MAX_BACKOFF_MS = 30_000;
+/**
+ * A batch is read and encoded this many rows at a time, with a turn of the event loop between
+ * slices, so calls in flight wait at most one slice (well under a millisecond), never a batch.
+ */
+export const SLICE_ROWS = 16;
+/**
+ * Export is background work: while calls are in flight it waits (polling every
+ * STEP_ASIDE_POLL_MS) so the calls get the CPU, and works in the gaps between them. Under load
+ * that never pauses it waits at most this long, then goes on at full pace until a quiet moment:
+ * the lag it builds is bounded, and nothing is lost either way (the rows are in the database).
+ */
+export const MAX_STEP_ASIDE_MS = 10_000;
+const STEP_ASIDE_POLL_MS = 5;
 const MAX_RETRY_AFTER_MS = 300_000;
 
 function signal(): SignalState {
@@ -74,7 +101,11 @@ export function createOtlpExporter(deps: OtlpExporterDeps): OtlpExporter {
   let position: RowPosition | null = null;
   let exported = 0;
   let batchSize = settings.batchSize;
+  const sliceRows = Math.max(1, deps.sliceRows ?? SLICE_ROWS);
   let lag: { at: number; rowsBehind: number | null; oldestEndedAt: number | null } | null = null;
+  const maxStepAside = deps.maxStepAsideMs ?? MAX_STEP_ASIDE_MS;
+  /** Since when export has been waiting for a quiet moment; null: it was quiet last we looked. */
+  let busySince: number | null = null;
 
   const sleep = (ms: number) =>
     new Promise<void>((resolve) => {
@@ -87,6 +118,21 @@ export function createOtlpExporter(deps: OtlpExporterDeps): OtlpExporter {
       }
       stop.signal.addEventListener("abort", done, { once: true });
     });
+
+  /** Waits while calls are in flight, up to `maxStepAside` of continuous load. */
+  async function stepAside(): Promise<void> {
+    if (deps.busy === undefined) return;
+    while (!stop.signal.aborted) {
+      if (!deps.busy()) {
+        busySince = null;
+        return;
+      }
+      const now = performance.now();
+      busySince ??= now;
+      if (now - busySince >= maxStepAside) return; // sustained load: go on, lag stays bounded
+      await sleep(STEP_ASIDE_POLL_MS);
+    }
+  }
 
   function backoff(attempt: number, retryAfter: number | null): number {
     const base = Math.min(MAX_BACKOFF_MS, (deps.minBackoffMs ?? 1000) * 2 ** Math.min(attempt, 15));
@@ -108,7 +154,40 @@ export function createOtlpExporter(deps: OtlpExporterDeps): OtlpExporter {
     s.lastSuccessAt = deps.now();
   }
 
+  /** The rows after `from` (up to `batchSize`), encoded slice by slice; null when stopped. */
+  async function readBatch(
+    from: RowPosition,
+    encoder: { batch(): TraceBatch },
+  ): Promise<{ batch: TraceBatch; rows: number; last: RowPosition | null } | null> {
+    const batch = encoder.batch();
+    let at = from;
+    let rows = 0;
+    let last: RowPosition | null = null;
+    while (rows < batchSize) {
+      await stepAside();
+      if (stop.signal.aborted) return null;
+      const limit = Math.min(sliceRows, batchSize - rows);
+      const slice = store.exportRowsAfter(at, limit, SPAN_COLUMNS);
+      if (slice.moved) {
+        deps.log(
+          "warn",
+          `export: the row at the saved position moved (VACUUM or a new database); resuming after rowid ${slice.from.rowid}`,
+        );
+        if (rows === 0) position = slice.from;
+      }
+      for (const row of slice.rows) if (!isSelfTest(row)) batch.add(callSpan(row));
+      rows += slice.rows.length;
+      const tail = slice.rows.at(-1);
+      if (tail !== undefined) last = at = { rowid: tail[0] as number, id: tail[1] as string };
+      if (slice.rows.length < limit) break;
+      await sleep(0);
+      if (stop.signal.aborted) return null;
+    }
+    return { batch, rows, last };
+  }
+
   async function traceLoop(): Promise<void> {
+    const encoder = createTraceEncoder(settings.traces.protocol, deps.resource, deps.scope);
     let attempt = 0;
     while (!stop.signal.aborted) {
       if (position === null) {
@@ -120,31 +199,20 @@ export function createOtlpExporter(deps: OtlpExporterDeps): OtlpExporter {
           continue;
         }
       }
-      let batch;
+      let read;
       try {
-        batch = store.callsAfter(position, batchSize);
+        read = await readBatch(position, encoder);
       } catch (err) {
         // The database cannot be read now (degraded store): rows wait in it or in the spool.
         failed(traces, (err as Error).message);
         await sleep(backoff(attempt++, null));
         continue;
       }
-      if (batch.moved) {
-        deps.log(
-          "warn",
-          `export: the row at the saved position moved (VACUUM or a new database); resuming after rowid ${batch.from.rowid}`,
-        );
-        position = batch.from;
-      }
-      const spans = batch.rows.filter((r) => !r.call.self_test).map((r) =>
-        callSpan(r.call, deps.resource, deps.scope)
-      );
-      if (spans.length > 0) {
-        const result = await deps.send(
-          settings.traces,
-          encodeTraces(spans, settings.traces.protocol),
-          stop.signal,
-        );
+      if (read === null) break;
+      const spans = read.batch.count;
+      if (spans > 0) {
+        const body = { body: read.batch.finish(), contentType: encoder.contentType };
+        const result = await deps.send(settings.traces, body, stop.signal);
         if (result.kind !== "ok") {
           if (stop.signal.aborted) break;
           failed(traces, result.message);
@@ -153,12 +221,11 @@ export function createOtlpExporter(deps: OtlpExporterDeps): OtlpExporter {
           continue;
         }
         succeeded(traces);
-        exported += spans.length;
+        exported += spans;
       }
       attempt = 0;
-      const last = batch.rows.at(-1);
-      if (last !== undefined) {
-        position = { rowid: last.rowid, id: last.call.id };
+      if (read.last !== null) {
+        position = read.last;
         lag = null;
         try {
           await writeCursor(deps.cursorPath, position, deps.now());
@@ -168,7 +235,7 @@ export function createOtlpExporter(deps: OtlpExporterDeps): OtlpExporter {
         }
       }
       // Caught up: look again later. Behind: the next batch at once, after other work had a turn.
-      await sleep(batch.rows.length < batchSize ? settings.intervalMs : 0);
+      await sleep(read.rows < batchSize ? settings.intervalMs : 0);
     }
   }
 

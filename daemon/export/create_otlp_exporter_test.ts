@@ -1,5 +1,4 @@
 import assert from "node:assert/strict";
-import { resourceFromAttributes } from "@opentelemetry/resources";
 import { makeRecord } from "../store/_test_record.ts";
 import { tempPaths } from "../store/_test_helpers.ts";
 import { openStore } from "../store/mod.ts";
@@ -44,7 +43,7 @@ Deno.test("exporter: batches in write order, waits out a refusing collector, los
     store,
     settings,
     cursorPath,
-    resource: resourceFromAttributes({ "service.name": "t" }),
+    resource: { "service.name": "t" },
     scope: { name: "t", version: "0" },
     send: (_t, body: OtlpBody): Promise<SendResult> => {
       attempts++;
@@ -99,5 +98,53 @@ Deno.test("exporter: batches in write order, waits out a refusing collector, los
     await exporter.close();
     await store.close();
     await t.cleanup();
+  }
+});
+
+Deno.test("exporter: steps aside while calls are in flight, and not for longer than its cap", async () => {
+  const t = await tempPaths();
+  const store = openStore({ path: t.path, spoolPath: t.spoolPath });
+  let busy = true;
+  let sentSpans = 0;
+  const start = (maxStepAsideMs: number) =>
+    createOtlpExporter({
+      store,
+      settings,
+      cursorPath: `${t.dir}/export/otlp-cursor-${maxStepAsideMs}.json`,
+      resource: { "service.name": "t" },
+      scope: { name: "t", version: "0" },
+      send: (_t, body: OtlpBody): Promise<SendResult> => {
+        const json = JSON.parse(new TextDecoder().decode(body.body));
+        sentSpans += json.resourceSpans[0].scopeSpans[0].spans.length;
+        return Promise.resolve({ kind: "ok", status: 200 });
+      },
+      now: () => Date.now(),
+      log: () => {},
+      busy: () => busy,
+      maxStepAsideMs,
+    });
+  for (const id of ["a", "b", "c", "d"]) store.enqueue(makeRecord({ id }));
+  await store.flush();
+  // Busy, with a long cap: nothing goes out until the calls in flight are done.
+  let exporter = start(60_000);
+  try {
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal(sentSpans, 0, "nothing exported while calls are in flight");
+    busy = false;
+    await until("4 spans once quiet", () => sentSpans === 4);
+  } finally {
+    await exporter.close();
+  }
+  // Busy for good, with a short cap: export goes on after the cap, whole batches at a time.
+  busy = true;
+  sentSpans = 0;
+  const began = Date.now();
+  exporter = start(150);
+  try {
+    await until("4 spans under sustained load", () => sentSpans === 4);
+    assert.ok(Date.now() - began >= 140, "it waited for the cap first");
+  } finally {
+    await exporter.close();
+    await store.close();
   }
 });

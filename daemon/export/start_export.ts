@@ -28,9 +28,13 @@ export interface StartExportOptions {
   startedAt: number;
   now(): number;
   log(level: "info" | "warn", message: string): void;
-  /** Resource defaults: `host.name` and `user.name` (overridden by resource attributes). */
+  /**
+   * The resource's `host.name` (resource attributes override it). No `user.name` by default: a
+   * team's collector gets the person only when the user adds it (docs/TEAM.md).
+   */
   hostName: string;
-  userName: string | null;
+  /** True while calls are in flight: the exporter works in the gaps (create_otlp_exporter.ts). */
+  busy?(): boolean;
   fetch?: Fetch;
 }
 
@@ -65,13 +69,8 @@ export function startExport(opts: StartExportOptions): ExportServices {
   if (resolved.kind === "on") {
     const settings = resolved.settings;
     const scope: Scope = { name: "halton-meter", version: opts.version };
-    const resource = resourceFromAttributes({
-      "service.name": "halton-meter",
-      "service.version": opts.version,
-      "host.name": opts.hostName,
-      ...(opts.userName ? { "user.name": opts.userName } : {}),
-      ...settings.resource,
-    });
+    const attributes = resourceAttributes(opts.version, opts.hostName, settings.resource);
+    const resource = resourceFromAttributes(attributes);
     let fetchFn: Fetch;
     try {
       fetchFn = clientFetch(settings.caFile, opts.fetch ?? fetch);
@@ -85,12 +84,13 @@ export function startExport(opts: StartExportOptions): ExportServices {
       store: opts.store,
       settings,
       cursorPath: `${opts.home}/export/otlp-cursor.json`,
-      resource,
+      resource: attributes,
       scope,
       metrics: () => otlpMetrics(feed.snapshot(), resource, scope, opts.now()),
       send: (target, body, signal) => sendOtlp(fetchFn, target, body, opts.now, signal),
       now: opts.now,
       log: opts.log,
+      busy: opts.busy,
     });
     opts.log("info", `export: OTLP to ${settings.traces.url} (${settings.traces.protocol})`);
   } else {
@@ -108,5 +108,22 @@ export function startExport(opts: StartExportOptions): ExportServices {
       feed.close();
       await exporter?.close();
     },
+  };
+}
+
+/**
+ * The exported resource: who sends (`service.*`), from which machine (`host.name`), then the
+ * user's own attributes, which win. The OS account name is never added on its own.
+ */
+export function resourceAttributes(
+  version: string,
+  hostName: string,
+  configured: Readonly<Record<string, string>>,
+): Record<string, string> {
+  return {
+    "service.name": "halton-meter",
+    "service.version": version,
+    "host.name": hostName,
+    ...configured,
   };
 }

@@ -394,5 +394,6 @@ export function createMitmServer(opts: MitmOptions): MitmServer {
       await closed;
     },
     stats: () => structuredClone(stats),
+    activeExchanges: () => stats.activeExchanges,
   };
 }

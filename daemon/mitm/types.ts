@@ -219,4 +219,6 @@ export interface MitmServer {
   /** Stop accepting; in-flight exchanges and tunnels get up to deadlineMs, then are destroyed. */
   close(deadlineMs: number): Promise<void>;
   stats(): MitmStats;
+  /** Exchanges in flight now (stats().activeExchanges without the copy). */
+  activeExchanges(): number;
 }

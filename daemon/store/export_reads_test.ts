@@ -6,6 +6,7 @@ import { openStore } from "./open_store.ts";
 import type { Store } from "./types.ts";
 
 const T0 = Date.UTC(2025, 5, 1);
+const COLS = ["provider", "ended_at"] as const;
 
 async function withStore(fn: (store: Store, path: string) => void | Promise<void>): Promise<void> {
   const t = await tempPaths();
@@ -18,27 +19,33 @@ async function withStore(fn: (store: Store, path: string) => void | Promise<void
   }
 }
 
-Deno.test("callsAfter: write order, not id order (a long call ends after a short one)", () =>
+Deno.test("exportRowsAfter: write order, not id order (a long call ends after a short one)", () =>
   withStore(async (store) => {
     store.enqueue(makeRecord({ id: "0002-short", startedAt: T0 + 1000 }));
     store.enqueue(makeRecord({ id: "0001-long", startedAt: T0 }));
     await store.flush();
-    const first = store.callsAfter({ rowid: 0, id: null }, 1);
-    assert.deepEqual(first.rows.map((r) => r.call.id), ["0002-short"]);
+    const first = store.exportRowsAfter({ rowid: 0, id: null }, 1, COLS);
+    assert.deepEqual(first.rows.map((r) => r[1]), ["0002-short"]);
     const last = first.rows[0];
-    const next = store.callsAfter({ rowid: last.rowid, id: last.call.id }, 10);
-    assert.deepEqual(next.rows.map((r) => r.call.id), ["0001-long"]);
+    const position = { rowid: last[0] as number, id: last[1] as string };
+    const next = store.exportRowsAfter(position, 10, COLS);
+    assert.deepEqual(next.rows.map((r) => r[1]), ["0001-long"]);
+    assert.deepEqual(next.rows[0].slice(2), ["anthropic", 1_750_000_001_500]);
     assert.equal(next.moved, false);
-    const lag = store.exportLag({ rowid: last.rowid, id: last.call.id });
+    const lag = store.exportLag(position);
     assert.equal(lag.rowsBehind, 1);
-    assert.equal(lag.oldestEndedAt, next.rows[0].call.ended_at);
+    assert.equal(lag.oldestEndedAt, next.rows[0][3]);
     assert.deepEqual(
       store.exportLag({ rowid: lag.lastRowid, id: "0001-long" }).rowsBehind,
       0,
     );
+    assert.throws(
+      () => store.exportRowsAfter(position, 1, ["provider", "nope"] as never),
+      /Cannot read calls\.nope: no such column/,
+    );
   }));
 
-Deno.test("callsAfter: a position whose row moved (VACUUM) or vanished is found again", () =>
+Deno.test("exportRowsAfter: a position whose row moved (VACUUM) or vanished is found again", () =>
   withStore(async (store, path) => {
     for (const id of ["a", "b", "c"]) store.enqueue(makeRecord({ id, startedAt: T0 }));
     await store.flush();
@@ -46,14 +53,14 @@ Deno.test("callsAfter: a position whose row moved (VACUUM) or vanished is found 
     const db = new DatabaseSync(path);
     db.exec("UPDATE calls SET rowid = rowid + 100");
     db.close();
-    const moved = store.callsAfter({ rowid: 1, id: "a" }, 10);
+    const moved = store.exportRowsAfter({ rowid: 1, id: "a" }, 10, COLS);
     assert.equal(moved.moved, true);
-    assert.deepEqual(moved.rows.map((r) => r.call.id), ["b", "c"]);
+    assert.deepEqual(moved.rows.map((r) => r[1]), ["b", "c"]);
     // A position from another database: every call newer than its id is sent again.
-    const gone = store.callsAfter({ rowid: 2, id: "a0" }, 10);
+    const gone = store.exportRowsAfter({ rowid: 2, id: "a0" }, 10, COLS);
     assert.equal(gone.moved, true);
-    assert.deepEqual(gone.rows.map((r) => r.call.id), ["b", "c"]);
-    const none = store.callsAfter({ rowid: 2, id: "zz" }, 10);
+    assert.deepEqual(gone.rows.map((r) => r[1]), ["b", "c"]);
+    const none = store.exportRowsAfter({ rowid: 2, id: "zz" }, 10, COLS);
     assert.deepEqual(none.rows, []);
   }));
 

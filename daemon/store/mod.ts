@@ -60,10 +60,13 @@ export {
   type SpendQuery,
 } from "./spend_buckets.ts";
 export {
-  type CallsAfter,
-  callsAfter,
+  type ColumnName,
+  createExportReads,
   type ExportLag,
-  exportLag,
+  type ExportReads,
+  type ExportRow,
+  type ExportRowsAfter,
+  type ExportValue,
   type RowPosition,
 } from "./export_reads.ts";
 export {

@@ -1,3 +1,4 @@
+import type { DatabaseSync } from "node:sqlite";
 import type { CallRecord } from "../../core/call_record.ts";
 import { callToDbRow, type DbRow, dbRowToCallRow, isDbRow } from "./_db_row.ts";
 import { describeError } from "./_describe_error.ts";
@@ -10,7 +11,7 @@ import { listCalls } from "./list_calls.ts";
 import { summarize } from "./summarize.ts";
 import { rateLimitRows, spendBuckets } from "./spend_buckets.ts";
 import { report } from "./report.ts";
-import { callsAfter, exportLag } from "./export_reads.ts";
+import { type ColumnName, createExportReads, type ExportReads } from "./export_reads.ts";
 import { metricRowsAfter, metricTotals } from "./metric_reads.ts";
 import {
   defaultStoreDeps,
@@ -51,6 +52,14 @@ export function openStore(options: OpenStoreOptions): Store {
   const park = (close: () => boolean) => parked.push(close);
   let writer: Writer | null = null;
   const reader = createReader(path, cfg.busyTimeoutMs, park);
+  /** The exporter's prepared statements, for the reader's connection of the moment. */
+  let exportReads: ExportReads | null = null;
+  const exportReadsOn = (db: DatabaseSync, columns: readonly ColumnName[]) => {
+    if (exportReads?.db !== db || exportReads.columns !== columns) {
+      exportReads = createExportReads(db, columns);
+    }
+    return exportReads;
+  };
   let degraded: { reason: string; cause: StoreCause } | undefined;
   let lastError: string | undefined;
   let lastLogged: string | undefined;
@@ -369,8 +378,10 @@ export function openStore(options: OpenStoreOptions): Store {
     spendBuckets: (q) => reader.read((db) => spendBuckets(db, q)),
     rateLimitRows: (since) => reader.read((db) => rateLimitRows(db, since)),
     report: (q) => reader.read((db) => report(db, q)),
-    callsAfter: (after, limit) => reader.read((db) => callsAfter(db, after, limit)),
-    exportLag: (after) => reader.read((db) => exportLag(db, after)),
+    exportRowsAfter: (after, limit, columns) =>
+      reader.read((db) => exportReadsOn(db, columns).rowsAfter(after, limit)),
+    exportLag: (after) =>
+      reader.read((db) => exportReadsOn(db, exportReads?.columns ?? []).lag(after)),
     metricTotals: () => reader.read((db) => metricTotals(db)),
     metricRowsAfter: (rowid, limit) => reader.read((db) => metricRowsAfter(db, rowid, limit)),
   };

@@ -3,7 +3,7 @@ import type { SpoolFile } from "./_spool_file.ts";
 import type { StoreCause } from "./_store_cause.ts";
 import type { RateLimitRow, SpendBucketRow, SpendQuery } from "./spend_buckets.ts";
 import type { Report, ReportQuery } from "./report.ts";
-import type { CallsAfter, ExportLag, RowPosition } from "./export_reads.ts";
+import type { ColumnName, ExportLag, ExportRowsAfter, RowPosition } from "./export_reads.ts";
 import type { MetricRow, MetricTotals } from "./metric_reads.ts";
 
 export type { SpoolFile, StoreCause };
@@ -177,8 +177,16 @@ export interface Store {
   rateLimitRows(since: number): RateLimitRow[];
   /** Report totals (see report.ts). Throws `StoreUnavailableError`. */
   report(query: ReportQuery): Report;
-  /** Rows written after a position, for exporters (export_reads.ts). Throws `StoreUnavailableError`. */
-  callsAfter(after: RowPosition, limit: number): CallsAfter;
+  /**
+   * Rows written after a position, for exporters (export_reads.ts): `[rowid, id, ...columns]`.
+   * Pass the same `columns` array each time (its statement is prepared once for it). Throws
+   * `StoreUnavailableError`.
+   */
+  exportRowsAfter(
+    after: RowPosition,
+    limit: number,
+    columns: readonly ColumnName[],
+  ): ExportRowsAfter;
   /** How far an exporter's position is behind. Throws `StoreUnavailableError`. */
   exportLag(after: RowPosition): ExportLag;
   /** All-time totals for the metrics (metric_reads.ts). Throws `StoreUnavailableError`. */

@@ -1,7 +1,7 @@
 /**
  * OTLP export on vs off, side by side (`deno task bench export`), as `bench policy` does: two
  * `halton-meter up` on one fake upstream, one without export, one exporting every call over
- * OTLP/HTTP protobuf to a sink in this process (which answers 200 and counts spans' requests).
+ * OTLP/HTTP protobuf to a sink in its own process (otlp_sink.ts: answers 200, counts requests).
  * Latency rounds and throughput runs alternate between the sides, so machine noise falls on both
  * alike. Both sides serve `/metrics` (its feed runs whether or not anyone scrapes).
  */
@@ -12,29 +12,24 @@ import { measureLatency, measureThroughput } from "./metered_load.ts";
 import { type Halton, startHalton, startUpstream, UPSTREAM_HOST } from "./metered_setup.ts";
 import { median, percentile } from "./percentile.ts";
 import { readProcessCpuSeconds } from "./process_cpu.ts";
+import { startChild } from "./start_child.ts";
 
 interface Sink {
   url: string;
-  requests: number;
-  bytes: number;
-  close(): Promise<void>;
+  stats(): Promise<{ requests: number; bytes: number }>;
 }
 
-function startSink(): Sink {
-  const sink = {
-    url: "",
-    requests: 0,
-    bytes: 0,
-    close: () => server.shutdown(),
-  };
-  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, async (req) => {
-    const body = await req.arrayBuffer();
-    sink.requests++;
-    sink.bytes += body.byteLength;
-    return new Response(null, { status: 200 });
-  });
-  sink.url = `http://127.0.0.1:${server.addr.port}`;
-  return sink;
+async function startSink(ctx: BenchContext): Promise<Sink> {
+  const script = new URL("./otlp_sink.ts", import.meta.url).pathname;
+  const child = startChild(ctx.scope, "otlp sink", Deno.execPath(), [
+    "run",
+    "--quiet",
+    "--allow-net=127.0.0.1",
+    script,
+  ]);
+  const m = await child.waitFor(/SINK_READY (\d+)/, 30_000);
+  const url = `http://127.0.0.1:${m[1]}`;
+  return { url, stats: async () => await (await fetch(`${url}/stats`)).json() };
 }
 
 function route(h: Halton): MeteredRoute {
@@ -65,17 +60,46 @@ async function exporterState(h: Halton) {
   return (await res.json()).export;
 }
 
+/**
+ * Export steps aside while calls are in flight and catches up after: its work must land in its
+ * own side's account, not in the next measurement of the other side. Waits until the exporter
+ * has nothing left (a side without one: a short fixed pause, for symmetry).
+ */
+async function settle(h: Halton): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  await new Promise((res) => setTimeout(res, 250));
+  for (;;) {
+    const state = await exporterState(h);
+    if (state?.rowsBehind === 0 || state?.state === "off" || Date.now() > deadline) return;
+    await new Promise((res) => setTimeout(res, 100));
+  }
+}
+
 export async function measureExportAb(
   ctx: BenchContext,
-  o: { requests: number; rounds: number; connections: number; seconds: number; runs: number },
+  o: {
+    requests: number;
+    rounds: number;
+    connections: number;
+    seconds: number;
+    runs: number;
+    aa: number;
+  },
 ): Promise<ExportAbResult> {
   const upstream = await startUpstream(ctx.scope);
-  const sink = startSink();
-  ctx.scope.defer("otlp sink", () => sink.close());
+  const sink = await startSink(ctx);
   const [off, on] = await Promise.all([
     startHalton(ctx.scope, upstream),
     startHalton(ctx.scope, upstream, {
-      config: { export: { otlp: { endpoint: sink.url, metrics_interval_ms: 10_000 } } },
+      config: {
+        export: {
+          otlp: {
+            endpoint: sink.url,
+            metrics_interval_ms: 10_000,
+            enabled: o.aa ? false : undefined,
+          },
+        },
+      },
     }),
   ]);
   const direct: MeteredRoute = {
@@ -101,6 +125,7 @@ export async function measureExportAb(
       r.latency[side].push(
         ...await measureLatency(route(side === "on" ? on : off), 50, perRound, signal),
       );
+      await settle(side === "on" ? on : off);
     }
   }
   for (let i = 0; i < o.runs; i++) {
@@ -116,6 +141,8 @@ export async function measureExportAb(
         signal,
       );
       const wall = (performance.now() - t0) / 1000;
+      // The daemon's CPU counts the export work the run left behind, done after it.
+      await settle(side === "on" ? on : off);
       const after = (await readProcessCpuSeconds([daemon])).get(daemon);
       if (before !== undefined && after !== undefined && rps > 0) {
         r.cpuPerRequest[side].push(((after - before) / (rps * wall)) * 1e6);
@@ -135,7 +162,7 @@ export async function measureExportAb(
     rowsBehind: state?.rowsBehind ?? null,
     exportedSpans: state?.exportedSpans ?? 0,
   };
-  r.sink = { requests: sink.requests, bytes: sink.bytes };
+  r.sink = await sink.stats();
   return r;
 }
 
@@ -157,8 +184,11 @@ export function renderExportSection(r: ExportAbResult): { report: string; allMet
     "### OTLP export on vs off",
     "",
     'Two `halton-meter up` on one fake upstream; the "on" side exports every call over OTLP/HTTP',
-    "protobuf (batches of 512, looked for every second, metrics every 10 s) to a sink in the bench",
+    "protobuf (batches of 512, looked for every second, metrics every 10 s) to a sink in its own",
     "process that answers 200. Latency rounds and throughput runs alternate between the sides.",
+    "Export steps aside while calls are in flight (for at most 10 s of unbroken load) and catches",
+    "up in the gaps; after each measurement the bench waits until the exporter is 0 rows behind",
+    "before the next, and the daemon CPU per request counts that catch-up work.",
     "",
     "| | export off | export on | on − off | target | verdict |",
     "|---|---|---|---|---|---|",
@@ -191,10 +221,11 @@ const USAGE = `bench export options:
   --rounds N       interleaved latency rounds (default 8)
   --connections N  concurrent connections for throughput (default 32)
   --seconds S      throughput seconds per side, split over --runs (default 16)
-  --runs N         interleaved throughput runs per side (default 4)`;
+  --runs N         interleaved throughput runs per side (default 4)
+  --aa 1           calibration: export off on both sides (what differs is the bench's own bias)`;
 
 async function run(ctx: BenchContext): Promise<BenchOutcome> {
-  const o = { requests: 4000, rounds: 8, connections: 32, seconds: 16, runs: 4 };
+  const o = { requests: 4000, rounds: 8, connections: 32, seconds: 16, runs: 4, aa: 0 };
   for (let i = 0; i < ctx.args.length; i++) {
     const key = ctx.args[i].replace(/^--/, "") as keyof typeof o;
     const v = Number(ctx.args[++i]);
