@@ -5,7 +5,7 @@
  * one tally. In-flight calls are reserved at their expected cost (see docs/POLICY.md).
  */
 import { BudgetTally, type SpendBucket } from "./budget_tally.ts";
-import type { CompiledBudget } from "./compile_policy.ts";
+import { type CompiledBudget, memoByFacts } from "./compile_policy.ts";
 import { BILLABLE_ENDPOINTS, type CallFacts, type SpendFact } from "./types.ts";
 
 /** Reads a budget's spend from the database since `since` (epoch ms), oldest first. Throws. */
@@ -22,6 +22,19 @@ export interface Reservation {
 export class BudgetLedger {
   #tallies = new Map<string, BudgetTally>();
   #budgets: CompiledBudget[] = [];
+  /** The tallies a call's facts fall in (one per identity), remembered per facts. */
+  #covering = this.#coveringFor();
+
+  #coveringFor(): (f: CallFacts) => BudgetTally[] {
+    return memoByFacts((f) => {
+      const out = new Set<BudgetTally>();
+      for (const b of this.#budgets) {
+        const tally = this.#tallies.get(b.identity);
+        if (tally && b.scope.test(f)) out.add(tally);
+      }
+      return [...out];
+    });
+  }
 
   /** Budgets whose totals could not be read: not enforced until a retry succeeds. */
   readonly failed = new Set<string>();
@@ -59,6 +72,7 @@ export class BudgetLedger {
     }
     this.#tallies = next;
     this.#budgets = [...budgets];
+    this.#covering = this.#coveringFor();
     return error;
   }
 
@@ -94,11 +108,7 @@ export class BudgetLedger {
 
   /** Adds a recorded call to every budget whose scope it falls in. */
   record(fact: SpendFact, now: number): void {
-    const seen = new Set<BudgetTally>();
-    for (const b of this.#budgets) {
-      const tally = this.#tallies.get(b.identity);
-      if (!tally || seen.has(tally) || !b.scope.test(fact)) continue;
-      seen.add(tally);
+    for (const tally of this.#covering(fact)) {
       tally.add(
         fact.startedAt,
         fact.costUsd,

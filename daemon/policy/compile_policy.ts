@@ -61,6 +61,46 @@ export interface CompiledPolicy {
   usesProject: boolean;
   /** Nothing to enforce: the engine skips the decision step (no request buffering). */
   empty: boolean;
+  /** What applies to these facts (the same facts give the same answer; remembered). */
+  select(facts: CallFacts): Selection;
+}
+
+/** The rule, budgets and quota rules that apply to one set of facts. */
+export interface Selection {
+  /** The first matching rule (first match wins); null when none. */
+  rule: CompiledRule | null;
+  budgets: readonly CompiledBudget[];
+  /** Quota rules whose match and account both fit. */
+  quota: readonly CompiledQuota[];
+}
+
+/** Distinct facts remembered by `memoByFacts` before it starts over (a day has a few dozen). */
+export const SELECTION_MEMO_SIZE = 4096;
+
+/** The facts as one string: equal strings, equal facts (no field holds U+0000 or U+0001). */
+export function factsKey(f: CallFacts): string {
+  const v = (x: string | null | undefined) => (x === null || x === undefined ? "\u0001" : x);
+  return `${f.provider}\u0000${f.host}\u0000${f.endpoint}\u0000${v(f.model)}\u0000${
+    v(f.responseModel)
+  }\u0000${v(f.project)}\u0000${v(f.client)}\u0000${v(f.key)}`;
+}
+
+/**
+ * `compute` remembered per factsKey: calls repeat the same few clients, models and projects, so
+ * globs are tested once per new combination, not once per call.
+ */
+export function memoByFacts<T>(compute: (f: CallFacts) => T): (f: CallFacts) => T {
+  const memo = new Map<string, T>();
+  return (f) => {
+    const key = factsKey(f);
+    let v = memo.get(key);
+    if (v === undefined) {
+      v = compute(f);
+      if (memo.size >= SELECTION_MEMO_SIZE) memo.clear();
+      memo.set(key, v);
+    }
+    return v;
+  };
 }
 
 function listOf(v: string | readonly string[]): readonly string[] {
@@ -176,5 +216,12 @@ export function compilePolicy(
     usesProject: rules.some((r) => r.match.usesProject) ||
       budgets.some((b) => b.scope.usesProject) || quota.some((q) => q.match.usesProject),
     empty: rules.length === 0 && budgets.length === 0 && quota.length === 0,
+    select: memoByFacts((f): Selection => ({
+      rule: rules.find((r) => r.match.test(f)) ?? null,
+      budgets: budgets.filter((b) => b.scope.test(f)),
+      quota: quota.filter((q) =>
+        q.match.test(f) && (q.account === null || (f.key !== null && q.account(f.key)))
+      ),
+    })),
   };
 }

@@ -145,9 +145,11 @@ export function evaluate(
   const warnings: { source: Verdict["source"]; message: string }[] = [];
   let allowedBy: Verdict["source"] = null;
 
+  // A real call looks at what applies only; `explain` walks everything to say why not.
+  const sel = trace ? null : policy.select(facts);
   let ruleDecided = false;
   let ruleBlock: Verdict | null = null;
-  for (const r of policy.rules) {
+  for (const r of sel ? (sel.rule ? [sel.rule] : []) : policy.rules) {
     if (ruleDecided) {
       trace?.push({
         kind: "rule",
@@ -157,7 +159,7 @@ export function evaluate(
       });
       continue;
     }
-    if (!r.match.test(facts)) {
+    if (!sel && !r.match.test(facts)) {
       trace?.push({
         kind: "rule",
         id: r.id,
@@ -188,8 +190,8 @@ export function evaluate(
   const billable = BILLABLE_ENDPOINTS.has(facts.endpoint);
   let block: Verdict | null = null;
   const covering: CompiledBudget[] = [];
-  for (const b of policy.budgets) {
-    if (!b.scope.test(facts)) {
+  for (const b of sel ? sel.budgets : policy.budgets) {
+    if (!sel && !b.scope.test(facts)) {
       trace?.push({
         kind: "budget",
         id: b.id,
@@ -231,10 +233,12 @@ export function evaluate(
     if (block && !trace) break;
   }
 
-  for (const q of policy.quota) {
+  for (const q of sel ? sel.quota : policy.quota) {
     if (block && !trace) break;
     if (
-      !q.match.test(facts) || (q.account !== null && (facts.key === null || !q.account(facts.key)))
+      !sel &&
+      (!q.match.test(facts) ||
+        (q.account !== null && (facts.key === null || !q.account(facts.key))))
     ) {
       trace?.push({
         kind: "quota",

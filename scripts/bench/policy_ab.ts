@@ -60,12 +60,19 @@ function route(h: Halton): MeteredRoute {
 export async function measurePolicyAb(
   scope: CleanupScope,
   upstream: Upstream,
-  o: { requests: number; rounds: number; connections: number; seconds: number; runs: number },
+  o: {
+    requests: number;
+    rounds: number;
+    connections: number;
+    seconds: number;
+    runs: number;
+    aa?: number;
+  },
   log: (m: string) => void,
 ): Promise<PolicyAbResult> {
   const [off, on] = await Promise.all([
     startHalton(scope, upstream),
-    startHalton(scope, upstream, { policy: benchPolicy() }),
+    startHalton(scope, upstream, o.aa ? {} : { policy: benchPolicy() }),
   ]);
   const direct: MeteredRoute = {
     kind: "direct",
@@ -163,10 +170,11 @@ const USAGE = `bench policy options:
   --rounds N       interleaved latency rounds (default 8)
   --connections N  concurrent connections for throughput (default 32)
   --seconds S      throughput seconds per side, split over --runs (default 16)
-  --runs N         interleaved throughput runs per side (default 4)`;
+  --runs N         interleaved throughput runs per side (default 4)
+  --aa 1           calibration: no policy on either side (what differs is the bench's own bias)`;
 
 async function run(ctx: BenchContext): Promise<BenchOutcome> {
-  const o = { requests: 4000, rounds: 8, connections: 32, seconds: 16, runs: 4 };
+  const o = { requests: 4000, rounds: 8, connections: 32, seconds: 16, runs: 4, aa: 0 };
   for (let i = 0; i < ctx.args.length; i++) {
     const key = ctx.args[i].replace(/^--/, "") as keyof typeof o;
     const v = Number(ctx.args[++i]);
@@ -178,7 +186,14 @@ async function run(ctx: BenchContext): Promise<BenchOutcome> {
   const machine = await readMachineInfo();
   const upstream = await startUpstream(ctx.scope);
   const r = await measurePolicyAb(ctx.scope, upstream, o, ctx.log);
-  const { report, allMet } = renderPolicySection(r);
+  const rendered = renderPolicySection(r);
+  const report = o.aa
+    ? rendered.report.replace(
+      "### Policy on vs off (20 rules, 10 budgets)",
+      '### A/A calibration: policy off on both sides (the "on" column has no policy)',
+    )
+    : rendered.report;
+  const allMet = rendered.allMet;
   const head = [
     `Run ${startedAt}, ${((performance.now() - t0) / 1000).toFixed(0)} s, \`${ctx.command}\`;`,
     `${machine.nproc} CPUs (${machine.cpuModel}), load ${machine.loadAverage}, Deno ${machine.deno}.`,
