@@ -170,17 +170,75 @@ Deno.test("faults: db files made immutable under load: no crash, no failed call,
   }
 });
 
+/** One call with curl through the edge (trusting both our CA and the fake provider's). */
+async function curlThroughEdge(m: Meter): Promise<{ status: string; totalS: number }> {
+  const both = `${m.dir}/both-cas.pem`;
+  await Deno.writeTextFile(
+    both,
+    `${await Deno.readTextFile(`${m.home}/ca/halton-meter-ca.pem`)}\n${await Deno.readTextFile(
+      m.ca.caFile,
+    )}`,
+  );
+  const out = await new Deno.Command("curl", {
+    args: [
+      "-sS",
+      "-o",
+      "/dev/null",
+      "--max-time",
+      "20",
+      "-x",
+      `http://127.0.0.1:${m.ports.edge}`,
+      "--cacert",
+      both,
+      "-w",
+      "%{http_code} %{time_total}",
+      "-H",
+      "content-type: application/json",
+      "-H",
+      "anthropic-version: 2023-06-01",
+      "-H",
+      "x-api-key: sk-ant-test-FAULTS-KEY-0000",
+      "-d",
+      '{"model":"claude-sonnet-4-5","max_tokens":5,"messages":[{"role":"user","content":"hi"}]}',
+      "https://api.anthropic.com/v1/messages",
+    ],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const [status, total] = new TextDecoder().decode(out.stdout).trim().split(" ");
+  return { status: status || new TextDecoder().decode(out.stderr).trim(), totalS: Number(total) };
+}
+
+/**
+ * A keep-alive connection the dead daemon carried is closed by the edge as soon as the daemon's
+ * socket is; a call sent on it in that instant fails like one in flight.
+ */
+const KILL_MARGIN_MS = 50;
+
 Deno.test("faults: kill -9 of the daemon under load: every call finished before it has its row", async () => {
   const m: Meter = await startMeter("hm-fault-kill-");
   try {
     const caPem = await Deno.readTextFile(`${m.home}/ca/halton-meter-ca.pem`);
     const load = startCallLoad({ edgePort: m.ports.edge, caPem, prefix: "kill" });
     let killedAt = 0;
+    let curls: { at: number; status: string; totalS: number }[] = [];
     try {
-      await sleep(3000);
+      // The kill lands on a load in full flow (a cold start can take seconds to get going).
+      const end = performance.now() + 30_000;
+      while (load.done().filter((o) => o.ok).length < 200 && performance.now() < end) {
+        await sleep(100);
+      }
+      await sleep(1000);
       const pid = Number((await Deno.readTextFile(`${m.home}/run/daemon.pid`)).trim());
       killedAt = performance.now();
       Deno.kill(pid, "SIGKILL");
+      // Calls go on while the daemon is down and while `up` brings it back; curl, a client
+      // from outside this process, is sent at moments across that window.
+      curls = await Promise.all([50, 300, 800, 1500, 2500].map(async (at) => {
+        await sleep(at);
+        return { at, ...await curlThroughEdge(m) };
+      }));
+      await sleep(500);
     } finally {
       await load.stop();
     }
@@ -189,6 +247,7 @@ Deno.test("faults: kill -9 of the daemon under load: every call finished before 
     // or failed with the daemon; only those finished before it must have a row. The 5 ms
     // margin covers a call whose last bytes left just before its row was journaled.
     const before = (o: CallOutcome) => o.doneAt < killedAt - 5;
+    assert.ok(outcomes.filter(before).length >= 200, "the load was flowing before the kill");
     const rows = await settle(m, outcomes.filter(before), 30_000);
     const r = countLost(outcomes, rows, before);
     const lastMs = (o: CallOutcome) => Math.round(killedAt - o.doneAt);
@@ -200,6 +259,26 @@ Deno.test("faults: kill -9 of the daemon under load: every call finished before 
       r.lost.length,
       0,
       `rows lost for calls finished ${r.lost.map(lastMs).join(", ")} ms before the kill`,
+    );
+    // Fail-open: a call in flight at the kill dies with the daemon that carried it; every call
+    // sent after it goes through (the edge tunnels it raw while the daemon is down).
+    const failedAfter = outcomes.filter((o) => !o.ok && o.startedAt > killedAt + KILL_MARGIN_MS);
+    console.log(
+      `kill -9: ${outcomes.filter((o) => !o.ok).length} failed, ` +
+        `${failedAfter.length} of them sent more than ${KILL_MARGIN_MS} ms after the kill`,
+    );
+    console.log(
+      `kill -9: curl after the kill: ${
+        curls.map((c) => `+${c.at} ms → ${c.status} in ${c.totalS} s`).join(", ")
+      }`,
+    );
+    for (const c of curls) assert.equal(c.status, "200", `curl sent ${c.at} ms after the kill`);
+    assert.equal(
+      failedAfter.length,
+      0,
+      `failed after the kill: ${
+        failedAfter.slice(0, 3).map((o) => `${Math.round(o.startedAt - killedAt)} ms: ${o.error}`)
+      }`,
     );
   } finally {
     await stopMeter(m);

@@ -15,6 +15,8 @@ export interface CallOutcome {
   ok: boolean;
   /** Why it is not ok: a status, a body mismatch, or the fetch error. */
   error?: string;
+  /** `performance.now()` when the call was sent. */
+  startedAt: number;
   /** `performance.now()` when the whole response had arrived (or the call failed). */
   doneAt: number;
 }
@@ -90,6 +92,7 @@ export function startCallLoad(opts: CallLoadOptions): CallLoad {
     // Spread streams evenly rather than randomly, so every run has the same mix.
     const stream = (n * streamShare) % 1 + streamShare >= 1;
     const project = `${opts.prefix}-${n}`;
+    const startedAt = performance.now();
     try {
       const res = await fetch("https://api.anthropic.com/v1/messages", {
         method: "POST",
@@ -106,7 +109,7 @@ export function startCallLoad(opts: CallLoadOptions): CallLoad {
       const bytes = new Uint8Array(await res.arrayBuffer());
       const doneAt = performance.now();
       if (res.status !== 200) {
-        return { project, stream, ok: false, error: `HTTP ${res.status}`, doneAt };
+        return { project, stream, ok: false, error: `HTTP ${res.status}`, startedAt, doneAt };
       }
       if (!sameBytes(bytes, stream ? STREAM : PLAIN)) {
         return {
@@ -114,12 +117,20 @@ export function startCallLoad(opts: CallLoadOptions): CallLoad {
           stream,
           ok: false,
           error: `body of ${bytes.length} bytes differs`,
+          startedAt,
           doneAt,
         };
       }
-      return { project, stream, ok: true, doneAt };
+      return { project, stream, ok: true, startedAt, doneAt };
     } catch (err) {
-      return { project, stream, ok: false, error: String(err), doneAt: performance.now() };
+      return {
+        project,
+        stream,
+        ok: false,
+        error: String(err),
+        startedAt,
+        doneAt: performance.now(),
+      };
     }
   }
 
