@@ -8,17 +8,9 @@
 import type { Bench, BenchContext, BenchOutcome } from "./bench_types.ts";
 import type { CleanupScope } from "./cleanup_scope.ts";
 import { readMachineInfo } from "./machine_info.ts";
-import type { MeteredRoute } from "./metered_client.ts";
-import { measureLatency, measureThroughput } from "./metered_load.ts";
-import {
-  type Halton,
-  startHalton,
-  startUpstream,
-  type Upstream,
-  UPSTREAM_HOST,
-} from "./metered_setup.ts";
+import { type AbOptions, type AbResult, measureAb } from "./measure_ab.ts";
+import { startHalton, startUpstream, type Upstream } from "./metered_setup.ts";
 import { median, percentile } from "./percentile.ts";
-import { readProcessCpuSeconds } from "./process_cpu.ts";
 
 /** The policy the "on" side runs with. */
 export function benchPolicy(): unknown {
@@ -40,90 +32,22 @@ export function benchPolicy(): unknown {
   return { rules, budgets };
 }
 
-export interface PolicyAbResult {
-  latency: { off: number[]; on: number[]; direct: number[] };
-  throughput: { off: number[]; on: number[] };
-  /** Daemon CPU µs per request during each throughput run (user + system, all threads). */
-  cpuPerRequest: { off: number[]; on: number[] };
-}
-
-function route(h: Halton): MeteredRoute {
-  return {
-    kind: "proxy",
-    proxyPort: h.edgePort,
-    connectTo: `${UPSTREAM_HOST}:443`,
-    sni: UPSTREAM_HOST,
-    caPem: h.caPem,
-  };
-}
-
 export async function measurePolicyAb(
   scope: CleanupScope,
   upstream: Upstream,
-  o: {
-    requests: number;
-    rounds: number;
-    connections: number;
-    seconds: number;
-    runs: number;
-    aa?: number;
-  },
+  o: AbOptions & { aa?: number },
   log: (m: string) => void,
-): Promise<PolicyAbResult> {
+): Promise<AbResult> {
   const [off, on] = await Promise.all([
     startHalton(scope, upstream),
     startHalton(scope, upstream, o.aa ? {} : { policy: benchPolicy() }),
   ]);
-  const direct: MeteredRoute = {
-    kind: "direct",
-    port: upstream.port,
-    sni: UPSTREAM_HOST,
-    caPem: upstream.ca.caPem,
-  };
-  const r: PolicyAbResult = {
-    latency: { off: [], on: [], direct: [] },
-    throughput: { off: [], on: [] },
-    cpuPerRequest: { off: [], on: [] },
-  };
-  const perRound = Math.ceil(o.requests / o.rounds);
-  const signal = scope.signal;
-  for (let i = 0; i < o.rounds; i++) {
-    const order = i % 2 === 0 ? (["off", "on"] as const) : (["on", "off"] as const);
-    log(`policy latency round ${i + 1}/${o.rounds}`);
-    r.latency.direct.push(...await measureLatency(direct, 50, perRound, signal));
-    for (const side of order) {
-      r.latency[side].push(
-        ...await measureLatency(route(side === "on" ? on : off), 50, perRound, signal),
-      );
-    }
-  }
-  for (let i = 0; i < o.runs; i++) {
-    const order = i % 2 === 0 ? (["off", "on"] as const) : (["on", "off"] as const);
-    for (const side of order) {
-      const daemon = (side === "on" ? on : off).daemonPid;
-      const before = (await readProcessCpuSeconds([daemon])).get(daemon);
-      const t0 = performance.now();
-      const rps = await measureThroughput(
-        route(side === "on" ? on : off),
-        o.connections,
-        o.seconds / o.runs,
-        signal,
-      );
-      const wall = (performance.now() - t0) / 1000;
-      const after = (await readProcessCpuSeconds([daemon])).get(daemon);
-      if (before !== undefined && after !== undefined && rps > 0) {
-        r.cpuPerRequest[side].push(((after - before) / (rps * wall)) * 1e6);
-      }
-      log(`policy throughput run ${i + 1}/${o.runs}: ${side} ${rps.toFixed(0)} req/s`);
-      r.throughput[side].push(rps);
-    }
-  }
-  return r;
+  return await measureAb(scope, upstream, { off, on }, o, "policy", log);
 }
 
 const us = (ms: number) => `${(ms * 1000).toFixed(0)} µs`;
 
-export function renderPolicySection(r: PolicyAbResult): { report: string; allMet: boolean } {
+export function renderPolicySection(r: AbResult): { report: string; allMet: boolean } {
   const p50 = (xs: number[]) => percentile(xs, 50);
   const p99 = (xs: number[]) => percentile(xs, 99);
   const directP50 = p50(r.latency.direct);
