@@ -10,7 +10,7 @@ import type { CleanupScope } from "./cleanup_scope.ts";
 import { readMachineInfo } from "./machine_info.ts";
 import { type AbOptions, type AbResult, measureAb } from "./measure_ab.ts";
 import { startHalton, startUpstream, type Upstream } from "./metered_setup.ts";
-import { median, percentile } from "./percentile.ts";
+import { renderAbTable } from "./render_ab_table.ts";
 
 /** The policy the "on" side runs with. */
 export function benchPolicy(): unknown {
@@ -45,20 +45,8 @@ export async function measurePolicyAb(
   return await measureAb(scope, upstream, { off, on }, o, "policy", log);
 }
 
-const us = (ms: number) => `${(ms * 1000).toFixed(0)} µs`;
-
 export function renderPolicySection(r: AbResult): { report: string; allMet: boolean } {
-  const p50 = (xs: number[]) => percentile(xs, 50);
-  const p99 = (xs: number[]) => percentile(xs, 99);
-  const directP50 = p50(r.latency.direct);
-  const addedOff = p50(r.latency.off) - directP50;
-  const addedOn = p50(r.latency.on) - directP50;
-  const delta = addedOn - addedOff;
-  const tpOff = median(r.throughput.off);
-  const tpOn = median(r.throughput.on);
-  const ratio = tpOn / tpOff;
-  const latencyMet = delta <= 0.05;
-  const throughputMet = ratio >= 0.95;
+  const { table, runs, allMet } = renderAbTable(r, "policy", 50);
   const report = [
     "### Policy on vs off (20 rules, 10 budgets)",
     "",
@@ -67,26 +55,11 @@ export function renderPolicySection(r: AbResult): { report: string; allMet: bool
     "cover the bench's calls (each decision reads 10 tallies and reserves on them; every recorded",
     "call is added to them). Latency rounds and throughput runs alternate between the sides.",
     "",
-    "| | policy off | policy on | on − off | target | verdict |",
-    "|---|---|---|---|---|---|",
-    `| added latency p50 (vs direct ${directP50.toFixed(3)} ms) | ${us(addedOff)} | ${
-      us(addedOn)
-    } | ${us(delta)} | ≤ +50 µs | ${latencyMet ? "met" : "miss"} |`,
-    `| latency p99 | ${p99(r.latency.off).toFixed(3)} ms | ${p99(r.latency.on).toFixed(3)} ms | ${
-      us(p99(r.latency.on) - p99(r.latency.off))
-    } | | |`,
-    `| throughput (median of ${r.throughput.off.length} runs) | ${tpOff.toFixed(0)} req/s | ${
-      tpOn.toFixed(0)
-    } req/s | ${ratio.toFixed(3)}× | ≥ 0.95× | ${throughputMet ? "met" : "miss"} |`,
-    `| daemon CPU per request (median) | ${median(r.cpuPerRequest.off).toFixed(0)} µs | ${
-      median(r.cpuPerRequest.on).toFixed(0)
-    } µs | ${(median(r.cpuPerRequest.on) - median(r.cpuPerRequest.off)).toFixed(0)} µs | | |`,
+    ...table,
     "",
-    `Runs: throughput off ${r.throughput.off.map((x) => x.toFixed(0)).join(", ")}; on ${
-      r.throughput.on.map((x) => x.toFixed(0)).join(", ")
-    } req/s; ${r.latency.off.length} latency samples per side.`,
+    runs,
   ].join("\n");
-  return { report, allMet: latencyMet && throughputMet };
+  return { report, allMet };
 }
 
 const USAGE = `bench policy options:
