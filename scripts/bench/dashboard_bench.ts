@@ -9,6 +9,7 @@
  */
 import type { Bench, BenchContext, BenchOutcome } from "./bench_types.ts";
 import { readMachineInfo } from "./machine_info.ts";
+import { parsePositiveOptions } from "./parse_positive_options.ts";
 import { generateCalls } from "./dashboard_rows.ts";
 import type { MeteredRoute } from "./metered_client.ts";
 import { measureLatency } from "./metered_load.ts";
@@ -73,13 +74,9 @@ function openDashboard(base: string, cookie: string) {
 }
 
 async function run(ctx: BenchContext): Promise<BenchOutcome> {
-  const o = { rows: 1_000_000, samples: 30, requests: 4000, rounds: 8 };
-  for (let i = 0; i < ctx.args.length; i++) {
-    const key = ctx.args[i].replace(/^--/, "") as keyof typeof o;
-    const v = Number(ctx.args[++i]);
-    if (!(key in o) || !(v > 0)) return { kind: "usage-error", message: USAGE };
-    o[key] = v;
-  }
+  const defaults = { rows: 1_000_000, samples: 30, requests: 4000, rounds: 8 };
+  const o = parsePositiveOptions(ctx.args, defaults);
+  if (o === null) return { kind: "usage-error", message: USAGE };
   const startedAt = new Date().toISOString();
   const t0 = performance.now();
   const machine = await readMachineInfo();

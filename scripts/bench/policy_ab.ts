@@ -8,6 +8,7 @@
 import type { Bench, BenchContext, BenchOutcome } from "./bench_types.ts";
 import type { CleanupScope } from "./cleanup_scope.ts";
 import { readMachineInfo } from "./machine_info.ts";
+import { parsePositiveOptions } from "./parse_positive_options.ts";
 import { type AbOptions, type AbResult, measureAb } from "./measure_ab.ts";
 import { startHalton, startUpstream, type Upstream } from "./metered_setup.ts";
 import { renderAbTable } from "./render_ab_table.ts";
@@ -71,13 +72,9 @@ const USAGE = `bench policy options:
   --aa 1           calibration: no policy on either side (what differs is the bench's own bias)`;
 
 async function run(ctx: BenchContext): Promise<BenchOutcome> {
-  const o = { requests: 4000, rounds: 8, connections: 32, seconds: 16, runs: 4, aa: 0 };
-  for (let i = 0; i < ctx.args.length; i++) {
-    const key = ctx.args[i].replace(/^--/, "") as keyof typeof o;
-    const v = Number(ctx.args[++i]);
-    if (!(key in o) || !(v > 0)) return { kind: "usage-error", message: USAGE };
-    o[key] = v;
-  }
+  const defaults = { requests: 4000, rounds: 8, connections: 32, seconds: 16, runs: 4, aa: 0 };
+  const o = parsePositiveOptions(ctx.args, defaults);
+  if (o === null) return { kind: "usage-error", message: USAGE };
   const startedAt = new Date().toISOString();
   const t0 = performance.now();
   const machine = await readMachineInfo();
