@@ -9,14 +9,13 @@
  */
 import type { Bench, BenchContext, BenchOutcome } from "./bench_types.ts";
 import { readMachineInfo } from "./machine_info.ts";
+import { parsePositiveOptions } from "./parse_positive_options.ts";
 import { generateCalls } from "./dashboard_rows.ts";
 import type { MeteredRoute } from "./metered_client.ts";
 import { measureLatency } from "./metered_load.ts";
-import { startUpstream, UPSTREAM_HOST } from "./metered_setup.ts";
+import { startHalton, startUpstream, UPSTREAM_HOST } from "./metered_setup.ts";
 import { makeTempDir } from "./make_temp_dir.ts";
 import { median, percentile } from "./percentile.ts";
-import { stopProcess } from "./start_child.ts";
-import { startMain } from "../../tests/_support/role_process.ts";
 
 const USAGE = `bench dashboard options:
   --rows N       generated calls (default 1000000)
@@ -73,13 +72,9 @@ function openDashboard(base: string, cookie: string) {
 }
 
 async function run(ctx: BenchContext): Promise<BenchOutcome> {
-  const o = { rows: 1_000_000, samples: 30, requests: 4000, rounds: 8 };
-  for (let i = 0; i < ctx.args.length; i++) {
-    const key = ctx.args[i].replace(/^--/, "") as keyof typeof o;
-    const v = Number(ctx.args[++i]);
-    if (!(key in o) || !(v > 0)) return { kind: "usage-error", message: USAGE };
-    o[key] = v;
-  }
+  const defaults = { rows: 1_000_000, samples: 30, requests: 4000, rounds: 8 };
+  const o = parsePositiveOptions(ctx.args, defaults);
+  if (o === null) return { kind: "usage-error", message: USAGE };
   const startedAt = new Date().toISOString();
   const t0 = performance.now();
   const machine = await readMachineInfo();
@@ -88,24 +83,7 @@ async function run(ctx: BenchContext): Promise<BenchOutcome> {
   const now = Date.now();
   ctx.log(`generating ${o.rows} calls...`);
   const genSeconds = generateCalls(`${home}/db.sqlite`, o.rows, now, 30 * 86_400_000);
-  await Deno.writeTextFile(
-    `${home}/config.json`,
-    JSON.stringify({
-      ports: { edge: 0, internal: 0, api: 0 },
-      upstream: {
-        resolve: { [`${UPSTREAM_HOST}:443`]: `127.0.0.1:${upstream.port}` },
-        ca_file: upstream.ca.caFile,
-      },
-    }),
-  );
-  const up = await startMain(["up"], home, {
-    ready: /edge\s+127\.0\.0\.1:(\d+)[^]*NODE_EXTRA_CA_CERTS/,
-    timeoutMs: 120_000,
-  });
-  ctx.scope.defer("halton-meter up", async () => {
-    await stopProcess(up.process, 5000);
-    await up.stop("SIGKILL");
-  });
+  const halton = await startHalton(ctx.scope, upstream, { home, readyTimeoutMs: 120_000 });
   const ports = JSON.parse(await Deno.readTextFile(`${home}/effective-ports.json`));
   const token = (await Deno.readTextFile(`${home}/api-token`)).trim();
   const base = `http://127.0.0.1:${ports.api}`;
@@ -144,10 +122,10 @@ async function run(ctx: BenchContext): Promise<BenchOutcome> {
 
   const route: MeteredRoute = {
     kind: "proxy",
-    proxyPort: up.port,
+    proxyPort: halton.edgePort,
     connectTo: `${UPSTREAM_HOST}:443`,
     sni: UPSTREAM_HOST,
-    caPem: await Deno.readTextFile(`${home}/ca/halton-meter-ca.pem`),
+    caPem: halton.caPem,
   };
   const direct: MeteredRoute = {
     kind: "direct",

@@ -7,11 +7,10 @@
  */
 import type { Bench, BenchContext, BenchOutcome } from "./bench_types.ts";
 import { readMachineInfo } from "./machine_info.ts";
-import type { MeteredRoute } from "./metered_client.ts";
-import { measureLatency, measureThroughput } from "./metered_load.ts";
-import { type Halton, startHalton, startUpstream, UPSTREAM_HOST } from "./metered_setup.ts";
-import { median, percentile } from "./percentile.ts";
-import { readProcessCpuSeconds } from "./process_cpu.ts";
+import { parsePositiveOptions } from "./parse_positive_options.ts";
+import { type AbOptions, type AbResult, measureAb } from "./measure_ab.ts";
+import { type Halton, startHalton, startUpstream } from "./metered_setup.ts";
+import { renderAbTable } from "./render_ab_table.ts";
 import { startChild } from "./start_child.ts";
 
 interface Sink {
@@ -32,20 +31,7 @@ async function startSink(ctx: BenchContext): Promise<Sink> {
   return { url, stats: async () => await (await fetch(`${url}/stats`)).json() };
 }
 
-function route(h: Halton): MeteredRoute {
-  return {
-    kind: "proxy",
-    proxyPort: h.edgePort,
-    connectTo: `${UPSTREAM_HOST}:443`,
-    sni: UPSTREAM_HOST,
-    caPem: h.caPem,
-  };
-}
-
-export interface ExportAbResult {
-  latency: { off: number[]; on: number[]; direct: number[] };
-  throughput: { off: number[]; on: number[] };
-  cpuPerRequest: { off: number[]; on: number[] };
+export interface ExportAbResult extends AbResult {
   sink: { requests: number; bytes: number };
   /** The "on" side's exporter at the end: rows behind, spans sent. */
   final: { rowsBehind: number | null; exportedSpans: number };
@@ -77,14 +63,7 @@ async function settle(h: Halton): Promise<void> {
 
 export async function measureExportAb(
   ctx: BenchContext,
-  o: {
-    requests: number;
-    rounds: number;
-    connections: number;
-    seconds: number;
-    runs: number;
-    aa: number;
-  },
+  o: AbOptions & { aa: number },
 ): Promise<ExportAbResult> {
   const upstream = await startUpstream(ctx.scope);
   const sink = await startSink(ctx);
@@ -102,55 +81,8 @@ export async function measureExportAb(
       },
     }),
   ]);
-  const direct: MeteredRoute = {
-    kind: "direct",
-    port: upstream.port,
-    sni: UPSTREAM_HOST,
-    caPem: upstream.ca.caPem,
-  };
-  const r: ExportAbResult = {
-    latency: { off: [], on: [], direct: [] },
-    throughput: { off: [], on: [] },
-    cpuPerRequest: { off: [], on: [] },
-    sink: { requests: 0, bytes: 0 },
-    final: { rowsBehind: null, exportedSpans: 0 },
-  };
-  const perRound = Math.ceil(o.requests / o.rounds);
-  const signal = ctx.scope.signal;
-  for (let i = 0; i < o.rounds; i++) {
-    const order = i % 2 === 0 ? (["off", "on"] as const) : (["on", "off"] as const);
-    ctx.log(`export latency round ${i + 1}/${o.rounds}`);
-    r.latency.direct.push(...await measureLatency(direct, 50, perRound, signal));
-    for (const side of order) {
-      r.latency[side].push(
-        ...await measureLatency(route(side === "on" ? on : off), 50, perRound, signal),
-      );
-      await settle(side === "on" ? on : off);
-    }
-  }
-  for (let i = 0; i < o.runs; i++) {
-    const order = i % 2 === 0 ? (["off", "on"] as const) : (["on", "off"] as const);
-    for (const side of order) {
-      const daemon = (side === "on" ? on : off).daemonPid;
-      const before = (await readProcessCpuSeconds([daemon])).get(daemon);
-      const t0 = performance.now();
-      const rps = await measureThroughput(
-        route(side === "on" ? on : off),
-        o.connections,
-        o.seconds / o.runs,
-        signal,
-      );
-      const wall = (performance.now() - t0) / 1000;
-      // The daemon's CPU counts the export work the run left behind, done after it.
-      await settle(side === "on" ? on : off);
-      const after = (await readProcessCpuSeconds([daemon])).get(daemon);
-      if (before !== undefined && after !== undefined && rps > 0) {
-        r.cpuPerRequest[side].push(((after - before) / (rps * wall)) * 1e6);
-      }
-      ctx.log(`export throughput run ${i + 1}/${o.runs}: ${side} ${rps.toFixed(0)} req/s`);
-      r.throughput[side].push(rps);
-    }
-  }
+  // settle() after each measurement: the daemon's CPU counts the export work a run left behind.
+  const ab = await measureAb(ctx.scope, upstream, { off, on }, o, "export", ctx.log, settle);
   // Let the exporter drain what the last run left, then read where it stands.
   const deadline = Date.now() + 30_000;
   let state = await exporterState(on);
@@ -158,28 +90,15 @@ export async function measureExportAb(
     await new Promise((res) => setTimeout(res, 250));
     state = await exporterState(on);
   }
-  r.final = {
-    rowsBehind: state?.rowsBehind ?? null,
-    exportedSpans: state?.exportedSpans ?? 0,
+  return {
+    ...ab,
+    sink: await sink.stats(),
+    final: { rowsBehind: state?.rowsBehind ?? null, exportedSpans: state?.exportedSpans ?? 0 },
   };
-  r.sink = await sink.stats();
-  return r;
 }
 
-const us = (ms: number) => `${(ms * 1000).toFixed(0)} µs`;
-
 export function renderExportSection(r: ExportAbResult): { report: string; allMet: boolean } {
-  const p50 = (xs: number[]) => percentile(xs, 50);
-  const p99 = (xs: number[]) => percentile(xs, 99);
-  const directP50 = p50(r.latency.direct);
-  const addedOff = p50(r.latency.off) - directP50;
-  const addedOn = p50(r.latency.on) - directP50;
-  const delta = addedOn - addedOff;
-  const tpOff = median(r.throughput.off);
-  const tpOn = median(r.throughput.on);
-  const ratio = tpOn / tpOff;
-  const latencyMet = delta <= 0.02;
-  const throughputMet = ratio >= 0.95;
+  const { table, runs, allMet } = renderAbTable(r, "export", 20);
   const report = [
     "### OTLP export on vs off",
     "",
@@ -190,30 +109,15 @@ export function renderExportSection(r: ExportAbResult): { report: string; allMet
     "up in the gaps; after each measurement the bench waits until the exporter is 0 rows behind",
     "before the next, and the daemon CPU per request counts that catch-up work.",
     "",
-    "| | export off | export on | on − off | target | verdict |",
-    "|---|---|---|---|---|---|",
-    `| added latency p50 (vs direct ${directP50.toFixed(3)} ms) | ${us(addedOff)} | ${
-      us(addedOn)
-    } | ${us(delta)} | ≤ +20 µs | ${latencyMet ? "met" : "miss"} |`,
-    `| latency p99 | ${p99(r.latency.off).toFixed(3)} ms | ${p99(r.latency.on).toFixed(3)} ms | ${
-      us(p99(r.latency.on) - p99(r.latency.off))
-    } | | |`,
-    `| throughput (median of ${r.throughput.off.length} runs) | ${tpOff.toFixed(0)} req/s | ${
-      tpOn.toFixed(0)
-    } req/s | ${ratio.toFixed(3)}× | ≥ 0.95× | ${throughputMet ? "met" : "miss"} |`,
-    `| daemon CPU per request (median) | ${median(r.cpuPerRequest.off).toFixed(0)} µs | ${
-      median(r.cpuPerRequest.on).toFixed(0)
-    } µs | ${(median(r.cpuPerRequest.on) - median(r.cpuPerRequest.off)).toFixed(0)} µs | | |`,
+    ...table,
     "",
-    `Runs: throughput off ${r.throughput.off.map((x) => x.toFixed(0)).join(", ")}; on ${
-      r.throughput.on.map((x) => x.toFixed(0)).join(", ")
-    } req/s; ${r.latency.off.length} latency samples per side. The sink got ${r.sink.requests} requests (${
+    `${runs} The sink got ${r.sink.requests} requests (${
       (r.sink.bytes / 1e6).toFixed(1)
     } MB); at the end the exporter had sent ${r.final.exportedSpans} spans and was ${
       r.final.rowsBehind ?? "?"
     } rows behind.`,
   ].join("\n");
-  return { report, allMet: latencyMet && throughputMet };
+  return { report, allMet };
 }
 
 const USAGE = `bench export options:
@@ -225,13 +129,9 @@ const USAGE = `bench export options:
   --aa 1           calibration: export off on both sides (what differs is the bench's own bias)`;
 
 async function run(ctx: BenchContext): Promise<BenchOutcome> {
-  const o = { requests: 4000, rounds: 8, connections: 32, seconds: 16, runs: 4, aa: 0 };
-  for (let i = 0; i < ctx.args.length; i++) {
-    const key = ctx.args[i].replace(/^--/, "") as keyof typeof o;
-    const v = Number(ctx.args[++i]);
-    if (!(key in o) || !(v > 0)) return { kind: "usage-error", message: USAGE };
-    o[key] = v;
-  }
+  const defaults = { requests: 4000, rounds: 8, connections: 32, seconds: 16, runs: 4, aa: 0 };
+  const o = parsePositiveOptions(ctx.args, defaults);
+  if (o === null) return { kind: "usage-error", message: USAGE };
   const startedAt = new Date().toISOString();
   const t0 = performance.now();
   const machine = await readMachineInfo();

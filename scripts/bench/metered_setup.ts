@@ -53,9 +53,16 @@ export async function startUpstream(scope: CleanupScope): Promise<Upstream> {
 export async function startHalton(
   scope: CleanupScope,
   upstream: Upstream,
-  opts: { policy?: unknown; config?: Record<string, unknown> } = {},
+  opts: {
+    policy?: unknown;
+    config?: Record<string, unknown>;
+    /** A home prepared beforehand (a generated database); default: a new temp dir. */
+    home?: string;
+    /** How long `up` may take to be ready (default 60 s). */
+    readyTimeoutMs?: number;
+  } = {},
 ): Promise<Halton> {
-  const home = await makeTempDir(scope, "halton-bench-home-");
+  const home = opts.home ?? await makeTempDir(scope, "halton-bench-home-");
   if (opts.policy !== undefined) {
     await Deno.writeTextFile(`${home}/policy.json`, JSON.stringify(opts.policy));
   }
@@ -70,7 +77,7 @@ export async function startHalton(
   await Deno.writeTextFile(`${home}/config.json`, JSON.stringify(config));
   const up = await startMain(["up"], home, {
     ready: /edge\s+127\.0\.0\.1:(\d+)[^]*NODE_EXTRA_CA_CERTS/,
-    timeoutMs: 60_000,
+    timeoutMs: opts.readyTimeoutMs ?? 60_000,
   });
   scope.defer("halton-meter up", async () => {
     await stopProcess(up.process, 5000);

@@ -8,17 +8,10 @@
 import type { Bench, BenchContext, BenchOutcome } from "./bench_types.ts";
 import type { CleanupScope } from "./cleanup_scope.ts";
 import { readMachineInfo } from "./machine_info.ts";
-import type { MeteredRoute } from "./metered_client.ts";
-import { measureLatency, measureThroughput } from "./metered_load.ts";
-import {
-  type Halton,
-  startHalton,
-  startUpstream,
-  type Upstream,
-  UPSTREAM_HOST,
-} from "./metered_setup.ts";
-import { median, percentile } from "./percentile.ts";
-import { readProcessCpuSeconds } from "./process_cpu.ts";
+import { parsePositiveOptions } from "./parse_positive_options.ts";
+import { type AbOptions, type AbResult, measureAb } from "./measure_ab.ts";
+import { startHalton, startUpstream, type Upstream } from "./metered_setup.ts";
+import { renderAbTable } from "./render_ab_table.ts";
 
 /** The policy the "on" side runs with. */
 export function benchPolicy(): unknown {
@@ -40,101 +33,21 @@ export function benchPolicy(): unknown {
   return { rules, budgets };
 }
 
-export interface PolicyAbResult {
-  latency: { off: number[]; on: number[]; direct: number[] };
-  throughput: { off: number[]; on: number[] };
-  /** Daemon CPU µs per request during each throughput run (user + system, all threads). */
-  cpuPerRequest: { off: number[]; on: number[] };
-}
-
-function route(h: Halton): MeteredRoute {
-  return {
-    kind: "proxy",
-    proxyPort: h.edgePort,
-    connectTo: `${UPSTREAM_HOST}:443`,
-    sni: UPSTREAM_HOST,
-    caPem: h.caPem,
-  };
-}
-
 export async function measurePolicyAb(
   scope: CleanupScope,
   upstream: Upstream,
-  o: {
-    requests: number;
-    rounds: number;
-    connections: number;
-    seconds: number;
-    runs: number;
-    aa?: number;
-  },
+  o: AbOptions & { aa?: number },
   log: (m: string) => void,
-): Promise<PolicyAbResult> {
+): Promise<AbResult> {
   const [off, on] = await Promise.all([
     startHalton(scope, upstream),
     startHalton(scope, upstream, o.aa ? {} : { policy: benchPolicy() }),
   ]);
-  const direct: MeteredRoute = {
-    kind: "direct",
-    port: upstream.port,
-    sni: UPSTREAM_HOST,
-    caPem: upstream.ca.caPem,
-  };
-  const r: PolicyAbResult = {
-    latency: { off: [], on: [], direct: [] },
-    throughput: { off: [], on: [] },
-    cpuPerRequest: { off: [], on: [] },
-  };
-  const perRound = Math.ceil(o.requests / o.rounds);
-  const signal = scope.signal;
-  for (let i = 0; i < o.rounds; i++) {
-    const order = i % 2 === 0 ? (["off", "on"] as const) : (["on", "off"] as const);
-    log(`policy latency round ${i + 1}/${o.rounds}`);
-    r.latency.direct.push(...await measureLatency(direct, 50, perRound, signal));
-    for (const side of order) {
-      r.latency[side].push(
-        ...await measureLatency(route(side === "on" ? on : off), 50, perRound, signal),
-      );
-    }
-  }
-  for (let i = 0; i < o.runs; i++) {
-    const order = i % 2 === 0 ? (["off", "on"] as const) : (["on", "off"] as const);
-    for (const side of order) {
-      const daemon = (side === "on" ? on : off).daemonPid;
-      const before = (await readProcessCpuSeconds([daemon])).get(daemon);
-      const t0 = performance.now();
-      const rps = await measureThroughput(
-        route(side === "on" ? on : off),
-        o.connections,
-        o.seconds / o.runs,
-        signal,
-      );
-      const wall = (performance.now() - t0) / 1000;
-      const after = (await readProcessCpuSeconds([daemon])).get(daemon);
-      if (before !== undefined && after !== undefined && rps > 0) {
-        r.cpuPerRequest[side].push(((after - before) / (rps * wall)) * 1e6);
-      }
-      log(`policy throughput run ${i + 1}/${o.runs}: ${side} ${rps.toFixed(0)} req/s`);
-      r.throughput[side].push(rps);
-    }
-  }
-  return r;
+  return await measureAb(scope, upstream, { off, on }, o, "policy", log);
 }
 
-const us = (ms: number) => `${(ms * 1000).toFixed(0)} µs`;
-
-export function renderPolicySection(r: PolicyAbResult): { report: string; allMet: boolean } {
-  const p50 = (xs: number[]) => percentile(xs, 50);
-  const p99 = (xs: number[]) => percentile(xs, 99);
-  const directP50 = p50(r.latency.direct);
-  const addedOff = p50(r.latency.off) - directP50;
-  const addedOn = p50(r.latency.on) - directP50;
-  const delta = addedOn - addedOff;
-  const tpOff = median(r.throughput.off);
-  const tpOn = median(r.throughput.on);
-  const ratio = tpOn / tpOff;
-  const latencyMet = delta <= 0.05;
-  const throughputMet = ratio >= 0.95;
+export function renderPolicySection(r: AbResult): { report: string; allMet: boolean } {
+  const { table, runs, allMet } = renderAbTable(r, "policy", 50);
   const report = [
     "### Policy on vs off (20 rules, 10 budgets)",
     "",
@@ -143,26 +56,11 @@ export function renderPolicySection(r: PolicyAbResult): { report: string; allMet
     "cover the bench's calls (each decision reads 10 tallies and reserves on them; every recorded",
     "call is added to them). Latency rounds and throughput runs alternate between the sides.",
     "",
-    "| | policy off | policy on | on − off | target | verdict |",
-    "|---|---|---|---|---|---|",
-    `| added latency p50 (vs direct ${directP50.toFixed(3)} ms) | ${us(addedOff)} | ${
-      us(addedOn)
-    } | ${us(delta)} | ≤ +50 µs | ${latencyMet ? "met" : "miss"} |`,
-    `| latency p99 | ${p99(r.latency.off).toFixed(3)} ms | ${p99(r.latency.on).toFixed(3)} ms | ${
-      us(p99(r.latency.on) - p99(r.latency.off))
-    } | | |`,
-    `| throughput (median of ${r.throughput.off.length} runs) | ${tpOff.toFixed(0)} req/s | ${
-      tpOn.toFixed(0)
-    } req/s | ${ratio.toFixed(3)}× | ≥ 0.95× | ${throughputMet ? "met" : "miss"} |`,
-    `| daemon CPU per request (median) | ${median(r.cpuPerRequest.off).toFixed(0)} µs | ${
-      median(r.cpuPerRequest.on).toFixed(0)
-    } µs | ${(median(r.cpuPerRequest.on) - median(r.cpuPerRequest.off)).toFixed(0)} µs | | |`,
+    ...table,
     "",
-    `Runs: throughput off ${r.throughput.off.map((x) => x.toFixed(0)).join(", ")}; on ${
-      r.throughput.on.map((x) => x.toFixed(0)).join(", ")
-    } req/s; ${r.latency.off.length} latency samples per side.`,
+    runs,
   ].join("\n");
-  return { report, allMet: latencyMet && throughputMet };
+  return { report, allMet };
 }
 
 const USAGE = `bench policy options:
@@ -174,13 +72,9 @@ const USAGE = `bench policy options:
   --aa 1           calibration: no policy on either side (what differs is the bench's own bias)`;
 
 async function run(ctx: BenchContext): Promise<BenchOutcome> {
-  const o = { requests: 4000, rounds: 8, connections: 32, seconds: 16, runs: 4, aa: 0 };
-  for (let i = 0; i < ctx.args.length; i++) {
-    const key = ctx.args[i].replace(/^--/, "") as keyof typeof o;
-    const v = Number(ctx.args[++i]);
-    if (!(key in o) || !(v > 0)) return { kind: "usage-error", message: USAGE };
-    o[key] = v;
-  }
+  const defaults = { requests: 4000, rounds: 8, connections: 32, seconds: 16, runs: 4, aa: 0 };
+  const o = parsePositiveOptions(ctx.args, defaults);
+  if (o === null) return { kind: "usage-error", message: USAGE };
   const startedAt = new Date().toISOString();
   const t0 = performance.now();
   const machine = await readMachineInfo();

@@ -15,6 +15,7 @@ import type { CallRecord } from "../../core/call_record.ts";
 import { openStore } from "../../daemon/store/mod.ts";
 import type { Bench, BenchContext, BenchOutcome } from "./bench_types.ts";
 import { readMachineInfo } from "./machine_info.ts";
+import { parsePositiveOptions } from "./parse_positive_options.ts";
 import { median, percentile } from "./percentile.ts";
 
 interface Variant {
@@ -213,13 +214,9 @@ function render(results: Map<Variant, Sample[]>, o: Options): string {
 }
 
 async function run(ctx: BenchContext): Promise<BenchOutcome> {
-  const o: Options = { rate: 500, seconds: 4, rounds: 3, burst: 20_000 };
-  for (let i = 0; i < ctx.args.length; i++) {
-    const key = ctx.args[i].replace(/^--/, "") as keyof Options;
-    const v = Number(ctx.args[++i]);
-    if (!(key in o) || !(v > 0)) return { kind: "usage-error", message: USAGE };
-    o[key] = v;
-  }
+  const defaults: Options = { rate: 500, seconds: 4, rounds: 3, burst: 20_000 };
+  const o = parsePositiveOptions(ctx.args, defaults);
+  if (o === null) return { kind: "usage-error", message: USAGE };
   const startedAt = new Date().toISOString();
   const t0 = performance.now();
   const machine = await readMachineInfo();
