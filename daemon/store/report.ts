@@ -206,61 +206,6 @@ function addInto(
 
 const round9 = (usd: number) => Math.round(usd * 1e9) / 1e9;
 
-const offsetFormats = new Map<string, Intl.DateTimeFormat>();
-/** The zone's offset (local minus UTC) at an instant, in ms, to the minute. */
-function zoneOffset(ms: number, timeZone: string): number {
-  let f = offsetFormats.get(timeZone);
-  if (!f) {
-    f = new Intl.DateTimeFormat("en-US", {
-      timeZone,
-      hourCycle: "h23",
-      year: "numeric",
-      month: "numeric",
-      day: "numeric",
-      hour: "numeric",
-      minute: "numeric",
-    });
-    offsetFormats.set(timeZone, f);
-  }
-  const o: Record<string, number> = {};
-  for (const p of f.formatToParts(new Date(ms))) o[p.type] = Number(p.value);
-  const local = Date.UTC(o.year, o.month - 1, o.day, o.hour, o.minute);
-  return local - Math.floor(ms / 60_000) * 60_000;
-}
-
-/** The period of a local wall-clock time given as ms (UTC fields read as local). */
-function localKey(local: number, unit: ReportTime): string {
-  const d = new Date(local);
-  const y = d.getUTCFullYear();
-  const mo = String(d.getUTCMonth() + 1).padStart(2, "0");
-  const day = String(d.getUTCDate()).padStart(2, "0");
-  if (unit === "month") return `${y}-${mo}`;
-  if (unit === "day") return `${y}-${mo}-${day}`;
-  if (unit === "hour") return `${y}-${mo}-${day}T${String(d.getUTCHours()).padStart(2, "0")}`;
-  return isoWeek(y, d.getUTCMonth() + 1, d.getUTCDate());
-}
-
-const SIX_HOURS = 6 * 3_600_000;
-
-/**
- * `periodKey` for many instants in one zone: the zone's offset is looked up (Intl, ~20 µs) once
- * per six hours when it is the same at both ends of them, so a month of 15-minute buckets costs
- * a few hundred look-ups instead of thousands.
- */
-export function createPeriodKeyer(timeZone: string): (ms: number, unit: ReportTime) => string {
-  const offsets = new Map<number, number | null>();
-  return (ms, unit) => {
-    const w = Math.floor(ms / SIX_HOURS);
-    let off = offsets.get(w);
-    if (off === undefined) {
-      const a = zoneOffset(w * SIX_HOURS, timeZone);
-      off = a === zoneOffset((w + 1) * SIX_HOURS - 60_000, timeZone) ? a : null;
-      offsets.set(w, off);
-    }
-    return localKey(ms + (off ?? zoneOffset(ms, timeZone)), unit);
-  };
-}
-
 /** The keys of a local hour (`unit` hour) or day number, from its UTC fields. */
 function localKeys(n: number, unitMs: number): Record<ReportTime, string> {
   const d = new Date(n * unitMs);
