@@ -13,6 +13,7 @@
  * float noise (0.1 + 0.2) without losing what a cheap call costs.
  */
 import type { DatabaseSync } from "node:sqlite";
+import { wallTime } from "../../core/mod.ts";
 import { zoneSegments } from "./_zone_segments.ts";
 
 export const MODEL_CALL_ENDPOINTS = [
@@ -121,25 +122,6 @@ function hasPolicyColumn(db: DatabaseSync): boolean {
     .get() !== undefined;
 }
 
-const partsCache = new Map<string, Intl.DateTimeFormat>();
-function parts(ms: number, timeZone: string) {
-  let f = partsCache.get(timeZone);
-  if (!f) {
-    f = new Intl.DateTimeFormat("en-US", {
-      timeZone,
-      hourCycle: "h23",
-      year: "numeric",
-      month: "2-digit",
-      day: "2-digit",
-      hour: "2-digit",
-    });
-    partsCache.set(timeZone, f);
-  }
-  const o: Record<string, string> = {};
-  for (const p of f.formatToParts(new Date(ms))) o[p.type] = p.value;
-  return o;
-}
-
 /** ISO week (Monday start) of a calendar date: `2026-W49`. */
 function isoWeek(y: number, m: number, d: number): string {
   const date = new Date(Date.UTC(y, m - 1, d));
@@ -156,16 +138,17 @@ function isoWeek(y: number, m: number, d: number): string {
 
 /** The local period an instant falls in. */
 export function periodKey(ms: number, unit: ReportTime, timeZone: string): string {
-  const p = parts(ms, timeZone);
+  const w = wallTime(ms, timeZone);
+  const p = (x: number) => String(x).padStart(2, "0");
   switch (unit) {
     case "hour":
-      return `${p.year}-${p.month}-${p.day}T${p.hour}`;
+      return `${w.y}-${p(w.mo)}-${p(w.d)}T${p(w.h)}`;
     case "day":
-      return `${p.year}-${p.month}-${p.day}`;
+      return `${w.y}-${p(w.mo)}-${p(w.d)}`;
     case "month":
-      return `${p.year}-${p.month}`;
+      return `${w.y}-${p(w.mo)}`;
     default:
-      return isoWeek(Number(p.year), Number(p.month), Number(p.day));
+      return isoWeek(w.y, w.mo, w.d);
   }
 }
 
