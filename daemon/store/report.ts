@@ -136,20 +136,25 @@ function isoWeek(y: number, m: number, d: number): string {
   return `${year}-W${String(week).padStart(2, "0")}`;
 }
 
-/** The local period an instant falls in. */
-export function periodKey(ms: number, unit: ReportTime, timeZone: string): string {
-  const w = wallTime(ms, timeZone);
+/** The key of the period holding a local wall-clock hour (see `ReportRow.keys`). */
+function formatPeriod(unit: ReportTime, y: number, mo: number, d: number, h: number): string {
   const p = (x: number) => String(x).padStart(2, "0");
   switch (unit) {
     case "hour":
-      return `${w.y}-${p(w.mo)}-${p(w.d)}T${p(w.h)}`;
+      return `${y}-${p(mo)}-${p(d)}T${p(h)}`;
     case "day":
-      return `${w.y}-${p(w.mo)}-${p(w.d)}`;
+      return `${y}-${p(mo)}-${p(d)}`;
     case "month":
-      return `${w.y}-${p(w.mo)}`;
+      return `${y}-${p(mo)}`;
     default:
-      return isoWeek(w.y, w.mo, w.d);
+      return isoWeek(y, mo, d);
   }
+}
+
+/** The local period an instant falls in. */
+export function periodKey(ms: number, unit: ReportTime, timeZone: string): string {
+  const w = wallTime(ms, timeZone);
+  return formatPeriod(unit, w.y, w.mo, w.d, w.h);
 }
 
 function emptyTotals(): ReportTotals {
@@ -192,16 +197,9 @@ const round9 = (usd: number) => Math.round(usd * 1e9) / 1e9;
 /** The keys of a local hour (`unit` hour) or day number, from its UTC fields. */
 function localKeys(n: number, unitMs: number): Record<ReportTime, string> {
   const d = new Date(n * unitMs);
-  const y = d.getUTCFullYear();
-  const m = d.getUTCMonth() + 1;
-  const day = d.getUTCDate();
-  const p = (x: number) => String(x).padStart(2, "0");
-  return {
-    hour: `${y}-${p(m)}-${p(day)}T${p(d.getUTCHours())}`,
-    day: `${y}-${p(m)}-${p(day)}`,
-    week: isoWeek(y, m, day),
-    month: `${y}-${p(m)}`,
-  };
+  const key = (unit: ReportTime) =>
+    formatPeriod(unit, d.getUTCFullYear(), d.getUTCMonth() + 1, d.getUTCDate(), d.getUTCHours());
+  return { hour: key("hour"), day: key("day"), week: key("week"), month: key("month") };
 }
 
 /** Totals grouped as asked; rows sorted by their keys (time ascending), totals over all. */
