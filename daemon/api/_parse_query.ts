@@ -112,19 +112,18 @@ function toRecord(
   return { ok: true, value: out };
 }
 
-function parseWith<S extends z.ZodObject>(
+/** Validates a record of single parameters, and that `until` (if any) comes after `since`. */
+function validate<S extends z.ZodObject>(
   schema: S,
-  params: URLSearchParams,
+  record: Record<string, string>,
 ): ParsedQuery<z.output<S>> {
-  const record = toRecord(params, Object.keys(schema.shape));
-  if (!record.ok) return record;
-  const result = schema.safeParse(record.value);
+  const result = schema.safeParse(record);
   if (result.success) {
     const { since, until } = result.data as { since?: number; until?: number };
     if (since !== undefined && until !== undefined && until <= since) {
       return {
         ok: false,
-        message: `until ${JSON.stringify(record.value.until)}: expected a time after since`,
+        message: `until ${JSON.stringify(record.until)}: expected a time after since`,
       };
     }
     return { ok: true, value: result.data };
@@ -133,8 +132,16 @@ function parseWith<S extends z.ZodObject>(
   const param = String(issue.path[0] ?? "query");
   return {
     ok: false,
-    message: `${param} ${JSON.stringify(record.value[param])}: ${issue.message}`,
+    message: `${param} ${JSON.stringify(record[param])}: ${issue.message}`,
   };
+}
+
+function parseWith<S extends z.ZodObject>(
+  schema: S,
+  params: URLSearchParams,
+): ParsedQuery<z.output<S>> {
+  const record = toRecord(params, Object.keys(schema.shape));
+  return record.ok ? validate(schema, record.value) : record;
 }
 
 type Filter = z.output<typeof callsSchema>;
@@ -177,6 +184,21 @@ export function parseSummaryQuery(params: URLSearchParams): ParsedQuery<Summariz
 const REPORT_KEYS = [...REPORT_TIMES, ...REPORT_DIMS] as const;
 const REPORT_FILTERS = ["project", "model", "provider", "client", "key", "endpoint"] as const;
 
+/** The single parameters of a report besides its filters (which take any value). */
+const reportSchema = z.object({
+  since: time.optional(),
+  until: time.optional(),
+  tz: z.string().refine((tz) => {
+    try {
+      new Intl.DateTimeFormat("en-US", { timeZone: tz });
+      return true;
+    } catch {
+      return false;
+    }
+  }, { message: "expected an IANA time zone such as Europe/Paris or UTC" }).optional(),
+  all: bool.optional(),
+});
+
 /**
  * Query of `GET /v1/report`: `group_by` repeated (outermost first, at most 4), `since`, `until`,
  * `tz` (IANA), `all`, and exact filters; a filter given empty means "unknown" (null).
@@ -209,31 +231,9 @@ export function parseReportQuery(params: URLSearchParams): ParsedQuery<ReportQue
     single[key] = value;
   }
   if (groupBy.length > 4) return { ok: false, message: "group_by: at most 4 keys" };
-  const parsed = z.object({
-    since: time.optional(),
-    until: time.optional(),
-    tz: z.string().refine((tz) => {
-      try {
-        new Intl.DateTimeFormat("en-US", { timeZone: tz });
-        return true;
-      } catch {
-        return false;
-      }
-    }, { message: "expected an IANA time zone such as Europe/Paris or UTC" }).optional(),
-    all: bool.optional(),
-  }).safeParse({ since: single.since, until: single.until, tz: single.tz, all: single.all });
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const param = String(issue.path[0] ?? "query");
-    return { ok: false, message: `${param} ${JSON.stringify(single[param])}: ${issue.message}` };
-  }
-  const { since, until, tz, all } = parsed.data;
-  if (since !== undefined && until !== undefined && until <= since) {
-    return {
-      ok: false,
-      message: `until ${JSON.stringify(single.until)}: expected a time after since`,
-    };
-  }
+  const parsed = validate(reportSchema, single);
+  if (!parsed.ok) return parsed;
+  const { since, until, tz, all } = parsed.value;
   const filter: ReportQuery["filter"] = {};
   for (const f of REPORT_FILTERS) {
     if (f in single) filter[f] = single[f] === "" ? null : single[f];

@@ -13,6 +13,7 @@
  * float noise (0.1 + 0.2) without losing what a cheap call costs.
  */
 import type { DatabaseSync } from "node:sqlite";
+import { wallTime } from "../../core/mod.ts";
 import { zoneSegments } from "./_zone_segments.ts";
 
 export const MODEL_CALL_ENDPOINTS = [
@@ -121,25 +122,6 @@ function hasPolicyColumn(db: DatabaseSync): boolean {
     .get() !== undefined;
 }
 
-const partsCache = new Map<string, Intl.DateTimeFormat>();
-function parts(ms: number, timeZone: string) {
-  let f = partsCache.get(timeZone);
-  if (!f) {
-    f = new Intl.DateTimeFormat("en-US", {
-      timeZone,
-      hourCycle: "h23",
-      year: "numeric",
-      month: "2-digit",
-      day: "2-digit",
-      hour: "2-digit",
-    });
-    partsCache.set(timeZone, f);
-  }
-  const o: Record<string, string> = {};
-  for (const p of f.formatToParts(new Date(ms))) o[p.type] = p.value;
-  return o;
-}
-
 /** ISO week (Monday start) of a calendar date: `2026-W49`. */
 function isoWeek(y: number, m: number, d: number): string {
   const date = new Date(Date.UTC(y, m - 1, d));
@@ -154,19 +136,25 @@ function isoWeek(y: number, m: number, d: number): string {
   return `${year}-W${String(week).padStart(2, "0")}`;
 }
 
-/** The local period an instant falls in. */
-export function periodKey(ms: number, unit: ReportTime, timeZone: string): string {
-  const p = parts(ms, timeZone);
+/** The key of the period holding a local wall-clock hour (see `ReportRow.keys`). */
+function formatPeriod(unit: ReportTime, y: number, mo: number, d: number, h: number): string {
+  const p = (x: number) => String(x).padStart(2, "0");
   switch (unit) {
     case "hour":
-      return `${p.year}-${p.month}-${p.day}T${p.hour}`;
+      return `${y}-${p(mo)}-${p(d)}T${p(h)}`;
     case "day":
-      return `${p.year}-${p.month}-${p.day}`;
+      return `${y}-${p(mo)}-${p(d)}`;
     case "month":
-      return `${p.year}-${p.month}`;
+      return `${y}-${p(mo)}`;
     default:
-      return isoWeek(Number(p.year), Number(p.month), Number(p.day));
+      return isoWeek(y, mo, d);
   }
+}
+
+/** The local period an instant falls in. */
+export function periodKey(ms: number, unit: ReportTime, timeZone: string): string {
+  const w = wallTime(ms, timeZone);
+  return formatPeriod(unit, w.y, w.mo, w.d, w.h);
 }
 
 function emptyTotals(): ReportTotals {
@@ -206,74 +194,12 @@ function addInto(
 
 const round9 = (usd: number) => Math.round(usd * 1e9) / 1e9;
 
-const offsetFormats = new Map<string, Intl.DateTimeFormat>();
-/** The zone's offset (local minus UTC) at an instant, in ms, to the minute. */
-function zoneOffset(ms: number, timeZone: string): number {
-  let f = offsetFormats.get(timeZone);
-  if (!f) {
-    f = new Intl.DateTimeFormat("en-US", {
-      timeZone,
-      hourCycle: "h23",
-      year: "numeric",
-      month: "numeric",
-      day: "numeric",
-      hour: "numeric",
-      minute: "numeric",
-    });
-    offsetFormats.set(timeZone, f);
-  }
-  const o: Record<string, number> = {};
-  for (const p of f.formatToParts(new Date(ms))) o[p.type] = Number(p.value);
-  const local = Date.UTC(o.year, o.month - 1, o.day, o.hour, o.minute);
-  return local - Math.floor(ms / 60_000) * 60_000;
-}
-
-/** The period of a local wall-clock time given as ms (UTC fields read as local). */
-function localKey(local: number, unit: ReportTime): string {
-  const d = new Date(local);
-  const y = d.getUTCFullYear();
-  const mo = String(d.getUTCMonth() + 1).padStart(2, "0");
-  const day = String(d.getUTCDate()).padStart(2, "0");
-  if (unit === "month") return `${y}-${mo}`;
-  if (unit === "day") return `${y}-${mo}-${day}`;
-  if (unit === "hour") return `${y}-${mo}-${day}T${String(d.getUTCHours()).padStart(2, "0")}`;
-  return isoWeek(y, d.getUTCMonth() + 1, d.getUTCDate());
-}
-
-const SIX_HOURS = 6 * 3_600_000;
-
-/**
- * `periodKey` for many instants in one zone: the zone's offset is looked up (Intl, ~20 µs) once
- * per six hours when it is the same at both ends of them, so a month of 15-minute buckets costs
- * a few hundred look-ups instead of thousands.
- */
-export function createPeriodKeyer(timeZone: string): (ms: number, unit: ReportTime) => string {
-  const offsets = new Map<number, number | null>();
-  return (ms, unit) => {
-    const w = Math.floor(ms / SIX_HOURS);
-    let off = offsets.get(w);
-    if (off === undefined) {
-      const a = zoneOffset(w * SIX_HOURS, timeZone);
-      off = a === zoneOffset((w + 1) * SIX_HOURS - 60_000, timeZone) ? a : null;
-      offsets.set(w, off);
-    }
-    return localKey(ms + (off ?? zoneOffset(ms, timeZone)), unit);
-  };
-}
-
 /** The keys of a local hour (`unit` hour) or day number, from its UTC fields. */
 function localKeys(n: number, unitMs: number): Record<ReportTime, string> {
   const d = new Date(n * unitMs);
-  const y = d.getUTCFullYear();
-  const m = d.getUTCMonth() + 1;
-  const day = d.getUTCDate();
-  const p = (x: number) => String(x).padStart(2, "0");
-  return {
-    hour: `${y}-${p(m)}-${p(day)}T${p(d.getUTCHours())}`,
-    day: `${y}-${p(m)}-${p(day)}`,
-    week: isoWeek(y, m, day),
-    month: `${y}-${p(m)}`,
-  };
+  const key = (unit: ReportTime) =>
+    formatPeriod(unit, d.getUTCFullYear(), d.getUTCMonth() + 1, d.getUTCDate(), d.getUTCHours());
+  return { hour: key("hour"), day: key("day"), week: key("week"), month: key("month") };
 }
 
 /** Totals grouped as asked; rows sorted by their keys (time ascending), totals over all. */
