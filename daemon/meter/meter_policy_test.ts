@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import type { CallRecord } from "../../core/mod.ts";
 import type { CallFacts, Decided, Verdict } from "../policy/mod.ts";
-import { createMeter, SELF_TEST_HEADER } from "./create_meter.ts";
+import { createMeter, type MeterDeps, SELF_TEST_HEADER } from "./create_meter.ts";
 
 const BODY = new TextEncoder().encode(
   JSON.stringify({ model: "claude-opus-4-1", max_tokens: 5, stream: true, messages: [] }),
@@ -120,9 +120,11 @@ Deno.test("meter: no decision step without an active policy, nor for the self-te
   assert.equal(selfTest.start({ [SELF_TEST_HEADER]: "1" }).decide, undefined);
 });
 
-Deno.test("meter: a policy that names projects waits for the caller's process project", async () => {
+/** A call with no named project, under an allowing policy that matches on projects. */
+function projectSetup(
+  lookup: Pick<MeterDeps, "processProject" | "knownProcessProject" | "decisionProjectWaitMs">,
+) {
   const asked: CallFacts[] = [];
-  let resolveLookup: (p: { project: string; source: "process_cwd" } | null) => void = () => {};
   const meter = createMeter({
     enqueue: () => {},
     log: { log: () => {} },
@@ -134,8 +136,7 @@ Deno.test("meter: a policy that names projects waits for the caller's process pr
         return { verdict: { action: "allow", source: null, message: null }, settle: () => {} };
       },
     },
-    processProject: () => new Promise((r) => resolveLookup = r),
-    decisionProjectWaitMs: 5000,
+    ...lookup,
   });
   const obs = meter({
     host: "api.anthropic.com",
@@ -149,6 +150,15 @@ Deno.test("meter: a policy that names projects waits for the caller's process pr
     connection: { client: { port: 50000, serverPort: 8081 } },
   });
   obs.onRequestBody!(BODY);
+  return { asked, obs };
+}
+
+Deno.test("meter: a policy that names projects waits for the caller's process project", async () => {
+  let resolveLookup: (p: { project: string; source: "process_cwd" } | null) => void = () => {};
+  const { asked, obs } = projectSetup({
+    processProject: () => new Promise((r) => resolveLookup = r),
+    decisionProjectWaitMs: 5000,
+  });
   const pending = obs.decide!();
   assert.ok(pending instanceof Promise, "the decision waits for the lookup");
   await new Promise((r) => setTimeout(r, 20));
@@ -159,33 +169,10 @@ Deno.test("meter: a policy that names projects waits for the caller's process pr
 });
 
 Deno.test("meter: a connection whose project is already known decides at once", () => {
-  const asked: CallFacts[] = [];
-  const meter = createMeter({
-    enqueue: () => {},
-    log: { log: () => {} },
-    policy: {
-      active: () => true,
-      usesProject: () => true,
-      decide(facts): Decided {
-        asked.push(facts);
-        return { verdict: { action: "allow", source: null, message: null }, settle: () => {} };
-      },
-    },
+  const { asked, obs } = projectSetup({
     processProject: () => new Promise(() => {}),
     knownProcessProject: () => ({ project: "acme-widgets", source: "process_cwd" }),
   });
-  const obs = meter({
-    host: "api.anthropic.com",
-    port: 443,
-    method: "POST",
-    path: "/v1/messages",
-    query: "",
-    headers: new Headers({ "x-api-key": "sk-ant-test" }),
-    proxyAuthorization: null,
-    startedAt: 1,
-    connection: { client: { port: 50000, serverPort: 8081 } },
-  });
-  obs.onRequestBody!(BODY);
   assert.deepEqual(obs.decide!(), { action: "allow" }, "no promise, no timer");
   assert.equal(asked[0].project, "acme-widgets");
 });

@@ -202,7 +202,7 @@ export async function runExchange(
   if (obs?.decide) {
     const parts: Uint8Array[] = [firstBytes];
     try {
-      while (!reqFramer.done() && observedUp < deps.maxRequestBodyBytes) {
+      while (!reqFramer.done() && bytesUp < deps.maxRequestBodyBytes) {
         const chunk = await input.next();
         if (chunk === null) throw new UpstreamFailure(aborted);
         parts.push(takeBody(chunk));

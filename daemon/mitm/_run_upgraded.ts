@@ -11,6 +11,7 @@ import {
   closePayload,
   createWsReader,
   encodeWsFrame,
+  MAX_WS_MESSAGE_BYTES,
   permessageDeflateAccepted,
   type WsEvent,
   type WsReader,
@@ -51,8 +52,8 @@ export interface UpgradedEnd {
   failure?: Failure;
 }
 
-/** Held client bytes past this are forwarded undecided (fail-open): 16 MiB + framing. */
-const MAX_HOLD = 17 * 1024 * 1024;
+/** Held client bytes past this are forwarded undecided (fail-open): the reader's cap + framing. */
+const MAX_HOLD = MAX_WS_MESSAGE_BYTES + 1024 * 1024;
 
 export async function runUpgraded(s: Upgraded): Promise<UpgradedEnd> {
   const { obs, up: u } = s;

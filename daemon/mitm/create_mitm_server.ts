@@ -10,6 +10,7 @@ import { answerSelfTest } from "./answer_self_test.ts";
 import { classifyTlsFailure } from "./classify_error.ts";
 import { createContextCache } from "./create_context_cache.ts";
 import { createUpstreamPool } from "./create_upstream_pool.ts";
+import { concat } from "./_exchange_io.ts";
 import { guardEmptyWrites } from "./guard_empty_writes.ts";
 import { openRawTunnel } from "./open_raw_tunnel.ts";
 import { parseClientHello } from "./parse_client_hello.ts";
@@ -25,13 +26,6 @@ import type {
 } from "./types.ts";
 
 const HEAD_TIMEOUT_MS = 30_000;
-
-function concatBytes(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a);
-  out.set(b, a.length);
-  return out;
-}
 
 function plainResponse(status: number, reason: string, contentType: string, body: string): string {
   return `HTTP/1.1 ${status} ${reason}\r\ncontent-type: ${contentType}\r\n` +
@@ -220,7 +214,7 @@ export function createMitmServer(opts: MitmOptions): MitmServer {
         sock.destroy();
       };
       const onData = (chunk: Uint8Array) => {
-        hello = hello.length === 0 ? chunk : concatBytes(hello, chunk);
+        hello = concat(hello, chunk);
         check();
       };
       const stopReading = () => {

@@ -10,20 +10,11 @@ import { deflateMessages } from "../../adapters/websocket/_test_deflate.ts";
 import { createMitmServer } from "./create_mitm_server.ts";
 import type { ExchangeEndInfo, ExchangeObserver, WsDecision, WsMessageInfo } from "./types.ts";
 import { makeTestPki } from "./_test_certs.ts";
+import { concatAll } from "./_exchange_io.ts";
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
 const MASK = new Uint8Array([1, 2, 3, 4]);
-
-function cat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-}
 
 /** A connection that records what it reads; `wait` resolves once `pred` holds. */
 class Peer {
@@ -35,7 +26,7 @@ class Peer {
       const b = new Uint8Array(65536);
       try {
         for (let n = await conn.read(b); n !== null; n = await conn.read(b)) {
-          this.got = cat([this.got, b.slice(0, n)]);
+          this.got = concatAll([this.got, b.slice(0, n)]);
           this.#wake?.();
         }
       } catch { /* reset */ }
@@ -134,7 +125,7 @@ Deno.test("websocket sessions through the engine", async (t) => {
         const s = await open();
         const asks = ['{"type":"response.create","model":"gpt-5"}', '{"type":"response.create"}'];
         const packedUp = await deflateMessages(asks.map((a) => enc.encode(a)));
-        const up = cat([
+        const up = concatAll([
           encodeWsFrame({
             opcode: 1,
             payload: packedUp[0].subarray(0, 3),
@@ -148,7 +139,7 @@ Deno.test("websocket sessions through the engine", async (t) => {
         ]);
         const events = ['{"type":"response.created"}', '{"type":"response.completed"}'];
         const packedDown = await deflateMessages(events.map((e) => enc.encode(e)));
-        const down = cat(
+        const down = concatAll(
           packedDown.map((p) => encodeWsFrame({ opcode: 1, payload: p, rsv1: true })),
         );
         for (let i = 0; i < up.length; i += 7) await s.client.write(up.subarray(i, i + 7));
@@ -224,7 +215,7 @@ Deno.test("websocket sessions through the engine", async (t) => {
           payload: enc.encode('"gpt-blocked"}'),
           mask: MASK,
         });
-        await s.client.write(cat([ok, ping]));
+        await s.client.write(concatAll([ok, ping]));
         await s.upstream.wait(
           () => s.upstream.got.length >= s.upHead + ok.length + ping.length,
           "allowed",

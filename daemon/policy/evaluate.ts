@@ -53,6 +53,8 @@ function windowPhrase(b: CompiledBudget): string {
 
 interface BudgetCheck {
   level: "under" | "warn" | "over";
+  /** Highest of the USD and token fractions of the caps, in-flight reservations counted. */
+  frac: number;
   text: string;
 }
 
@@ -68,7 +70,7 @@ export function checkBudget(
   textWhenUnder = true,
 ): BudgetCheck {
   const tally = ledger.tally(b);
-  if (!tally) return { level: "under", text: "no totals" };
+  if (!tally) return { level: "under", frac: 0, text: "no totals" };
   const t = tally.totals(now);
   const usd = t.usd + tally.reservedUsd;
   const tokens = t.tokens + tally.reservedTokens;
@@ -76,7 +78,7 @@ export function checkBudget(
   const fracTok = b.capTokens === null ? 0 : tokens / b.capTokens;
   const frac = Math.max(fracUsd, fracTok);
   const level = frac >= 1 ? "over" : frac >= b.warnAt ? "warn" : "under";
-  if (level === "under" && !textWhenUnder) return { level, text: "" };
+  if (level === "under" && !textWhenUnder) return { level, frac, text: "" };
   const byTokens = fracTok > fracUsd;
   const inFlight = tally.inFlight > 0 ? ` (${tally.inFlight} call(s) in flight counted)` : "";
   const spent = byTokens
@@ -101,7 +103,7 @@ export function checkBudget(
     ? `Halton Meter budget "${b.id}" is exhausted: ${spent} spent ${windowPhrase(b)}`
     : `Halton Meter budget "${b.id}": ${spent} (${pct}) spent ${windowPhrase(b)}`;
   const text = `${head}${inFlight} for ${scope}; ${reset}.${b.message ? ` ${b.message}` : ""}`;
-  return { level, text };
+  return { level, frac, text };
 }
 
 interface QuotaCheck {

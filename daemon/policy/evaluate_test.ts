@@ -5,21 +5,7 @@ import { type EvalContext, evaluate, type TraceStep } from "./evaluate.ts";
 import type { PolicyFile } from "./policy_schema.ts";
 import { QuotaBook } from "./quota_book.ts";
 import type { CallFacts, SpendFact } from "./types.ts";
-
-const NOW = Date.parse("2026-03-11T12:00:00Z");
-const MIN = 60_000;
-const HOUR = 60 * MIN;
-const KEY = "a1b2c3d4";
-
-const FACTS: CallFacts = {
-  provider: "anthropic",
-  host: "api.anthropic.com",
-  endpoint: "messages",
-  model: "claude-sonnet-4-5",
-  project: "acme",
-  client: "claude-code",
-  key: KEY,
-};
+import { FACTS, HOUR, KEY, MIN, NOW } from "./_test_facts.ts";
 
 function facts(over: Partial<CallFacts> = {}): CallFacts {
   return { ...FACTS, ...over };

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
+import { seededRandom } from "../../adapters/_golden.ts";
 import { asciiLower, compileGlob, globToSql } from "./glob.ts";
 
 function matches(pattern: string | string[], value: string): boolean {
@@ -92,22 +93,10 @@ Deno.test("asciiLower and globToSql: ASCII only, [ made literal for SQLite", () 
   assert.equal(globToSql("[["), "[[][[]");
 });
 
-/** A small deterministic PRNG (mulberry32), so a failure reproduces. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 Deno.test("compileGlob agrees with SQLite lower(value) GLOB globToSql(pattern)", () => {
   const alphabet = [..."*?[]-.aAzZ^!\\/ b", "é", "É", "ß", "ж", "Ж", "😀"];
   const valueAlphabet = alphabet.filter((c) => c !== "*" && c !== "?").concat(["*", "?"]);
-  const rand = rng(20260308);
+  const rand = seededRandom(20260308);
   const pick = (list: string[]) => list[Math.floor(rand() * list.length)];
   const word = (list: string[], max: number) => {
     let s = "";

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
+import { seededRandom } from "../../adapters/_golden.ts";
 import { compilePolicy } from "./compile_policy.ts";
 import { formatPath, loadPolicy, MAX_POLICY_BYTES, parsePolicy, quote } from "./load_policy.ts";
 
@@ -375,18 +376,6 @@ Deno.test("loadPolicy: an unreadable file names the path and what to check", () 
 
 // ---- fuzz ----
 
-/** mulberry32: deterministic, so a failure reproduces from its seed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 
 const KEYS = [
@@ -419,7 +408,7 @@ const KEYS = [
 ];
 
 function fuzzer(seed: number) {
-  const rand = rng(seed);
+  const rand = seededRandom(seed);
   const int = (n: number) => Math.floor(rand() * n);
   const pick = <T>(list: readonly T[]): T => list[int(list.length)];
 

@@ -58,6 +58,9 @@ function project(
   return { at, projection: "before_reset" };
 }
 
+/** A budget's state from where checkBudget says it stands. */
+const BUDGET_STATE = { under: "ok", warn: "warn", over: "exceeded" } as const;
+
 /** A rolling window "resets" only when it is over its cap: when spend ages back under it. */
 function rollingFree(at: number | null | undefined, now: number): number | null {
   return at === null || at === undefined || at <= now ? null : at;
@@ -87,10 +90,6 @@ export function budgetStatus(b: CompiledBudget, ledger: BudgetLedger, now: numbe
   if (pUsd.projection === pTok.projection && pUsd.at !== null && pTok.at !== null) {
     p = pUsd.at <= pTok.at ? pUsd : pTok;
   }
-  const frac = Math.max(
-    b.capUsd === null ? 0 : (t.usd + reservedUsd) / b.capUsd,
-    b.capTokens === null ? 0 : (t.tokens + (tally?.reservedTokens ?? 0)) / b.capTokens,
-  );
   const unavailable = ledger.failed.has(b.identity);
   const check = checkBudget(b, ledger, now);
   return {
@@ -106,8 +105,8 @@ export function budgetStatus(b: CompiledBudget, ledger: BudgetLedger, now: numbe
     spent_tokens: t.tokens,
     reserved_usd: reservedUsd,
     in_flight: tally?.inFlight ?? 0,
-    percent: Math.round(frac * 1000) / 10,
-    state: unavailable ? "unavailable" : frac >= 1 ? "exceeded" : frac >= b.warnAt ? "warn" : "ok",
+    percent: Math.round(check.frac * 1000) / 10,
+    state: unavailable ? "unavailable" : BUDGET_STATE[check.level],
     window_start: t.start,
     resets_at: calendar ? t.end : rollingFree(tally?.freesAt(b.capUsd, b.capTokens, now), now),
     burn_usd_per_hour: rateUsd,
