@@ -9,7 +9,6 @@ import type { InstallState } from "./_install_state.ts";
 import type { PortOwner } from "./_port_owner.ts";
 import { type HttpProbe, readPidFile } from "./_probes.ts";
 import { storeCheck } from "./_doctor_checks_store.ts";
-import { storeRow } from "./_store_row.ts";
 import { check, type DoctorCheck, octalMode } from "./doctor_check.ts";
 import { shellQuote } from "../setup/mod.ts";
 import type { StatusReport } from "./status.ts";
@@ -206,7 +205,7 @@ function tokenCheck(
   return { token, result: check("api.token", "PASS", `${path} present, owner-only`) };
 }
 
-/** The daemon's `/health` on the API port (it carries the store's state) and the token. */
+/** The store as status read it from the daemon's `/health`, and the API token. */
 export async function daemonChecks(
   home: string,
   ports: Partial<Ports>,
@@ -219,7 +218,7 @@ export async function daemonChecks(
   if (!apiUp) {
     out.push(check("daemon.store", "SKIP", `the daemon's API does not answer (${st.api.detail})`));
   } else {
-    out.push(storeCheck(home, storeRow(await deps.probeHttp(ports.api!, "/health")), ports.api!));
+    out.push(storeCheck(home, st.store, ports.api!));
   }
 
   const { token, result } = tokenCheck(paths.apiToken, apiUp, deps.os);

@@ -138,18 +138,22 @@ Deno.test("daemon store and API token: degraded store WARN, loose token FAIL, re
       portOwner: () => Promise.resolve({ kind: "free" as const }),
       probeHttp: (_port: number, path: string, headers?: Record<string, string>) => {
         seen.push({ path, headers });
-        if (path === "/health") return Promise.resolve(answer(200, { status: "ok", store }));
         const ok = accept && headers?.Authorization === `Bearer ${token}`;
         return Promise.resolve(answer(ok ? 200 : 401, ok ? { calls: [] } : { error: "no" }));
       },
     };
-    let out = await daemonChecks(home, PORTS, report(), deps);
+    // The store check judges the /health answer status read; it does not ask again.
+    const withStore = () => ({
+      ...report(),
+      store: storeRow(answer(200, { status: "ok", store })),
+    });
+    let out = await daemonChecks(home, PORTS, withStore(), deps);
     assert.deepEqual(out.map((c) => `${c.id}=${c.status}`), [
       "daemon.store=PASS",
       "api.token=PASS",
       "api.auth=PASS",
     ]);
-    assert.equal(seen[1].path, "/v1/calls?limit=1");
+    assert.equal(seen[0].path, "/v1/calls?limit=1");
 
     store = {
       state: "degraded",
@@ -159,7 +163,7 @@ Deno.test("daemon store and API token: degraded store WARN, loose token FAIL, re
     };
     accept = false;
     await Deno.chmod(`${home}/api-token`, 0o644);
-    out = await daemonChecks(home, PORTS, report(), deps);
+    out = await daemonChecks(home, PORTS, withStore(), deps);
     assert.deepEqual(out.map((c) => c.status), ["WARN", "FAIL", "FAIL"]);
     assert.match(out[0].detail, /SQLITE_BUSY.*7 rows in the spool/);
     assert.equal(out[1].next, `chmod 600 ${home}/api-token`);

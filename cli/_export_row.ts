@@ -2,7 +2,7 @@
  * The OTLP exporter as the running daemon reports it in `/health` (`export`), read once and shared
  * by `status` (its `export` row) and `doctor` (`daemon.export`). See docs/EXPORT.md.
  */
-import { type HttpProbe, probeBody } from "./_probes.ts";
+import { healthSection, type HttpProbe } from "./_probes.ts";
 
 export interface ExportRow {
   /** `off`: not configured; `unknown`: the daemon's API did not answer (or predates export). */
@@ -41,15 +41,8 @@ export function exportRow(probe: HttpProbe | null): ExportRow {
   if (probe === null || probe.kind !== "answered") {
     return unknown("the daemon's API does not answer");
   }
-  let body: unknown = null;
-  try {
-    body = JSON.parse(probeBody(probe));
-  } catch { /* reported below */ }
-  const e = (body as { export?: unknown } | null)?.export;
-  if (probe.status !== 200 || typeof e !== "object" || e === null) {
-    return unknown("the daemon does not report an exporter (older version?)");
-  }
-  const r = e as Record<string, unknown>;
+  const r = healthSection(probe, "export");
+  if (r === null) return unknown("the daemon does not report an exporter (older version?)");
   const traces = (typeof r.traces === "object" && r.traces !== null ? r.traces : {}) as Record<
     string,
     unknown

@@ -130,6 +130,21 @@ export function probeBody(probe: HttpProbe): string {
   }
 }
 
+/** The `key` object of a 200 `/health` JSON body, or null (no 200, not JSON, or no such object). */
+export function healthSection(probe: HttpProbe, key: string): Record<string, unknown> | null {
+  if (probe.kind !== "answered" || probe.status !== 200) return null;
+  let body: unknown;
+  try {
+    body = JSON.parse(probeBody(probe));
+  } catch {
+    return null;
+  }
+  const section = (body as Record<string, unknown> | null)?.[key];
+  return typeof section === "object" && section !== null
+    ? section as Record<string, unknown>
+    : null;
+}
+
 export function readText(path: string): string | null {
   try {
     return Deno.readTextFileSync(path);

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { healthPid, probeBody, probeHttp } from "./_probes.ts";
+import { healthPid, healthSection, type HttpProbe, probeBody, probeHttp } from "./_probes.ts";
 
 Deno.test("probeHttp sends the extra headers and returns the raw answer; refused is data", async () => {
   const server = Deno.serve(
@@ -24,4 +24,21 @@ Deno.test("probeHttp sends the extra headers and returns the raw answer; refused
   }
   assert.deepEqual(await probeHttp(server.addr.port, "/health"), { kind: "refused" });
   assert.equal(probeBody({ kind: "refused" }), "");
+});
+
+Deno.test("healthSection: the named object of a 200 JSON body, else null", () => {
+  const answer = (status: number, body: string): HttpProbe => ({
+    kind: "answered",
+    status,
+    text: `HTTP/1.1 ${status} X\r\ncontent-length: ${body.length}\r\n\r\n${body}`,
+  });
+  assert.deepEqual(healthSection(answer(200, '{"store":{"state":"ok"}}'), "store"), {
+    state: "ok",
+  });
+  assert.equal(healthSection(answer(503, '{"store":{"state":"ok"}}'), "store"), null);
+  assert.equal(healthSection(answer(200, "not json"), "store"), null);
+  assert.equal(healthSection(answer(200, '{"store":3}'), "store"), null);
+  assert.equal(healthSection(answer(200, "null"), "store"), null);
+  assert.equal(healthSection(answer(200, '{"export":{}}'), "store"), null);
+  assert.equal(healthSection({ kind: "refused" }, "store"), null);
 });

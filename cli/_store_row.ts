@@ -3,7 +3,7 @@
  * shared by `status` (its `store` row) and `doctor` (`daemon.store`, `database.spool`), so
  * the two cannot disagree. See docs/SCHEMA.md, "When the database refuses writes".
  */
-import { type HttpProbe, probeBody } from "./_probes.ts";
+import { healthSection, type HttpProbe } from "./_probes.ts";
 
 export interface StoreRow {
   /** `unknown`: the daemon's API did not answer, or did not report its store. */
@@ -61,15 +61,8 @@ export function storeRow(probe: HttpProbe | null): StoreRow {
   if (probe === null || probe.kind !== "answered") {
     return unknown("the daemon's API does not answer");
   }
-  let body: unknown = null;
-  try {
-    body = JSON.parse(probeBody(probe));
-  } catch { /* reported below */ }
-  const s = (body as { store?: unknown } | null)?.store;
-  if (probe.status !== 200 || typeof s !== "object" || s === null) {
-    return unknown(`GET /health answered ${probe.status} without the store state`);
-  }
-  const r = s as Record<string, unknown>;
+  const r = healthSection(probe, "store");
+  if (r === null) return unknown(`GET /health answered ${probe.status} without the store state`);
   const row: StoreRow = {
     state: r.state === "ok" ? "ok" : "degraded",
     detail: "",

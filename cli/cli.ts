@@ -1,4 +1,5 @@
-import { Command, CommanderError } from "commander";
+import { Command } from "commander";
+import { parseProgram } from "./_parse_program.ts";
 import { type LaunchContext, resolveHome, type Role, VERSION } from "../core/mod.ts";
 import { runUp } from "./up.ts";
 import { openWithOs, runDashboard } from "./dashboard.ts";
@@ -187,14 +188,5 @@ export async function runCli(args: string[], deps: CliDeps): Promise<number> {
       code = 2;
     });
 
-  try {
-    await program.parseAsync(args, { from: "user" });
-  } catch (err) {
-    if (err instanceof CommanderError) {
-      return err.exitCode === 0 ? 0 : (err.exitCode || 2);
-    }
-    console.error(`halton-meter: ${(err as Error).message}`);
-    return 1;
-  }
-  return code;
+  return await parseProgram(program, args, () => code);
 }

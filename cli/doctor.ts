@@ -98,21 +98,17 @@ export async function collectDoctor(home: string, deps: DoctorDeps): Promise<Doc
   const paths = homePaths(home);
   const install = readInstallState(home);
   const ports = readEffectivePorts(paths.effectivePorts);
-  // status (inside doctor) and the checks ask the same questions: the daemon's /health and
-  // the system proxy (networksetup once per network service, gsettings four times) are
-  // asked once per run, so both judge the same answer.
+  // status (inside doctor) and the checks ask the same questions: the system proxy
+  // (networksetup once per network service, gsettings four times) is asked once per run, and
+  // the checks judge the daemon's /health as status read it (st.store, st.export), so both
+  // judge the same answer.
   const control = deps.systemProxy;
   const systemProxy = control &&
     { ...control, state: askOnce((port: number) => control.state(port), String) };
-  const health = askOnce((port: number) => deps.probeHttp(port, "/health"), String);
-  const probeHttp: DoctorDeps["probeHttp"] = (port, path, headers) =>
-    path === "/health" && headers === undefined
-      ? health(port)
-      : deps.probeHttp(port, path, headers);
   const st = await collectStatus(home, {
     backend: deps.backend,
     isAlive: deps.isAlive,
-    probeHttp: (port, path) => probeHttp(port, path),
+    probeHttp: (port, path) => deps.probeHttp(port, path),
     os: deps.os,
     systemProxy,
   }, { install, ports });
@@ -126,7 +122,7 @@ export async function collectDoctor(home: string, deps: DoctorDeps): Promise<Doc
   const [trust, ownedPorts, daemon, loginEnv, proxy, disk] = await Promise.all([
     trustChecks(ca.ca, { ...deps, initCommand }),
     portChecks(home, ports, st, deps),
-    daemonChecks(home, ports, st, { ...deps, probeHttp }),
+    daemonChecks(home, ports, st, deps),
     loginEnvCheck(home, install, ports.edge),
     systemProxyCheck(install, ports.edge, systemProxy),
     diskCheck(home, deps),

@@ -4,7 +4,8 @@
  * zod): `main.ts` picks this one when the command is a report. The full CLI (cli.ts) registers
  * the same commands, for `halton-meter --help` and any other way in.
  */
-import { Command, CommanderError } from "commander";
+import { Command } from "commander";
+import { parseProgram } from "./_parse_program.ts";
 import { VERSION } from "../core/mod.ts";
 import { registerUsageCommands } from "./usage/register.ts";
 import { registerWatchCommand } from "./watch/register.ts";
@@ -21,14 +22,5 @@ export async function runReportsCli(args: string[]): Promise<number> {
   registerUsageCommands(program, (c) => code = c);
   registerWatchCommand(program, (c) => code = c);
   registerReconcileCommand(program, (c) => code = c);
-  try {
-    await program.parseAsync(args, { from: "user" });
-  } catch (err) {
-    if (err instanceof CommanderError) {
-      return err.exitCode === 0 ? 0 : (err.exitCode || 2);
-    }
-    console.error(`halton-meter: ${(err as Error).message}`);
-    return 1;
-  }
-  return code;
+  return await parseProgram(program, args, () => code);
 }

@@ -23,6 +23,7 @@ import {
   proxyEnv,
   renderShellExports,
 } from "../setup/mod.ts";
+import { exists } from "./_probes.ts";
 
 export interface UpOptions {
   home: string;
@@ -50,15 +51,6 @@ export const READY_PREFIX = "HALTON_READY ";
 /** `run/up.pid`: the `up` supervising the roles of this home, for `start` and `stop`. */
 export function upPidPath(home: string): string {
   return `${homePaths(home).run}/up.pid`;
-}
-
-function exists(path: string): boolean {
-  try {
-    Deno.statSync(path);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 function spawnRole(role: Role, opts: UpOptions): Child {

@@ -1,7 +1,9 @@
 /**
  * JSON-lines files for reconcile: found under a directory (recursively, skipping files not
- * written since a time), read a line at a time without holding a whole file in memory.
+ * written since a time), read a line at a time without holding a whole file in memory, and
+ * the field readers and empty scan both log readers (Claude Code, Codex) start from.
  */
+import type { LogScan } from "./types.ts";
 
 export interface JsonlLine {
   /** 1-based. */
@@ -70,4 +72,17 @@ export async function* readJsonl(path: string): AsyncGenerator<JsonlLine> {
     const l = parse(rest);
     if (l) yield l;
   }
+}
+
+/** A plain object (not null, not an array): a JSON line's record or one of its fields. */
+export const isRecord = (v: unknown): v is Record<string, unknown> =>
+  typeof v === "object" && v !== null && !Array.isArray(v);
+/** A count from a log line; 0 when absent or not a finite number. */
+export const num = (v: unknown) => (typeof v === "number" && Number.isFinite(v) ? v : 0);
+/** A text field from a log line; null when absent or empty. */
+export const str = (v: unknown) => (typeof v === "string" && v !== "" ? v : null);
+
+/** A scan of `files` files that has read nothing yet. */
+export function emptyScan(files: number): LogScan {
+  return { files, lines: 0, unreadable: 0, entries: 0, duplicates: 0, synthetic: 0, calls: [] };
 }

@@ -14,7 +14,7 @@
  * output count can be short of the final one; `dedupe: "last"` keeps the last one instead.
  * Messages whose model is `<synthetic>` (written by Claude Code itself, never sent) are skipped.
  */
-import { jsonlFiles, readJsonl } from "./_jsonl.ts";
+import { emptyScan, isRecord, jsonlFiles, num, readJsonl, str } from "./_jsonl.ts";
 import type { LogCall, LogScan } from "./types.ts";
 
 export type Dedupe = "first" | "last";
@@ -25,11 +25,6 @@ export interface ReadLogsOptions {
   until?: number;
   dedupe: Dedupe;
 }
-
-const isRecord = (v: unknown): v is Record<string, unknown> =>
-  typeof v === "object" && v !== null && !Array.isArray(v);
-const num = (v: unknown) => (typeof v === "number" && Number.isFinite(v) ? v : 0);
-const str = (v: unknown) => (typeof v === "string" && v !== "" ? v : null);
 
 /** The call a line records; null when it records none; "synthetic" for Claude Code's own. */
 export function claudeCodeCall(
@@ -72,15 +67,7 @@ export function claudeCodeCall(
 
 export async function readClaudeCodeLogs(dir: string, o: ReadLogsOptions): Promise<LogScan> {
   const files = await jsonlFiles(dir, { modifiedSince: o.since });
-  const scan: LogScan = {
-    files: files.length,
-    lines: 0,
-    unreadable: 0,
-    entries: 0,
-    duplicates: 0,
-    synthetic: 0,
-    calls: [],
-  };
+  const scan = emptyScan(files.length);
   const all: LogCall[] = [];
   for (const file of files) {
     for await (const { line, value } of readJsonl(file)) {

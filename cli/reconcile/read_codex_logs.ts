@@ -12,13 +12,8 @@
  * response's `last_token_usage` (the total's difference when `last_token_usage` is absent).
  * The logs carry no request or response id: reconcile matches them by time and input tokens.
  */
-import { jsonlFiles, readJsonl } from "./_jsonl.ts";
+import { emptyScan, isRecord, jsonlFiles, num, readJsonl, str } from "./_jsonl.ts";
 import type { LogScan } from "./types.ts";
-
-const isRecord = (v: unknown): v is Record<string, unknown> =>
-  typeof v === "object" && v !== null && !Array.isArray(v);
-const num = (v: unknown) => (typeof v === "number" && Number.isFinite(v) ? v : 0);
-const str = (v: unknown) => (typeof v === "string" && v !== "" ? v : null);
 
 interface CodexUsage {
   input: number;
@@ -48,15 +43,7 @@ export async function readCodexLogs(
     modifiedSince: o.since,
     accept: (name) => name.startsWith("rollout-"),
   });
-  const scan: LogScan = {
-    files: files.length,
-    lines: 0,
-    unreadable: 0,
-    entries: 0,
-    duplicates: 0,
-    synthetic: 0,
-    calls: [],
-  };
+  const scan = emptyScan(files.length);
   for (const file of files) {
     let session: string | null = null;
     let cwd: string | null = null;

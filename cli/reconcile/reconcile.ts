@@ -11,9 +11,9 @@
  * has, and matched calls whose tokens differ; then those calls, listed. Metered calls from other
  * clients are not expected in the logs (only used to match entries).
  */
-import { homePaths, machineTimeZone } from "../../core/mod.ts";
+import { homePaths } from "../../core/mod.ts";
 import { readDatabase } from "../usage/_database.ts";
-import { isTimeZone, parseSpan } from "../usage/parse_span.ts";
+import { parseSpan, resolveTimeZone } from "../usage/parse_span.ts";
 import { loadWireCalls } from "./load_wire_calls.ts";
 import { type Dedupe, readClaudeCodeLogs } from "./read_claude_code_logs.ts";
 import { readCodexLogs } from "./read_codex_logs.ts";
@@ -78,12 +78,9 @@ export async function runReconcile(
     opts.printError(`${name}: ${message}`);
     return 2;
   };
-  const timeZone = opts.timeZone ?? machineTimeZone();
-  if (!isTimeZone(timeZone)) {
-    return fail(
-      `--tz "${timeZone}" is not a time zone: use an IANA name such as Europe/Paris or UTC`,
-    );
-  }
+  const zone = resolveTimeZone(opts.timeZone);
+  if (!zone.ok) return fail(zone.message);
+  const { timeZone } = zone;
   if (opts.dedupe !== "first" && opts.dedupe !== "last") {
     return fail(`--dedupe "${opts.dedupe}": use first (as ccusage) or last`);
   }

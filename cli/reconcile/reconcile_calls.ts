@@ -53,9 +53,12 @@ export interface Mismatch {
 
 export type MatchedBy = "request_id" | "message_id" | "time_and_input";
 
+/** What a group and the totals count. */
+export type Counts = Omit<ReconcileGroup, "day" | "model">;
+
 export interface Reconciliation {
   groups: ReconcileGroup[];
-  totals: Omit<ReconcileGroup, "day" | "model">;
+  totals: Counts;
   mismatched: Mismatch[];
   wire_only: (WireCall & { cost_usd: number | null })[];
   logs_only: (LogCall & { cost_usd: number | null })[];
@@ -85,6 +88,17 @@ function emptySide(): Side {
     cache_write_tokens: 0,
     cost_usd: 0,
     unpriced_calls: 0,
+  };
+}
+
+function emptyCounts(): Counts {
+  return {
+    wire: emptySide(),
+    logs: emptySide(),
+    matched: 0,
+    wire_only: 0,
+    logs_only: 0,
+    token_mismatches: 0,
   };
 }
 
@@ -204,16 +218,7 @@ export function reconcileCalls(
     const id = `${day}\0${model ?? ""}`;
     let g = groups.get(id);
     if (!g) {
-      g = {
-        day,
-        model,
-        wire: emptySide(),
-        logs: emptySide(),
-        matched: 0,
-        wire_only: 0,
-        logs_only: 0,
-        token_mismatches: 0,
-      };
+      g = { day, model, ...emptyCounts() };
       groups.set(id, g);
     }
     return g;
@@ -221,28 +226,28 @@ export function reconcileCalls(
 
   const out: Reconciliation = {
     groups: [],
-    totals: {
-      wire: emptySide(),
-      logs: emptySide(),
-      matched: 0,
-      wire_only: 0,
-      logs_only: 0,
-      token_mismatches: 0,
-    },
+    totals: emptyCounts(),
     mismatched: [],
     wire_only: [],
     logs_only: [],
   };
+  // A call counts in its group and in the totals alike.
   const t = out.totals;
+  const tally = (g: ReconcileGroup, side: "wire" | "logs", tokens: Tokens, cost: number | null) => {
+    add(g[side], tokens, cost);
+    add(t[side], tokens, cost);
+  };
+  const bump = (g: ReconcileGroup, k: Exclude<keyof Counts, "wire" | "logs">) => {
+    g[k]++;
+    t[k]++;
+  };
   for (const l of logs) {
     const lc = logCost(l);
     const hit = find(l);
     if (!hit) {
       const g = group(l.at, l.model);
-      add(g.logs, l.tokens, lc);
-      add(t.logs, l.tokens, lc);
-      g.logs_only++;
-      t.logs_only++;
+      tally(g, "logs", l.tokens, lc);
+      bump(g, "logs_only");
       out.logs_only.push({ ...l, cost_usd: lc });
       continue;
     }
@@ -250,16 +255,12 @@ export function reconcileCalls(
     used.add(w.id);
     const wc = wireCost(w);
     const g = group(w.startedAt, w.model ?? l.model);
-    add(g.wire, w.tokens, wc);
-    add(t.wire, w.tokens, wc);
-    add(g.logs, l.tokens, lc);
-    add(t.logs, l.tokens, lc);
-    g.matched++;
-    t.matched++;
+    tally(g, "wire", w.tokens, wc);
+    tally(g, "logs", l.tokens, lc);
+    bump(g, "matched");
     const fields = tokenDiffs(w.tokens, l.tokens);
     if (fields.length) {
-      g.token_mismatches++;
-      t.token_mismatches++;
+      bump(g, "token_mismatches");
       out.mismatched.push({
         wire: w,
         log: l,
@@ -276,10 +277,8 @@ export function reconcileCalls(
     if (o.until !== undefined && w.startedAt >= o.until) continue;
     const wc = wireCost(w);
     const g = group(w.startedAt, w.model);
-    add(g.wire, w.tokens, wc);
-    add(t.wire, w.tokens, wc);
-    g.wire_only++;
-    t.wire_only++;
+    tally(g, "wire", w.tokens, wc);
+    bump(g, "wire_only");
     out.wire_only.push({ ...w, cost_usd: wc });
   }
   const round = (s: Side) => (s.cost_usd = round9(s.cost_usd));

@@ -8,10 +8,10 @@
  * rate and where it leads by the block's end. Default: blocks of the last 3 days. Read from the
  * database (works while the daemon is stopped). Rules: daemon/store/usage_blocks.ts.
  */
-import { homePaths, machineTimeZone } from "../../core/mod.ts";
+import { homePaths } from "../../core/mod.ts";
 import { type BlocksQuery, type UsageBlock, usageBlocks } from "../../daemon/store/mod.ts";
 import { readDatabase } from "./_database.ts";
-import { isTimeZone, parseSpan } from "./parse_span.ts";
+import { parseSpan, resolveTimeZone } from "./parse_span.ts";
 import { renderBlocks } from "./render_blocks.ts";
 
 export interface BlocksOptions {
@@ -43,12 +43,9 @@ export function runBlocks(opts: BlocksOptions, deps: BlocksDeps = defaultBlocksD
     opts.printError(`halton-meter usage blocks: ${message}`);
     return 2;
   };
-  const timeZone = opts.timeZone ?? machineTimeZone();
-  if (!isTimeZone(timeZone)) {
-    return fail(
-      `--tz "${timeZone}" is not a time zone: use an IANA name such as Europe/Paris or UTC`,
-    );
-  }
+  const zone = resolveTimeZone(opts.timeZone);
+  if (!zone.ok) return fail(zone.message);
+  const { timeZone } = zone;
   const now = deps.now();
   const parsed = parseSpan({ since: opts.since ?? "3d", until: opts.until }, now, timeZone);
   if (!parsed.ok) return fail(parsed.message);

@@ -12,7 +12,7 @@
  * instant. A named period given to `--since` without `--until` is that period alone
  * (`--since yesterday` is yesterday, not yesterday until now).
  */
-import { calendarBounds, wallTime, zonedToEpoch } from "../../core/mod.ts";
+import { calendarBounds, machineTimeZone, wallTime, zonedToEpoch } from "../../core/mod.ts";
 
 export interface Span {
   /** Epoch ms, inclusive. */
@@ -48,6 +48,17 @@ export function isTimeZone(timeZone: string): boolean {
   } catch {
     return false;
   }
+}
+
+/** The zone `--tz` names (default: the machine's), or the message saying it is none. */
+export function resolveTimeZone(
+  timeZone: string | undefined,
+): { ok: true; timeZone: string } | { ok: false; message: string } {
+  const tz = timeZone ?? machineTimeZone();
+  return isTimeZone(tz) ? { ok: true, timeZone: tz } : {
+    ok: false,
+    message: `--tz "${tz}" is not a time zone: use an IANA name such as Europe/Paris or UTC`,
+  };
 }
 
 function day(y: number, mo: number, d: number, timeZone: string): Interval {

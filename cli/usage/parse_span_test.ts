@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { isTimeZone, localTime, parseSpan } from "./parse_span.ts";
+import { isTimeZone, localTime, parseSpan, resolveTimeZone } from "./parse_span.ts";
 
 // Wednesday 2026-03-11 15:20 in New York (EDT since 03-08), 19:20 UTC.
 const NOW = Date.UTC(2026, 2, 11, 19, 20);
@@ -71,4 +71,13 @@ Deno.test("parseSpan: what it cannot read is explained, with what it can", () =>
   assert.match(order.message, /not after --since "today"/);
   assert.ok(isTimeZone("Europe/Paris"));
   assert.ok(!isTimeZone("Mars/Olympus"));
+});
+
+Deno.test("resolveTimeZone: the named zone, the machine's by default, else the --tz message", () => {
+  assert.deepEqual(resolveTimeZone("Europe/Paris"), { ok: true, timeZone: "Europe/Paris" });
+  assert.equal(resolveTimeZone(undefined).ok, true);
+  assert.deepEqual(resolveTimeZone("Mars/Olympus"), {
+    ok: false,
+    message: `--tz "Mars/Olympus" is not a time zone: use an IANA name such as Europe/Paris or UTC`,
+  });
 });

@@ -9,7 +9,7 @@
  * calls blocked by policy are left out and counted on a line of their own; `--all` takes them
  * in. Columns and shapes: docs/REPORTS.md.
  */
-import { homePaths, machineTimeZone } from "../../core/mod.ts";
+import { homePaths } from "../../core/mod.ts";
 import {
   type Report,
   report,
@@ -20,7 +20,7 @@ import {
   type ReportQuery,
 } from "../../daemon/store/mod.ts";
 import { readDatabase } from "./_database.ts";
-import { isTimeZone, parseSpan } from "./parse_span.ts";
+import { parseSpan, resolveTimeZone } from "./parse_span.ts";
 import { renderReport, type ReportFormat, spanText } from "./render_report.ts";
 
 export interface UsageOptions {
@@ -71,12 +71,9 @@ export function runUsage(opts: UsageOptions, deps: UsageDeps = defaultUsageDeps)
     opts.printError(`halton-meter usage: ${message}`);
     return 2;
   };
-  const timeZone = opts.timeZone ?? machineTimeZone();
-  if (!isTimeZone(timeZone)) {
-    return fail(
-      `--tz "${timeZone}" is not a time zone: use an IANA name such as Europe/Paris or UTC`,
-    );
-  }
+  const zone = resolveTimeZone(opts.timeZone);
+  if (!zone.ok) return fail(zone.message);
+  const { timeZone } = zone;
   const groupBy = parseGroupBy(opts.groupBy);
   if (typeof groupBy === "string") return fail(groupBy);
   const parsed = parseSpan({ since: opts.since, until: opts.until }, deps.now(), timeZone);

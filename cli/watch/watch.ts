@@ -7,8 +7,7 @@
  * Drawn in place on the alternate screen (no flicker, the scrollback untouched); follows
  * resizes; `q` or Ctrl-C quits with exit 0 and the terminal as it was; `NO_COLOR` respected.
  */
-import { machineTimeZone } from "../../core/mod.ts";
-import { isTimeZone } from "../usage/parse_span.ts";
+import { resolveTimeZone } from "../usage/parse_span.ts";
 import { Screen } from "./_screen.ts";
 import { createWatchSource, type WatchSource } from "./read_watch_data.ts";
 import { renderFrame } from "./render_frame.ts";
@@ -46,13 +45,12 @@ const QUIT_KEYS = new Set([0x71, 0x51, 0x03, 0x04]); // q, Q, Ctrl-C, Ctrl-D
 
 export async function runWatch(opts: WatchOptions, deps: WatchDeps): Promise<number> {
   const term = deps.terminal;
-  const timeZone = opts.timeZone ?? machineTimeZone();
-  if (!isTimeZone(timeZone)) {
-    opts.printError(
-      `halton-meter watch: --tz "${timeZone}" is not a time zone: use an IANA name such as Europe/Paris or UTC`,
-    );
+  const zone = resolveTimeZone(opts.timeZone);
+  if (!zone.ok) {
+    opts.printError(`halton-meter watch: ${zone.message}`);
     return 2;
   }
+  const { timeZone } = zone;
   if (!term.isTerminal()) {
     opts.printError(
       "halton-meter watch: needs a terminal (stdin and stdout); for scripts use `halton-meter usage --json`",
