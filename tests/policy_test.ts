@@ -123,7 +123,7 @@ Deno.test("policy: blocks, budgets, quota and hot reload through real clients", 
     policy: POLICY,
     env: { HALTON_METER_TEST_CLOCK: clock },
   });
-  const hits = () => m.fake.hits();
+  const hits = () => m.fake.seen.length;
   try {
     await t.step("a rule blocks by model glob: provider-shaped 402, nothing upstream", async () => {
       const before = hits();
