@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import type { HTTPResponse, Page } from "puppeteer-core";
 import { findChromium, launchChromium } from "./_support/browser.ts";
-import { api, type Meter, startMeter, stopMeter, waitRows } from "./_support/meter.ts";
+import { api, curlArgs, type Meter, startMeter, stopMeter, waitRows } from "./_support/meter.ts";
 import { run } from "./_support/net.ts";
 import { MAIN } from "./_support/role_process.ts";
 import { SOURCE_PERMISSIONS } from "../setup/mod.ts";
@@ -20,26 +20,13 @@ if ("missing" in chromium) console.log(`dashboard browser test skipped: ${chromi
 /** One call through the edge, answered by the fake as `model`, tagged `project`. */
 async function call(m: Meter, project: string, model: string, exchange?: string): Promise<void> {
   const r = await run("curl", [
-    "-sS",
-    "--max-time",
-    "20",
-    "-x",
-    `http://127.0.0.1:${m.ports.edge}`,
-    "-U",
-    `${project}:`,
-    "--cacert",
-    `${m.home}/ca/halton-meter-ca.pem`,
-    "-H",
-    "content-type: application/json",
-    "-H",
-    "anthropic-version: 2023-06-01",
-    "-H",
-    "x-api-key: sk-ant-test-DASHBOARD-KEY",
-    "-H",
-    `x-fake-model: ${model}`,
-    ...(exchange ? ["-H", `x-fake-exchange: ${exchange}`] : []),
-    "-d",
-    BODY,
+    ...curlArgs(m, project, "sk-ant-test-DASHBOARD-KEY", [
+      "-H",
+      `x-fake-model: ${model}`,
+      ...(exchange ? ["-H", `x-fake-exchange: ${exchange}`] : []),
+      "-d",
+      BODY,
+    ]),
     "https://api.anthropic.com/v1/messages",
   ]);
   assert.equal(r.code, 0, r.stderr);

@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { run } from "./_support/net.ts";
-import { api, type Meter, type Row, startMeter, stopMeter } from "./_support/meter.ts";
+import { api, curlArgs, type Meter, type Row, startMeter, stopMeter } from "./_support/meter.ts";
 import { type ReceivedSpan, startOtlpReceiver } from "./_support/otlp_receiver.ts";
 import { MAIN } from "./_support/role_process.ts";
 import { loadJsonSchema, validateJsonSchema } from "./_support/json_schema.ts";
@@ -17,23 +17,7 @@ const BODY = Deno.readTextFileSync(`${ROOT}adapters/testdata/anthropic/plain.req
 
 async function call(m: Meter, project: string): Promise<void> {
   const r = await run("curl", [
-    "-sS",
-    "--max-time",
-    "20",
-    "-x",
-    `http://127.0.0.1:${m.ports.edge}`,
-    "-U",
-    `${project}:`,
-    "--cacert",
-    `${m.home}/ca/halton-meter-ca.pem`,
-    "-H",
-    "content-type: application/json",
-    "-H",
-    "anthropic-version: 2023-06-01",
-    "-H",
-    "x-api-key: sk-ant-test-EXPORT-KEY-000",
-    "-d",
-    BODY,
+    ...curlArgs(m, project, "sk-ant-test-EXPORT-KEY-000", ["-d", BODY]),
     "https://api.anthropic.com/v1/messages",
   ]);
   assert.equal(r.code, 0, r.stderr);

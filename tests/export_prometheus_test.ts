@@ -6,32 +6,19 @@
  */
 import assert from "node:assert/strict";
 import { freePort, run } from "./_support/net.ts";
-import { api, type Meter, type Row, startMeter, stopMeter } from "./_support/meter.ts";
+import { api, curlArgs, type Meter, type Row, startMeter, stopMeter } from "./_support/meter.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 const BODY = Deno.readTextFileSync(`${ROOT}adapters/testdata/anthropic/plain.request.json`);
 
 async function call(m: Meter, project: string, exchange = "anthropic/plain"): Promise<void> {
   const r = await run("curl", [
-    "-sS",
-    "--max-time",
-    "20",
-    "-x",
-    `http://127.0.0.1:${m.ports.edge}`,
-    "-U",
-    `${project}:`,
-    "--cacert",
-    `${m.home}/ca/halton-meter-ca.pem`,
-    "-H",
-    "content-type: application/json",
-    "-H",
-    "anthropic-version: 2023-06-01",
-    "-H",
-    "x-api-key: sk-ant-test-PROM-KEY-000",
-    "-H",
-    `x-fake-exchange: ${exchange}`,
-    "-d",
-    BODY,
+    ...curlArgs(m, project, "sk-ant-test-PROM-KEY-000", [
+      "-H",
+      `x-fake-exchange: ${exchange}`,
+      "-d",
+      BODY,
+    ]),
     "https://api.anthropic.com/v1/messages",
   ]);
   assert.equal(r.code, 0, r.stderr);

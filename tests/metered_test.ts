@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { run } from "./_support/net.ts";
 import { loadExchange } from "./_support/fake_provider.ts";
-import { api, type Meter, type Row, startMeter, stopMeter, waitRows } from "./_support/meter.ts";
+import { api, curlArgs, type Row, startMeter, stopMeter, waitRows } from "./_support/meter.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 const ANTHROPIC_KEY = "sk-ant-test-SECRET-KEY-12345";
@@ -30,27 +30,6 @@ function assertPriced(row: Row) {
   assert.equal(typeof row.cost_usd, "number", `cost_usd ${row.cost_usd}`);
   assert.ok((row.cost_usd as number) > 0, `cost_usd ${row.cost_usd}`);
   assert.equal(row.unpriced_reason, null);
-}
-
-function curlArgs(m: Meter, project: string, extra: string[]): string[] {
-  return [
-    "-sS",
-    "--max-time",
-    "20",
-    "-x",
-    `http://127.0.0.1:${m.ports.edge}`,
-    "-U",
-    `${project}:`,
-    "--cacert",
-    `${m.home}/ca/halton-meter-ca.pem`,
-    "-H",
-    "content-type: application/json",
-    "-H",
-    "anthropic-version: 2023-06-01",
-    "-H",
-    `x-api-key: ${CURL_KEY}`,
-    ...extra,
-  ];
 }
 
 function requestBody(exchange: string): string {
@@ -81,7 +60,7 @@ Deno.test("metered chain: curl, SDKs, Python requests, streaming, gzip, errors, 
     await t.step("(a) curl plain anthropic: identical body, exact row", async () => {
       const ex = loadExchange("anthropic/plain");
       const r = await run("curl", [
-        ...curlArgs(m, "myproj", ["-d", requestBody("anthropic/plain")]),
+        ...curlArgs(m, "myproj", CURL_KEY, ["-d", requestBody("anthropic/plain")]),
         "https://api.anthropic.com/v1/messages",
       ]);
       assert.equal(r.code, 0, r.stderr);
@@ -99,7 +78,7 @@ Deno.test("metered chain: curl, SDKs, Python requests, streaming, gzip, errors, 
       async () => {
         const ex = loadExchange("anthropic/stream_cache_5m_1h");
         const r = await curlTimed([
-          ...curlArgs(m, "streamproj", [
+          ...curlArgs(m, "streamproj", CURL_KEY, [
             "-N",
             "-H",
             "x-fake-exchange: anthropic/stream_cache_5m_1h",
@@ -142,7 +121,7 @@ Deno.test("metered chain: curl, SDKs, Python requests, streaming, gzip, errors, 
 
     await t.step("(c) gzip body passes compressed, row decoded from the tee", async () => {
       const r = await curlTimed([
-        ...curlArgs(m, "gzipproj", [
+        ...curlArgs(m, "gzipproj", CURL_KEY, [
           "-H",
           "x-fake-gzip: 1",
           "-H",
@@ -215,7 +194,7 @@ Deno.test("metered chain: curl, SDKs, Python requests, streaming, gzip, errors, 
 
     await t.step("(g) unknown model: no cost, reason unpriced", async () => {
       const r = await run("curl", [
-        ...curlArgs(m, "unknownproj", [
+        ...curlArgs(m, "unknownproj", CURL_KEY, [
           "-H",
           "x-fake-model: claude-nonexistent-9-20990101",
           "-H",
@@ -246,7 +225,7 @@ Deno.test("metered chain: curl, SDKs, Python requests, streaming, gzip, errors, 
     await t.step("(h) abrupt close mid-stream: client sees it, row is incomplete", async () => {
       const ex = loadExchange("anthropic/stream_truncated");
       const r = await curlTimed([
-        ...curlArgs(m, "abortproj", [
+        ...curlArgs(m, "abortproj", CURL_KEY, [
           "-N",
           "-H",
           "x-fake-exchange: anthropic/stream_truncated",
@@ -285,7 +264,7 @@ Deno.test("metered chain: curl, SDKs, Python requests, streaming, gzip, errors, 
     // which Deno's node:tls never completes; see daemon/mitm/guard_empty_writes.ts.
     await t.step("(e2) a curl call right after Python requests", async () => {
       const r = await run("curl", [
-        ...curlArgs(m, "afterpy", ["-d", requestBody("anthropic/plain")]),
+        ...curlArgs(m, "afterpy", CURL_KEY, ["-d", requestBody("anthropic/plain")]),
         "https://api.anthropic.com/v1/messages",
       ]);
       assert.equal(r.code, 0, r.stderr);
@@ -303,7 +282,7 @@ Deno.test("metered chain: curl, SDKs, Python requests, streaming, gzip, errors, 
       for (const [exchange, url] of cases) {
         const project = exchange.replaceAll(/[^a-z0-9]/g, "-");
         const r = await run("curl", [
-          ...curlArgs(m, project, [
+          ...curlArgs(m, project, CURL_KEY, [
             "-o",
             "/dev/null",
             "-H",
@@ -386,7 +365,7 @@ Deno.test("store locked by another writer: calls still succeed, rows land after 
       const body = new TextDecoder().decode(loadExchange("anthropic/plain").body);
       for (let i = 0; i < 3; i++) {
         const r = await run("curl", [
-          ...curlArgs(m, "lockproj", ["-d", requestBody("anthropic/plain")]),
+          ...curlArgs(m, "lockproj", CURL_KEY, ["-d", requestBody("anthropic/plain")]),
           "https://api.anthropic.com/v1/messages",
         ]);
         assert.equal(r.code, 0, r.stderr);

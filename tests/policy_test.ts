@@ -103,18 +103,12 @@ async function settled(m: Meter, project: string, count: number) {
   return got;
 }
 
-async function cli(m: Meter, clock: string, ...args: string[]) {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--quiet", ...SOURCE_PERMISSIONS, MAIN, ...args],
-    env: { HALTON_METER_HOME: m.home, HALTON_METER_TEST_CLOCK: clock, NO_COLOR: "1" },
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  return {
-    code: out.code,
-    stdout: new TextDecoder().decode(out.stdout),
-    stderr: new TextDecoder().decode(out.stderr),
-  };
+function cli(m: Meter, clock: string, ...args: string[]) {
+  return run(Deno.execPath(), ["run", "--quiet", ...SOURCE_PERMISSIONS, MAIN, ...args], {
+    HALTON_METER_HOME: m.home,
+    HALTON_METER_TEST_CLOCK: clock,
+    NO_COLOR: "1",
+  });
 }
 
 async function setClock(path: string, iso: string) {
@@ -129,7 +123,7 @@ Deno.test("policy: blocks, budgets, quota and hot reload through real clients", 
     policy: POLICY,
     env: { HALTON_METER_TEST_CLOCK: clock },
   });
-  const hits = () => m.fake.hits();
+  const hits = () => m.fake.seen.length;
   try {
     await t.step("a rule blocks by model glob: provider-shaped 402, nothing upstream", async () => {
       const before = hits();

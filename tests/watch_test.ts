@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { SOURCE_PERMISSIONS } from "../setup/mod.ts";
 import { run } from "./_support/net.ts";
 import { MAIN } from "./_support/role_process.ts";
-import { type Meter, startMeter, stopMeter, waitRows } from "./_support/meter.ts";
+import { curlArgs, type Meter, startMeter, stopMeter, waitRows } from "./_support/meter.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 // A private server, on a socket in the meter's temp dir (removed with it).
@@ -74,23 +74,10 @@ async function watchExit(target: string): Promise<number> {
 
 function curl(m: Meter, project: string) {
   return run("curl", [
-    "-sS",
-    "--max-time",
-    "20",
-    "-x",
-    `http://127.0.0.1:${m.ports.edge}`,
-    "-U",
-    `${project}:`,
-    "--cacert",
-    `${m.home}/ca/halton-meter-ca.pem`,
-    "-H",
-    "content-type: application/json",
-    "-H",
-    "anthropic-version: 2023-06-01",
-    "-H",
-    "x-api-key: sk-ant-test-WATCH",
-    "-d",
-    Deno.readTextFileSync(`${ROOT}adapters/testdata/anthropic/plain.request.json`),
+    ...curlArgs(m, project, "sk-ant-test-WATCH", [
+      "-d",
+      Deno.readTextFileSync(`${ROOT}adapters/testdata/anthropic/plain.request.json`),
+    ]),
     "https://api.anthropic.com/v1/messages",
   ]);
 }

@@ -76,13 +76,11 @@ export interface FakeProvider {
   bodies: Map<string, Uint8Array>;
   /** Per `x-fake-id`: the request headers as received. */
   requests: Map<string, Headers>;
-  /** Every request that reached the fake, whatever its path or headers. */
-  hits(): number;
   /** What the clients of WebSocket sessions sent, per session. */
   ws: WsLog;
   /** When true, WebSocket upgrades are refused (426), as by a server without WebSocket mode. */
   refuseWebSocket: boolean;
-  /** `METHOD /path` of every request that reached the fake, in order. */
+  /** `METHOD /path` of every request that reached the fake, whatever its headers, in order. */
   seen: string[];
   close(): Promise<void>;
 }
@@ -106,17 +104,15 @@ export function startFakeProvider(tls: { certPem: string; keyPem: string }): Fak
   const bodies = new Map<string, Uint8Array>();
   const requests = new Map<string, Headers>();
   const timers = new Set<ReturnType<typeof setTimeout>>();
-  let hits = 0;
   const seen: string[] = [];
   const ws: WsLog = { sessions: [], closed: 0 };
   const handler = async (req: Request): Promise<Response> => {
-    hits++;
-    seen.push(`${req.method} ${new URL(req.url).pathname}`);
+    const path = new URL(req.url).pathname;
+    seen.push(`${req.method} ${path}`);
     // Noted before the body is read, so a test can tell "head arrived" from "nothing arrived".
     const early = req.headers.get("x-fake-id");
     if (early) requests.set(`${early}:head`, req.headers);
     if (req.headers.get("upgrade")?.toLowerCase() === "websocket") {
-      const path = new URL(req.url).pathname;
       if (fake.refuseWebSocket) {
         const error = { message: "WebSocket mode is not available", type: "invalid_request_error" };
         return Response.json({ error }, { status: 426 });
@@ -131,7 +127,6 @@ export function startFakeProvider(tls: { certPem: string; keyPem: string }): Fak
       return serveWebSocket(req, name, ws, meta.responseHeaders, delay);
     }
     const reqBody = await req.text();
-    const path = new URL(req.url).pathname;
     const name = req.headers.get("x-fake-exchange") ?? defaultExchange(path, reqBody);
     if (!name) return new Response(`fake provider: no exchange for ${path}\n`, { status: 404 });
     const ex = loadExchange(name);
@@ -193,7 +188,6 @@ export function startFakeProvider(tls: { certPem: string; keyPem: string }): Fak
     sent,
     bodies,
     requests,
-    hits: () => hits,
     ws,
     refuseWebSocket: false,
     seen,

@@ -5,6 +5,8 @@
  * request counts as failed when it was written on a connection and no complete response came
  * back. Used by the fault tests to count exactly that.
  */
+import { writeAll } from "./net.ts";
+
 const enc = new TextEncoder();
 const dec = new TextDecoder();
 
@@ -168,10 +170,4 @@ export class KeepAliveClient {
   close() {
     this.#drop();
   }
-}
-
-async function writeAll(conn: Deno.Conn, data: string | Uint8Array): Promise<void> {
-  const bytes = typeof data === "string" ? enc.encode(data) : data;
-  let off = 0;
-  while (off < bytes.length) off += await conn.write(bytes.subarray(off));
 }

@@ -111,6 +111,31 @@ export async function api(m: Meter, path: string, headers: Record<string, string
   return { status: res.status, body: await res.json() };
 }
 
+/**
+ * curl's arguments for an Anthropic call through the meter's edge: tagged `project` by proxy
+ * credentials, trusting the meter's CA, with API key `key`; `extra` (body, headers, URL) last.
+ */
+export function curlArgs(m: Meter, project: string, key: string, extra: string[]): string[] {
+  return [
+    "-sS",
+    "--max-time",
+    "20",
+    "-x",
+    `http://127.0.0.1:${m.ports.edge}`,
+    "-U",
+    `${project}:`,
+    "--cacert",
+    `${m.home}/ca/halton-meter-ca.pem`,
+    "-H",
+    "content-type: application/json",
+    "-H",
+    "anthropic-version: 2023-06-01",
+    "-H",
+    `x-api-key: ${key}`,
+    ...extra,
+  ];
+}
+
 /** Polls /v1/calls?project= until `count` rows are there (rows land in batches). */
 export async function waitRows(
   m: Meter,
