@@ -209,17 +209,16 @@ async function curlThroughEdge(m: Meter): Promise<{ status: string; totalS: numb
   return { status: status || new TextDecoder().decode(out.stderr).trim(), totalS: Number(total) };
 }
 
-/**
- * A keep-alive connection the dead daemon carried is closed by the edge as soon as the daemon's
- * socket is; a call sent on it in that instant fails like one in flight.
- */
-const KILL_MARGIN_MS = 50;
-
 Deno.test("faults: kill -9 of the daemon under load: every call finished before it has its row", async () => {
   const m: Meter = await startMeter("hm-fault-kill-");
   try {
     const caPem = await Deno.readTextFile(`${m.home}/ca/halton-meter-ca.pem`);
-    const load = startCallLoad({ edgePort: m.ports.edge, caPem, prefix: "kill" });
+    const load = startCallLoad({
+      edgePort: m.ports.edge,
+      caPem,
+      upstreamCaPem: await Deno.readTextFile(m.ca.caFile),
+      prefix: "kill",
+    });
     let killedAt = 0;
     let curls: { at: number; status: string; totalS: number }[] = [];
     try {
@@ -253,19 +252,36 @@ Deno.test("faults: kill -9 of the daemon under load: every call finished before 
     const lastMs = (o: CallOutcome) => Math.round(killedAt - o.doneAt);
     console.log(
       `${summary("kill -9", r)}; ${outcomes.filter(before).length} finished before the kill, ` +
-        `${outcomes.filter((o) => o.ok && !before(o)).length} ok after it (unmetered tunnel)`,
+        `${outcomes.filter((o) => o.ok && !before(o)).length} ok after it`,
     );
     assert.equal(
       r.lost.length,
       0,
       `rows lost for calls finished ${r.lost.map(lastMs).join(", ")} ms before the kill`,
     );
-    // Fail-open: a call in flight at the kill dies with the daemon that carried it; every call
-    // sent after it goes through (the edge tunnels it raw while the daemon is down).
-    const failedAfter = outcomes.filter((o) => !o.ok && o.startedAt > killedAt + KILL_MARGIN_MS);
+    // Fail-open. A call in flight at the kill dies with the daemon that carried it (its TLS
+    // session ended there), and so may the next call a kept-alive client sends on that
+    // connection before it learns the connection is gone: that takes as long as the kernel
+    // needs to close a dead process's sockets (tens of ms on a loaded machine). So: a call that
+    // opens its connection after the kill never fails (the edge tunnels it raw while the daemon
+    // is down), and a kept-alive client loses at most its first call after the kill.
+    const after = outcomes.filter((o) => o.startedAt > killedAt);
+    const ms = (o: CallOutcome) => `${Math.round(o.startedAt - killedAt)} ms: ${o.error}`;
+    const freshFailed = after.filter((o) => !o.ok && !o.keepAlive);
+    const keptFailedLater: CallOutcome[] = [];
+    const keptFailedFirst: CallOutcome[] = [];
+    for (const client of new Set(after.filter((o) => o.keepAlive).map((o) => o.client))) {
+      const calls = after.filter((o) => o.client === client)
+        .sort((x, y) => x.startedAt - y.startedAt);
+      calls.forEach((o, i) => {
+        if (!o.ok) (i === 0 ? keptFailedFirst : keptFailedLater).push(o);
+      });
+    }
     console.log(
-      `kill -9: ${outcomes.filter((o) => !o.ok).length} failed, ` +
-        `${failedAfter.length} of them sent more than ${KILL_MARGIN_MS} ms after the kill`,
+      `kill -9: ${outcomes.filter((o) => !o.ok).length} failed; sent after the kill: ` +
+        `${freshFailed.length} on a new connection, ${keptFailedFirst.length} as a kept-alive ` +
+        `client's first call (${keptFailedFirst.map(ms).join("; ") || "none"}), ` +
+        `${keptFailedLater.length} later`,
     );
     console.log(
       `kill -9: curl after the kill: ${
@@ -274,10 +290,15 @@ Deno.test("faults: kill -9 of the daemon under load: every call finished before 
     );
     for (const c of curls) assert.equal(c.status, "200", `curl sent ${c.at} ms after the kill`);
     assert.equal(
-      failedAfter.length,
+      freshFailed.length,
       0,
-      `failed after the kill: ${
-        failedAfter.slice(0, 3).map((o) => `${Math.round(o.startedAt - killedAt)} ms: ${o.error}`)
+      `new connections failed after the kill: ${freshFailed.slice(0, 3).map(ms).join("; ")}`,
+    );
+    assert.equal(
+      keptFailedLater.length,
+      0,
+      `kept-alive clients failed again after the kill: ${
+        keptFailedLater.slice(0, 3).map(ms).join("; ")
       }`,
     );
   } finally {

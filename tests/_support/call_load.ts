@@ -11,6 +11,10 @@ export interface CallOutcome {
   /** The call's unique project name, as its row will carry it. */
   project: string;
   stream: boolean;
+  /** Which client loop sent it (0-based). */
+  client: number;
+  /** Sent on the loop's one kept-alive connection pool (else a new connection per call). */
+  keepAlive: boolean;
   /** 200 and the recorded body, byte for byte. */
   ok: boolean;
   /** Why it is not ok: a status, a body mismatch, or the fetch error. */
@@ -30,8 +34,13 @@ export interface CallLoad {
 
 export interface CallLoadOptions {
   edgePort: number;
-  /** PEM of the meter's CA (the client trusts only it). */
+  /** PEM of the meter's CA. */
   caPem: string;
+  /**
+   * PEM of the fake provider's CA, trusted too, as a real client trusts the provider's public
+   * CA: a call the edge tunnels raw (the daemon is down) meets the provider's own certificate.
+   */
+  upstreamCaPem?: string;
   /** Prefix of every project name (letters, digits, `-`). */
   prefix: string;
   /** Concurrent client loops; default 50. */
@@ -85,13 +94,18 @@ export function startCallLoad(opts: CallLoadOptions): CallLoad {
   const newClient = () =>
     Deno.createHttpClient({
       proxy: { url: `http://127.0.0.1:${opts.edgePort}` },
-      caCerts: [opts.caPem],
+      caCerts: opts.upstreamCaPem ? [opts.caPem, opts.upstreamCaPem] : [opts.caPem],
     });
 
-  async function call(client: Deno.HttpClient, n: number): Promise<CallOutcome> {
+  async function call(
+    client: Deno.HttpClient,
+    n: number,
+    who: { client: number; keepAlive: boolean },
+  ): Promise<CallOutcome> {
     // Spread streams evenly rather than randomly, so every run has the same mix.
     const stream = (n * streamShare) % 1 + streamShare >= 1;
     const project = `${opts.prefix}-${n}`;
+    const base = { project, stream, ...who };
     const startedAt = performance.now();
     try {
       const res = await fetch("https://api.anthropic.com/v1/messages", {
@@ -109,25 +123,24 @@ export function startCallLoad(opts: CallLoadOptions): CallLoad {
       const bytes = new Uint8Array(await res.arrayBuffer());
       const doneAt = performance.now();
       if (res.status !== 200) {
-        return { project, stream, ok: false, error: `HTTP ${res.status}`, startedAt, doneAt };
+        return { ...base, ok: false, error: `HTTP ${res.status}`, startedAt, doneAt };
       }
       if (!sameBytes(bytes, stream ? STREAM : PLAIN)) {
         return {
-          project,
-          stream,
+          ...base,
           ok: false,
           error: `body of ${bytes.length} bytes differs`,
           startedAt,
           doneAt,
         };
       }
-      return { project, stream, ok: true, startedAt, doneAt };
+      return { ...base, ok: true, startedAt, doneAt };
     } catch (err) {
+      const cause = err instanceof Error && err.cause ? ` (${String(err.cause)})` : "";
       return {
-        project,
-        stream,
+        ...base,
         ok: false,
-        error: String(err),
+        error: String(err) + cause,
         startedAt,
         doneAt: performance.now(),
       };
@@ -136,13 +149,14 @@ export function startCallLoad(opts: CallLoadOptions): CallLoad {
 
   async function loop(index: number): Promise<void> {
     const shared = index < keepAlive ? newClient() : null;
+    const who = { client: index, keepAlive: shared !== null };
     try {
       while (running) {
         await pace();
         if (!running) break;
         const client = shared ?? newClient();
         try {
-          outcomes.push(await call(client, seq++));
+          outcomes.push(await call(client, seq++, who));
         } finally {
           if (!shared) client.close();
         }
