@@ -1,13 +1,15 @@
 /**
  * Keeps the metrics state (metrics_state.ts) up with the database: the all-time totals once, then
- * the rows written since, a bounded batch at a time, every second (one small query when idle).
+ * the rows written since, a bounded batch at a time, every second (two small queries when idle).
+ * Its position is a rowid and the id of that row: a database replaced while the daemon runs, or
+ * renumbered by `VACUUM`, is noticed and its totals read again.
  * Reads are on the daemon's own schedule, never on a call's path.
  */
 import type { Store } from "../store/mod.ts";
 import type { MetricsSnapshot, MetricsState } from "./metrics_state.ts";
 
 export interface MetricsFeedDeps {
-  store: Pick<Store, "metricTotals" | "metricRowsAfter">;
+  store: Pick<Store, "metricTotals" | "metricRowsAfter" | "metricIdAt">;
   state: MetricsState;
   /** How often new rows are read. Default 1000 ms. */
   intervalMs?: number;
@@ -36,11 +38,18 @@ export function createMetricsFeed(deps: MetricsFeedDeps): MetricsFeed {
   /** One bounded read; true when more rows are waiting. */
   function step(): boolean {
     try {
+      const at = deps.state.position();
+      if (loaded && at.id !== null && deps.store.metricIdAt(at.rowid) !== at.id) {
+        // The database was replaced (rowids start again from 1) or renumbered (VACUUM): the
+        // totals are read again from it, which a scraper sees as a counter reset.
+        deps.log("metrics: the database changed under the feed; totals read again from it");
+        loaded = false;
+      }
       if (!loaded) {
         deps.state.load(deps.store.metricTotals());
         loaded = true;
       }
-      const rows = deps.store.metricRowsAfter(deps.state.lastRowid(), batchRows);
+      const rows = deps.store.metricRowsAfter(deps.state.position().rowid, batchRows);
       deps.state.add(rows);
       lastError = null;
       return rows.length === batchRows;

@@ -95,8 +95,8 @@ export interface MetricsState {
   load(totals: MetricTotals): void;
   /** Adds rows written after the last one seen (self-test rows are skipped). */
   add(rows: readonly MetricRow[]): void;
-  /** The rowid the state is at (0 before `load`). */
-  lastRowid(): number;
+  /** The last row counted: its rowid (0 before `load`) and id (null when none). */
+  position(): { rowid: number; id: string | null };
   snapshot(): MetricsSnapshot;
 }
 
@@ -123,6 +123,7 @@ export function createMetricsState(
   const genAiTokens = new Map<string, GenAiSeries>();
   let loaded = false;
   let last = 0;
+  let lastId: string | null = null;
   let since = opts.startedAt;
 
   function counterFor(provider: string, model: string, project: string, client: string) {
@@ -227,16 +228,18 @@ export function createMetricsState(
       const first = Math.min(...totals.rows.map((t) => t.first_bucket));
       since = Number.isFinite(first) ? first * 900_000 : opts.startedAt;
       last = totals.lastRowid;
+      lastId = totals.lastId;
       loaded = true;
     },
     add(rows) {
       for (const r of rows) {
         if (r.rowid <= last) continue;
         last = r.rowid;
+        lastId = r.id;
         if (!r.self_test) addRow(r);
       }
     },
-    lastRowid: () => last,
+    position: () => ({ rowid: last, id: lastId }),
     snapshot: () => ({
       loaded,
       counters: [...counters.values()],

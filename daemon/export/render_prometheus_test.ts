@@ -18,6 +18,7 @@ const store = {
 function row(rowid: number, project: string, cost: number | null): MetricRow {
   return {
     rowid,
+    id: `call-${rowid}`,
     provider: "anthropic",
     host: "api.anthropic.com",
     endpoint: "messages",
@@ -60,6 +61,7 @@ Deno.test("renderPrometheus: counters from the totals plus later rows; bounded, 
       first_bucket: 1,
     }],
     lastRowid: 3,
+    lastId: "call-3",
   });
   state.add([
     row(2, "ignored: before lastRowid", 9),

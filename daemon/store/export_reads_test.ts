@@ -78,10 +78,14 @@ Deno.test("metricTotals + metricRowsAfter: the roll-up's sums, then the rows aft
     assert.equal(row.input_tokens, 2400);
     assert.equal(row.cache_write_tokens, 300);
     assert.equal(totals.lastRowid, 3);
+    assert.equal(totals.lastId, "st");
+    assert.equal(store.metricIdAt(2), "b");
+    assert.equal(store.metricIdAt(99), null);
     store.enqueue(makeRecord({ id: "c", startedAt: T0 + 3, project: null, client: null }));
     await store.flush();
     const after = store.metricRowsAfter(totals.lastRowid, 10);
     assert.equal(after.length, 1);
+    assert.equal(after[0].id, "c");
     assert.equal(after[0].project, "");
     assert.equal(after[0].client, "");
     assert.equal(after[0].model, "claude-sonnet-4-5-20250929");

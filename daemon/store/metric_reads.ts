@@ -27,11 +27,14 @@ export interface MetricTotals {
   rows: MetricTotalsRow[];
   /** The rowid the totals go up to: rows after it are not in them. */
   lastRowid: number;
+  /** The id of the call at `lastRowid` (null when there is none): tells a replaced database. */
+  lastId: string | null;
 }
 
 /** What the metrics need of one call; model, project and client `''` when unknown. */
 export interface MetricRow {
   rowid: number;
+  id: string;
   provider: string;
   host: string;
   endpoint: string;
@@ -87,14 +90,22 @@ export function metricTotals(db: DatabaseSync): MetricTotals {
     unpriced_calls: n(r.unpriced_calls),
     first_bucket: n(r.first_bucket),
   }));
-  const last = db.prepare("SELECT COALESCE(MAX(rowid), 0) AS r FROM calls").get();
-  return { rows, lastRowid: n(last?.r) };
+  const last = db.prepare("SELECT rowid AS r, id FROM calls ORDER BY rowid DESC LIMIT 1").get();
+  return { rows, lastRowid: n(last?.r), lastId: sn(last?.id) };
+}
+
+/**
+ * The id of the call at `rowid`, or null. A feed that followed rowids checks its position with
+ * it: a replaced database starts again from 1, and `VACUUM` may renumber.
+ */
+export function metricIdAt(db: DatabaseSync, rowid: number): string | null {
+  return sn(db.prepare("SELECT id FROM calls WHERE rowid = ?").get(rowid)?.id);
 }
 
 /** Up to `limit` rows written after `rowid`, in write order (self-test rows included). */
 export function metricRowsAfter(db: DatabaseSync, rowid: number, limit: number): MetricRow[] {
   return db.prepare(
-    `SELECT rowid AS _rowid, provider, host, endpoint, request_model, response_model,
+    `SELECT rowid AS _rowid, id, provider, host, endpoint, request_model, response_model,
        COALESCE(response_model, request_model, '') AS model, COALESCE(project, '') AS project,
        COALESCE(client, '') AS client, status, error_type,
        COALESCE(input_tokens, 0) AS input_tokens, COALESCE(output_tokens, 0) AS output_tokens,
@@ -106,6 +117,7 @@ export function metricRowsAfter(db: DatabaseSync, rowid: number, limit: number):
      FROM calls WHERE rowid > ? ORDER BY rowid LIMIT ?`,
   ).all(rowid, limit).map((r) => ({
     rowid: n(r._rowid),
+    id: s(r.id),
     provider: s(r.provider),
     host: s(r.host),
     endpoint: s(r.endpoint),

@@ -12,7 +12,7 @@ import { summarize } from "./summarize.ts";
 import { rateLimitRows, spendBuckets } from "./spend_buckets.ts";
 import { report } from "./report.ts";
 import { type ColumnName, createExportReads, type ExportReads } from "./export_reads.ts";
-import { metricRowsAfter, metricTotals } from "./metric_reads.ts";
+import { metricIdAt, metricRowsAfter, metricTotals } from "./metric_reads.ts";
 import {
   defaultStoreDeps,
   PARK_ROWS_PER_FLUSH,
@@ -384,5 +384,6 @@ export function openStore(options: OpenStoreOptions): Store {
       reader.read((db) => exportReadsOn(db, exportReads?.columns ?? []).lag(after)),
     metricTotals: () => reader.read((db) => metricTotals(db)),
     metricRowsAfter: (rowid, limit) => reader.read((db) => metricRowsAfter(db, rowid, limit)),
+    metricIdAt: (rowid) => reader.read((db) => metricIdAt(db, rowid)),
   };
 }

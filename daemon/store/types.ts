@@ -193,6 +193,8 @@ export interface Store {
   metricTotals(): MetricTotals;
   /** What the metrics need of the rows after `rowid`. Throws `StoreUnavailableError`. */
   metricRowsAfter(rowid: number, limit: number): MetricRow[];
+  /** The id of the call at `rowid`, or null (metric_reads.ts). Throws `StoreUnavailableError`. */
+  metricIdAt(rowid: number): string | null;
 }
 
 /** Timers, injectable so tests can fire flush and retry timers by hand. */
