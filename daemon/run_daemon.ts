@@ -130,7 +130,12 @@ export async function runDaemon(opts: RunDaemonOptions): Promise<number> {
     spoolPath: paths.spool,
     spoolReserveBytes: config.store?.spool_reserve_bytes,
     queueCap: config.store?.memory_queue_rows,
-    deps: { log: (m) => log.log("warn", m), onWritten: (rows) => feed.publish(rows) },
+    deps: {
+      log: (m) => log.log("warn", m),
+      onWritten: (rows) => feed.publish(rows),
+      // With no dashboard open, written rows are not converted for it at all.
+      wantsWritten: () => feed.hasClients(),
+    },
   });
   const startedAt = now();
   // Exporters read the store on their own schedule; nothing of theirs is on a call's path.

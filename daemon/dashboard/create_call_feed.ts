@@ -36,6 +36,8 @@ export interface CallFeed {
   /** A new event stream, or null when `maxClients` are connected. */
   subscribe(): ReadableStream<Uint8Array> | null;
   stats(): CallFeedStats;
+  /** Whether any stream is open (rows published now reach someone). */
+  hasClients(): boolean;
   /** Ends every stream (the daemon stops: open streams would hold its HTTP server). */
   close(): void;
 }
@@ -129,6 +131,7 @@ export function createCallFeed(options: CallFeedOptions = {}): CallFeed {
       }, new CountQueuingStrategy({ highWaterMark: maxQueued }));
     },
     stats: () => ({ clients: clients.size, dropped, sent }),
+    hasClients: () => clients.size > 0,
     close() {
       closed = true;
       for (const c of [...clients]) {

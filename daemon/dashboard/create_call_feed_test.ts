@@ -138,3 +138,38 @@ Deno.test("store → feed: committed rows are streamed; a stalled client costs t
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("store → feed: with no dashboard open, written rows are not converted for it", async () => {
+  const dir = await Deno.makeTempDir();
+  const feed = createCallFeed({ heartbeatMs: 0 });
+  const handed: number[] = [];
+  const store = openStore({
+    path: `${dir}/db.sqlite`,
+    spoolPath: `${dir}/spool.jsonl`,
+    deps: {
+      onWritten: (rows) => {
+        handed.push(rows.length);
+        feed.publish(rows);
+      },
+      wantsWritten: () => feed.hasClients(),
+    },
+  });
+  try {
+    assert.equal(feed.hasClients(), false);
+    store.enqueue(record("before", 1_700_000_000_000));
+    await store.flush();
+    assert.deepEqual(handed, [], "rows were converted with nobody to read them");
+    const stream = feed.subscribe()!;
+    assert.equal(feed.hasClients(), true);
+    const got = readCalls(stream, 1);
+    store.enqueue(record("after", 1_700_000_000_001));
+    await store.flush();
+    assert.deepEqual(await got, ["after"]);
+    assert.deepEqual(handed, [1]);
+    assert.equal(store.report({ groupBy: [] }).totals.calls, 2);
+  } finally {
+    feed.close();
+    await store.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -3,7 +3,7 @@
  * client from `rollup_15m`, then the rows written since, by rowid (see export_reads.ts), so the
  * counters are the database's own sums and survive restarts. Self-test rows are in neither.
  */
-import type { DatabaseSync } from "node:sqlite";
+import type { DatabaseSync, StatementSync } from "node:sqlite";
 
 /** One (provider, model, project, client) group of the roll-up; unknown values are `''`. */
 export interface MetricTotalsRow {
@@ -94,28 +94,49 @@ export function metricTotals(db: DatabaseSync): MetricTotals {
   return { rows, lastRowid: n(last?.r), lastId: sn(last?.id) };
 }
 
+/** The feed's reads, each second and on each scrape: prepared once per connection. */
+interface FeedStatements {
+  idAt: StatementSync;
+  rowsAfter: StatementSync;
+}
+
+const prepared = new WeakMap<DatabaseSync, FeedStatements>();
+
+function statements(db: DatabaseSync): FeedStatements {
+  let st = prepared.get(db);
+  if (st === undefined) {
+    st = {
+      idAt: db.prepare("SELECT id FROM calls WHERE rowid = ?"),
+      rowsAfter: db.prepare(
+        `SELECT rowid AS _rowid, id, provider, host, endpoint, request_model, response_model,
+           COALESCE(response_model, request_model, '') AS model, COALESCE(project, '') AS project,
+           COALESCE(client, '') AS client, status, error_type,
+           COALESCE(input_tokens, 0) AS input_tokens, COALESCE(output_tokens, 0) AS output_tokens,
+           COALESCE(cache_read_tokens, 0) AS cache_read_tokens,
+           COALESCE(cache_write_5m_tokens, 0) + COALESCE(cache_write_1h_tokens, 0)
+             AS cache_write_tokens,
+           COALESCE(reasoning_tokens, 0) AS reasoning_tokens, cost_usd,
+           cost_usd IS NULL AND usage_completeness != 'none' AS unpriced,
+           duration_ms, ttfb_ms, self_test
+         FROM calls WHERE rowid > ? ORDER BY rowid LIMIT ?`,
+      ),
+    };
+    prepared.set(db, st);
+  }
+  return st;
+}
+
 /**
  * The id of the call at `rowid`, or null. A feed that followed rowids checks its position with
  * it: a replaced database starts again from 1, and `VACUUM` may renumber.
  */
 export function metricIdAt(db: DatabaseSync, rowid: number): string | null {
-  return sn(db.prepare("SELECT id FROM calls WHERE rowid = ?").get(rowid)?.id);
+  return sn(statements(db).idAt.get(rowid)?.id);
 }
 
 /** Up to `limit` rows written after `rowid`, in write order (self-test rows included). */
 export function metricRowsAfter(db: DatabaseSync, rowid: number, limit: number): MetricRow[] {
-  return db.prepare(
-    `SELECT rowid AS _rowid, id, provider, host, endpoint, request_model, response_model,
-       COALESCE(response_model, request_model, '') AS model, COALESCE(project, '') AS project,
-       COALESCE(client, '') AS client, status, error_type,
-       COALESCE(input_tokens, 0) AS input_tokens, COALESCE(output_tokens, 0) AS output_tokens,
-       COALESCE(cache_read_tokens, 0) AS cache_read_tokens,
-       COALESCE(cache_write_5m_tokens, 0) + COALESCE(cache_write_1h_tokens, 0) AS cache_write_tokens,
-       COALESCE(reasoning_tokens, 0) AS reasoning_tokens, cost_usd,
-       cost_usd IS NULL AND usage_completeness != 'none' AS unpriced,
-       duration_ms, ttfb_ms, self_test
-     FROM calls WHERE rowid > ? ORDER BY rowid LIMIT ?`,
-  ).all(rowid, limit).map((r) => ({
+  return statements(db).rowsAfter.all(rowid, limit).map((r) => ({
     rowid: n(r._rowid),
     id: s(r.id),
     provider: s(r.provider),

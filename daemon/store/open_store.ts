@@ -86,6 +86,7 @@ export function openStore(options: OpenStoreOptions): Store {
   function announce(rows: readonly DbRow[]): void {
     if (deps.onWritten === undefined || rows.length === 0) return;
     try {
+      if (deps.wantsWritten?.() === false) return;
       deps.onWritten(rows.map((row) => dbRowToCallRow(row)));
     } catch (error) {
       noteError(`onWritten failed: ${describeError(error)}`);

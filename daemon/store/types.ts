@@ -214,6 +214,11 @@ export interface StoreDeps {
    * call's path; it must not throw (a throw is logged and ignored).
    */
   onWritten?(rows: readonly CallRow[]): void;
+  /**
+   * Whether anyone reads `onWritten` now (e.g. a dashboard is open); when false the rows are
+   * not converted for it. Default: always.
+   */
+  wantsWritten?(): boolean;
   /** Store events worth a log line (degraded, recovered, dropped rows). */
   log(message: string): void;
   /** Opens the spool file (tests model a full disk with it). Default: the real file. */
