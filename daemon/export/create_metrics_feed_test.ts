@@ -1,34 +1,12 @@
 import assert from "node:assert/strict";
 import { createMetricsFeed } from "./create_metrics_feed.ts";
-import { createMetricsState } from "./metrics_state.ts";
+import { createMetricsState, zeroCounters } from "./metrics_state.ts";
+import { metricRow } from "./_test_metric_row.ts";
 import type { MetricRow, MetricTotals } from "../store/mod.ts";
 
 /** A database as the feed sees it: rows by rowid (index + 1), totals summed from them. */
 function fakeDb(ids: string[], project: string, cost: number): MetricRow[] {
-  return ids.map((id, i) => ({
-    rowid: i + 1,
-    id,
-    provider: "anthropic",
-    host: "api.anthropic.com",
-    endpoint: "messages",
-    model: "claude-x",
-    request_model: "claude-x",
-    response_model: "claude-x",
-    project,
-    client: "curl",
-    status: 200,
-    error_type: null,
-    input_tokens: 10,
-    output_tokens: 5,
-    cache_read_tokens: 0,
-    cache_write_tokens: 0,
-    reasoning_tokens: 0,
-    cost_usd: cost,
-    unpriced: false,
-    duration_ms: 300,
-    ttfb_ms: 100,
-    self_test: false,
-  }));
+  return ids.map((id, i) => metricRow(i + 1, { id, project, cost_usd: cost }));
 }
 
 function totalsOf(rows: MetricRow[]): MetricTotals {
@@ -39,14 +17,7 @@ function totalsOf(rows: MetricRow[]): MetricTotals {
       model: r.model,
       project: r.project,
       client: r.client,
-      calls: 0,
-      input_tokens: 0,
-      output_tokens: 0,
-      cache_read_tokens: 0,
-      cache_write_tokens: 0,
-      reasoning_tokens: 0,
-      cost_usd: 0,
-      unpriced_calls: 0,
+      ...zeroCounters(),
       first_bucket: 1,
     };
     g.calls++;

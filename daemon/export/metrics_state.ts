@@ -100,7 +100,8 @@ export interface MetricsState {
   snapshot(): MetricsSnapshot;
 }
 
-function zero(): Counters {
+/** Counters at zero (also the count fields of a `MetricTotalsRow`). */
+export function zeroCounters(): Counters {
   return {
     calls: 0,
     input_tokens: 0,
@@ -135,7 +136,7 @@ export function createMetricsState(
     };
     const key = `${labels.provider}\0${labels.model}\0${labels.project}\0${labels.client}`;
     let series = counters.get(key);
-    if (!series) counters.set(key, series = { labels, values: zero() });
+    if (!series) counters.set(key, series = { labels, values: zeroCounters() });
     return series.values;
   }
 

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import type { MetricRow } from "../store/mod.ts";
 import { createMetricsState } from "./metrics_state.ts";
+import { metricRow } from "./_test_metric_row.ts";
 import { renderPrometheus } from "./render_prometheus.ts";
 
 const store = {
@@ -16,30 +17,7 @@ const store = {
 };
 
 function row(rowid: number, project: string, cost: number | null): MetricRow {
-  return {
-    rowid,
-    id: `call-${rowid}`,
-    provider: "anthropic",
-    host: "api.anthropic.com",
-    endpoint: "messages",
-    model: "claude-x",
-    request_model: "claude-x",
-    response_model: "claude-x",
-    project,
-    client: "curl",
-    status: 200,
-    error_type: null,
-    input_tokens: 10,
-    output_tokens: 5,
-    cache_read_tokens: 0,
-    cache_write_tokens: 0,
-    reasoning_tokens: 0,
-    cost_usd: cost,
-    unpriced: cost === null,
-    duration_ms: 300,
-    ttfb_ms: 100,
-    self_test: false,
-  };
+  return metricRow(rowid, { project, cost_usd: cost, unpriced: cost === null });
 }
 
 Deno.test("renderPrometheus: counters from the totals plus later rows; bounded, escaped labels", () => {
