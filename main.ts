@@ -3,8 +3,8 @@
  * `--role userenv` a one-shot (re-applies the login environment at login); anything else
  * is the CLI. This is the only file that calls Deno.exit.
  *
- * The same module is the daemon's process-lookup worker: started as a worker named
- * LOOKUP_WORKER_NAME it serves lookups instead. So the bundle and the compiled binary, which
+ * The same module is the daemon's process-lookup worker and its report worker: started as a
+ * worker named LOOKUP_WORKER_NAME (REPORT_WORKER_NAME) it serves lookups (reports) instead. So the bundle and the compiled binary, which
  * are this module with everything it imports, need no file beside them.
  */
 import {
@@ -12,6 +12,7 @@ import {
   EXECUTABLE_ENV,
   launchContextOf,
   LOOKUP_WORKER_NAME,
+  REPORT_WORKER_NAME,
   resolveHome,
   type Role,
 } from "./core/mod.ts";
@@ -115,9 +116,13 @@ async function main(): Promise<number> {
   });
 }
 
-if ((globalThis as { name?: unknown }).name === LOOKUP_WORKER_NAME) {
+const workerName = (globalThis as { name?: unknown }).name;
+if (workerName === LOOKUP_WORKER_NAME) {
   const { serveLookups } = await import("./daemon/attribution/mod.ts");
   serveLookups(globalThis);
+} else if (workerName === REPORT_WORKER_NAME) {
+  const { serveReports } = await import("./daemon/store/serve_reports.ts");
+  serveReports(globalThis);
 } else {
   Deno.exit(await main());
 }

@@ -123,7 +123,9 @@ export async function createInitDeps(input: InitDepsInput): Promise<InitDeps> {
       });
     },
     confirm: (question) =>
-      Promise.resolve(Deno.stdin.isTerminal() ? confirm(`halton-meter init: ${question}`) : true),
+      Promise.resolve(
+        Deno.stdin.isTerminal() ? windowConfirm(`halton-meter init: ${question}`) : true,
+      ),
     async removeCa() {
       await Deno.remove(paths.caDir, { recursive: true });
     },
@@ -143,4 +145,14 @@ export async function createUninstallDeps(input: InitDepsInput): Promise<Uninsta
       await Deno.remove(input.home, { recursive: true });
     },
   };
+}
+
+/**
+ * The global `confirm` (a terminal prompt under Deno). Looked up on `globalThis`: this module is
+ * in the graph of the entry module that also runs as the daemon's workers, whose type library
+ * has no `confirm`.
+ */
+function windowConfirm(message: string): boolean {
+  const prompt = (globalThis as { confirm?: (message: string) => boolean }).confirm;
+  return prompt ? prompt(message) : false;
 }

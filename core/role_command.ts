@@ -48,3 +48,10 @@ export function launchContextOf(input: LaunchContextInput): LaunchContext {
  * so a bundle or a compiled binary, whose graph holds no separate worker file, has one too.
  */
 export const LOOKUP_WORKER_NAME = "halton-meter-lookup";
+
+/**
+ * The name of the worker that runs the dashboard's and `/v1/report`'s report queries
+ * (daemon/store/serve_reports.ts) on a read connection of its own, off the thread that carries
+ * the calls. Started the same way as the lookup worker, on the entry module.
+ */
+export const REPORT_WORKER_NAME = "halton-meter-report";

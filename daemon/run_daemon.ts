@@ -29,7 +29,7 @@ import {
   createPolicyEngine,
   spawnDetached,
 } from "./policy/mod.ts";
-import { openStore } from "./store/mod.ts";
+import { createReportWorker, openStore, type ReportQuery } from "./store/mod.ts";
 import { startExport } from "./export/mod.ts";
 import tls from "node:tls";
 
@@ -242,6 +242,19 @@ export async function runDaemon(opts: RunDaemonOptions): Promise<number> {
   });
   callsInFlight = () => mitm.activeExchanges() > 0;
 
+  // Reports (the dashboard, /v1/report) run on a worker with a read connection of its own: a
+  // month of roll-ups read for a dashboard never stalls the calls on this thread.
+  const reports = opts.entryModule
+    ? createReportWorker({
+      entryModule: opts.entryModule,
+      path: paths.db,
+      busyTimeoutMs: 2_000,
+      fallback: (q) => store.report(q),
+      log: (m) => log.log("warn", m),
+    })
+    : null;
+  const reportsFn = reports ? (q: ReportQuery) => reports.report(q) : undefined;
+
   let api: Deno.HttpServer<Deno.NetAddr>;
   try {
     const internal = await bindWithFallback(
@@ -261,7 +274,16 @@ export async function runDaemon(opts: RunDaemonOptions): Promise<number> {
       }),
       log: (m) => log.log("error", `api: ${m}`),
       policy,
-      dashboard: createDashboard({ auth: createDashboardAuth({ now }), feed, store, policy, now }),
+      reports: reportsFn,
+      reportStats: reports ? () => reports.stats() : undefined,
+      dashboard: createDashboard({
+        auth: createDashboardAuth({ now }),
+        feed,
+        store,
+        policy,
+        now,
+        reports: reportsFn,
+      }),
       metrics: () => exports.prometheus(store.state()),
       exportState: () => exports.state(),
     });
@@ -275,6 +297,7 @@ export async function runDaemon(opts: RunDaemonOptions): Promise<number> {
     await exports.close();
     policy.close();
     attributor.close();
+    await reports?.close();
     await store.close();
     return fail(log, `cannot listen: ${(err as Error).message}`);
   }
@@ -296,6 +319,7 @@ export async function runDaemon(opts: RunDaemonOptions): Promise<number> {
   await api.shutdown();
   await exports.close();
   policy.close();
+  await reports?.close();
   await store.close();
   try {
     const pidFile = `${paths.run}/daemon.pid`;

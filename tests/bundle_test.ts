@@ -15,7 +15,7 @@ import { isolatedBundle, writeLauncher } from "./_support/bundle.ts";
 import { loadExchange, startFakeProvider } from "./_support/fake_provider.ts";
 import { canRun, cleanup, cliFrom, makeSandbox, ROLES } from "./_support/init_sandbox.ts";
 import { loadJsonSchema, validateJsonSchema } from "./_support/json_schema.ts";
-import { type Meter, startMeter, stopMeter, waitRows } from "./_support/meter.ts";
+import { api, type Meter, startMeter, stopMeter, waitRows } from "./_support/meter.ts";
 import { readRolePid, rolePids } from "./_support/processes.ts";
 import { spawnMain, startMain } from "./_support/role_process.ts";
 import { makeTestCa } from "./_support/test_ca.ts";
@@ -101,6 +101,18 @@ Deno.test("bundle alone in an empty directory: up, a metered call with its row, 
       assert.ok(asset.headers.get("content-type")?.startsWith(type), name);
       assert.ok((await asset.text()).length > 100, name);
     }
+
+    // The report worker runs the bundle itself (no worker file beside it): /v1/report is
+    // answered there, not on the daemon's thread.
+    const rep = await api(m, "/v1/report?group_by=project");
+    assert.equal(rep.status, 200, JSON.stringify(rep.body));
+    assert.deepEqual(rep.body.rows.map((r: { keys: string[] }) => r.keys), [["acme-widgets"]]);
+    const health = await api(m, "/health");
+    assert.deepEqual(
+      health.body.reports,
+      { worker: 1, in_thread: 0, worker_running: true },
+      JSON.stringify(health.body.reports),
+    );
 
     const version = await runBundle(m, "--version", "--json");
     assert.equal(version.code, 0, version.stderr);

@@ -186,6 +186,11 @@ Deno.test({
           (e) => Number((e as HTMLProgressElement).value),
         );
         assert.ok(budget > 0, `budget progress ${budget}`);
+        // Those reports (the overview's and /v1/report's) were made by the report worker, off
+        // the thread that carries the calls.
+        const health = await api(m, "/health");
+        assert.equal(health.body.reports.in_thread, 0, JSON.stringify(health.body.reports));
+        assert.ok(health.body.reports.worker >= 7, JSON.stringify(health.body.reports));
         assert.ok(await page.$("#quota tr[data-window]"), "no subscription window shown");
         await page.screenshot({ path: `${shots}/overview.png`, fullPage: true });
       });

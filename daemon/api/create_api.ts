@@ -4,7 +4,13 @@ import { HTTPException } from "hono/http-exception";
 import type { Dashboard } from "../dashboard/mod.ts";
 import type { PolicyEngine } from "../policy/mod.ts";
 import { type ExportState, PROMETHEUS_CONTENT_TYPE } from "../export/mod.ts";
-import { type Store, StoreUnavailableError, type SummaryRow } from "../store/mod.ts";
+import {
+  type Report,
+  type ReportQuery,
+  type Store,
+  StoreUnavailableError,
+  type SummaryRow,
+} from "../store/mod.ts";
 import { ApiError, errorBody } from "./_api_error.ts";
 import { isLoopbackHost } from "./_is_loopback_host.ts";
 import { parseCallsQuery, parseReportQuery, parseSummaryQuery } from "./_parse_query.ts";
@@ -36,10 +42,17 @@ export interface ApiDeps {
   policy?: Pick<PolicyEngine, "budgets" | "quota" | "state">;
   /** The web dashboard, mounted at `/dashboard`; absent = none. */
   dashboard?: Dashboard;
+  /**
+   * Answers `GET /v1/report` off the daemon's thread (the report worker); absent: the store's
+   * `report` on this thread.
+   */
+  reports?: (query: ReportQuery) => Promise<Report>;
   /** The Prometheus text for `GET /metrics`; absent = no such route. */
   metrics?: () => string;
   /** The OTLP exporter's state, shown in `/health` as `export`. */
   exportState?: () => ExportState;
+  /** Where reports were made (the worker or this thread); shown in `/health` as `reports`. */
+  reportStats?: () => { worker: number; inThread: number; running: boolean };
 }
 
 function sha256(text: string): Uint8Array {
@@ -126,6 +139,7 @@ export function createApi(deps: ApiDeps): Hono {
       store,
       ...(deps.policy ? { policy: deps.policy.state() } : {}),
       ...(deps.exportState ? { export: deps.exportState() } : {}),
+      ...(deps.reportStats ? { reports: reportsHealth(deps.reportStats()) } : {}),
     });
   });
 
@@ -135,11 +149,14 @@ export function createApi(deps: ApiDeps): Hono {
     return c.body(deps.metrics(), 200, { "content-type": PROMETHEUS_CONTENT_TYPE });
   });
 
-  app.get("/v1/report", (c) => {
+  app.get("/v1/report", async (c) => {
     const query = parseReportQuery(new URL(c.req.url).searchParams);
     if (!query.ok) throw new ApiError(400, "invalid_request", query.message);
-    if (!deps.store.report) throw new ApiError(404, "not_found", "No reports in this build");
-    const r = deps.store.report(query.value);
+    const storeReport = deps.store.report;
+    if (!deps.reports && !storeReport) {
+      throw new ApiError(404, "not_found", "No reports in this build");
+    }
+    const r = deps.reports ? await deps.reports(query.value) : storeReport!(query.value);
     return c.json({
       group_by: query.value.groupBy,
       time_zone: query.value.timeZone ?? "UTC",
@@ -211,4 +228,9 @@ export function createApi(deps: ApiDeps): Hono {
   });
 
   return app;
+}
+
+/** `/health`'s `reports`: how many reports the worker and the daemon's thread made. */
+function reportsHealth(s: { worker: number; inThread: number; running: boolean }) {
+  return { worker: s.worker, in_thread: s.inThread, worker_running: s.running };
 }

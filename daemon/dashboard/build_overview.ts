@@ -18,7 +18,7 @@ export type BreakdownRange = "today" | "7d" | "30d" | "month";
 export type BreakdownBy = "model" | "project" | "provider" | "client";
 
 export interface OverviewSources {
-  report(query: ReportQuery): Report;
+  report(query: ReportQuery): Promise<Report>;
   budgets?(): BudgetStatus[];
   quota?(): AccountQuotaStatus[];
 }
@@ -57,8 +57,17 @@ const DAY = 24 * HOUR;
 const QUARTER = 15 * 60_000;
 const round9 = (usd: number) => Math.round(usd * 1e9) / 1e9;
 
-function spanOf(src: OverviewSources, since: number, until: number, timeZone: string): Span {
-  return { since, until, totals: src.report({ since, until, groupBy: [], timeZone }).totals };
+async function spanOf(
+  src: OverviewSources,
+  since: number,
+  until: number,
+  timeZone: string,
+): Promise<Span> {
+  return {
+    since,
+    until,
+    totals: (await src.report({ since, until, groupBy: [], timeZone })).totals,
+  };
 }
 
 /** Start of the local hour holding `ms` (every zone's hours start on a quarter hour). */
@@ -80,10 +89,10 @@ function labelsBetween(since: number, until: number, unit: "hour" | "day", tz: s
   return out;
 }
 
-export function buildSeries(
+export async function buildSeries(
   src: OverviewSources,
   q: { timeZone: string; by: SeriesBy; range: SeriesRange; now: number },
-): Series {
+): Promise<Series> {
   const until = q.now + 1;
   const unit = q.range === "24h" ? "hour" : "day";
   const since = q.range === "24h"
@@ -92,7 +101,7 @@ export function buildSeries(
       .start;
   const labels = labelsBetween(since, until, unit, q.timeZone);
   const index = new Map(labels.map((l, i) => [l, i]));
-  const r = src.report({ since, until, groupBy: [unit, q.by], timeZone: q.timeZone });
+  const r = await src.report({ since, until, groupBy: [unit, q.by], timeZone: q.timeZone });
   const byKey = new Map<string, { cost: number[]; calls: number[]; total: number }>();
   for (const row of r.rows) {
     const i = index.get(row.keys[0] ?? "");
@@ -130,22 +139,24 @@ export function buildSeries(
 }
 
 /** Today, this week (from Monday) and this month in `timeZone`, a series, budgets, windows. */
-export function buildOverview(
+export async function buildOverview(
   src: OverviewSources,
   q: { timeZone: string; by: SeriesBy; range: SeriesRange; now: number },
-): Overview {
+): Promise<Overview> {
   const until = q.now + 1;
   const start = (unit: "day" | "week" | "month") =>
     windowBounds(parseWindow(unit, q.timeZone), q.now).start;
+  const [today, week, month, series] = await Promise.all([
+    spanOf(src, start("day"), until, q.timeZone),
+    spanOf(src, start("week"), until, q.timeZone),
+    spanOf(src, start("month"), until, q.timeZone),
+    buildSeries(src, q),
+  ]);
   return {
     time_zone: q.timeZone,
     now: q.now,
-    spans: {
-      today: spanOf(src, start("day"), until, q.timeZone),
-      week: spanOf(src, start("week"), until, q.timeZone),
-      month: spanOf(src, start("month"), until, q.timeZone),
-    },
-    series: buildSeries(src, q),
+    spans: { today, week, month },
+    series,
     budgets: src.budgets?.() ?? [],
     quota: src.quota?.() ?? [],
   };
@@ -161,10 +172,10 @@ export interface Breakdown {
 }
 
 /** Totals per project (or model, ...) over a span, largest spend first. */
-export function buildBreakdown(
+export async function buildBreakdown(
   src: OverviewSources,
   q: { timeZone: string; by: BreakdownBy; range: BreakdownRange; now: number },
-): Breakdown {
+): Promise<Breakdown> {
   const until = q.now + 1;
   const day = parseWindow("day", q.timeZone);
   const since = q.range === "today"
@@ -172,7 +183,7 @@ export function buildBreakdown(
     : q.range === "month"
     ? windowBounds(parseWindow("month", q.timeZone), q.now).start
     : windowBounds(day, q.now - (q.range === "7d" ? 6 : 29) * DAY).start;
-  const r = src.report({ since, until, groupBy: [q.by], timeZone: q.timeZone });
+  const r = await src.report({ since, until, groupBy: [q.by], timeZone: q.timeZone });
   const rows = r.rows.map(({ keys, ...t }) => ({ key: keys[0], ...t }))
     .sort((a, b) => b.cost_usd - a.cost_usd || b.calls - a.calls);
   return { by: q.by, since, until, time_zone: q.timeZone, rows, totals: r.totals };

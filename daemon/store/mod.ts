@@ -7,6 +7,7 @@ export { callRowToRecord } from "./call_row_to_record.ts";
 export { type CallCursor, decodeCursor, encodeCursor } from "./cursor.ts";
 export { DEFAULT_LIMIT, MAX_LIMIT } from "./list_calls.ts";
 export { StoreUnavailableError } from "./store_unavailable_error.ts";
+export { createReportWorker, type ReportWorker } from "./report_worker.ts";
 export type {
   CallFilter,
   CallRow,

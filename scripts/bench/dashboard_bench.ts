@@ -191,6 +191,8 @@ async function run(ctx: BenchContext): Promise<BenchOutcome> {
       (rise * 100).toFixed(1)
     }% | ≤ +5% | ${latencyMet ? "met" : "miss"} |`,
     `| latency p99 | ${f(percentile(lat.none, 99))} | ${f(percentile(lat.open, 99))} | | | |`,
+    `| latency p99.9 | ${f(percentile(lat.none, 99.9))} | ${f(percentile(lat.open, 99.9))} | | | |`,
+    `| latency max | ${f(Math.max(...lat.none))} | ${f(Math.max(...lat.open))} | | | |`,
     "",
     `Store after the run: ${health.store.dropped} rows dropped, ${health.store.queued} queued.`,
   ].join("\n");
