@@ -1,14 +1,49 @@
+/**
+ * The report worker, run as the daemon runs it: `_report_worker_probe.ts` starts it in a
+ * process of its own (`deno run`, the real entry module as the worker) and says what happened;
+ * the answers are compared with `report()` on this side.
+ */
 import assert from "node:assert/strict";
 import { makeRecord } from "./_test_record.ts";
 import { tempPaths } from "./_test_helpers.ts";
 import { openStore } from "./open_store.ts";
-import { createReportWorker } from "./report_worker.ts";
-import { StoreUnavailableError } from "./store_unavailable_error.ts";
+import type { ReportQuery } from "./report.ts";
 import type { Store } from "./types.ts";
 
 const T0 = Date.UTC(2025, 5, 1);
-/** The real entry module: as a worker named REPORT_WORKER_NAME it serves reports. */
-const MAIN = new URL("../../main.ts", import.meta.url).href;
+const PROBE = new URL("./_report_worker_probe.ts", import.meta.url).pathname;
+
+interface Outcome {
+  report?: unknown;
+  error?: string;
+  unavailable?: boolean;
+}
+
+interface Stats {
+  worker: number;
+  inThread: number;
+  running: boolean;
+}
+
+interface ProbeResult {
+  results: Outcome[];
+  concurrent: Outcome[] | null;
+  stats: Stats;
+  afterIdle: { stopped: boolean; result: Outcome; stats: Stats } | null;
+  closed: Stats;
+  logs: string[];
+}
+
+async function probe(spec: Record<string, unknown>): Promise<ProbeResult> {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", PROBE, JSON.stringify(spec)],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const stderr = new TextDecoder().decode(out.stderr);
+  assert.equal(out.code, 0, stderr);
+  return JSON.parse(new TextDecoder().decode(out.stdout));
+}
 
 async function withStore(fn: (store: Store, path: string) => Promise<void>): Promise<void> {
   const t = await tempPaths();
@@ -29,123 +64,71 @@ async function withStore(fn: (store: Store, path: string) => Promise<void>): Pro
   }
 }
 
-Deno.test("report worker: answers exactly what the store's report() answers, off this thread", () =>
+const QUERIES: ReportQuery[] = [
+  { groupBy: [] },
+  { groupBy: ["project", "day"], timeZone: "Asia/Tokyo" },
+  { groupBy: ["model"], since: T0 + 5 * 3_600_000, until: T0 + 20 * 3_600_000 },
+  { groupBy: ["project"], filter: { project: "alpha" } },
+];
+/** A query report() refuses (an unknown filter key). */
+const BAD = { groupBy: [], filter: { bogus: "x" } } as unknown as ReportQuery;
+
+Deno.test("report worker: answers exactly what report() answers, from the worker, errors passed on", () =>
   withStore(async (store, path) => {
-    const logs: string[] = [];
-    const reports = createReportWorker({
-      entryModule: MAIN,
-      path,
-      busyTimeoutMs: 2000,
-      fallback: (q) => store.report(q),
-      log: (m) => logs.push(m),
-    });
+    const r = await probe({ path, entry: "main", queries: [...QUERIES, BAD], concurrent: true });
+    const expected = QUERIES.map((q) => ({ report: store.report(q) }));
+    assert.deepEqual(r.results.slice(0, QUERIES.length), expected);
+    // Concurrent reports (an overview asks for four at once) each get their own answer.
+    assert.deepEqual(r.concurrent!.slice(0, QUERIES.length), expected);
+    // The refused query is the worker's error with report()'s message, not a fall back.
+    let here = "";
     try {
-      const queries = [
-        { groupBy: [] },
-        { groupBy: ["project", "day"], timeZone: "Asia/Tokyo" },
-        { groupBy: ["model"], since: T0 + 5 * 3_600_000, until: T0 + 20 * 3_600_000 },
-        { groupBy: ["project"], filter: { project: "alpha" } },
-      ] as const;
-      for (const q of queries) {
-        assert.deepEqual(await reports.report(q), store.report(q), JSON.stringify(q));
-      }
-      // Concurrent reports (an overview asks for four at once) each get their own answer.
-      const all = await Promise.all(queries.map((q) => reports.report(q)));
-      assert.deepEqual(all, queries.map((q) => store.report(q)));
-      assert.deepEqual(reports.stats(), { worker: 8, inThread: 0, running: true });
-      assert.deepEqual(logs, []);
-      // A query report() refuses is the worker's error, passed on with its message (not a
-      // fall back to this thread).
-      const bad = { groupBy: [], filter: { bogus: "x" } } as unknown as Parameters<
-        typeof store.report
-      >[0];
-      const here = (() => {
-        try {
-          store.report(bad);
-        } catch (err) {
-          return (err as Error).message;
-        }
-        return "no error";
-      })();
-      await assert.rejects(
-        reports.report(bad),
-        (err: Error) => !(err instanceof StoreUnavailableError) && err.message === here,
-      );
-      assert.equal(reports.stats().inThread, 0);
-    } finally {
-      await reports.close();
+      store.report(BAD);
+    } catch (err) {
+      here = (err as Error).message;
     }
-    assert.equal(reports.stats().running, false);
+    assert.ok(here.length > 0);
+    assert.deepEqual(r.results.at(-1), { error: here, unavailable: false });
+    assert.deepEqual(r.stats, { worker: 8, inThread: 0, running: true });
+    assert.deepEqual(r.closed.running, false);
+    assert.deepEqual(r.logs, []);
   }));
 
 Deno.test("report worker: a database it cannot read is StoreUnavailableError (the API's 503)", async () => {
   const t = await tempPaths();
-  const reports = createReportWorker({
-    entryModule: MAIN,
-    path: `${t.path}.missing/db.sqlite`,
-    busyTimeoutMs: 200,
-    fallback: () => {
-      throw new Error("not used");
-    },
-    log: () => {},
-  });
   try {
-    await assert.rejects(reports.report({ groupBy: [] }), StoreUnavailableError);
-    assert.equal(reports.stats().worker, 0);
-    assert.equal(reports.stats().inThread, 0);
+    const r = await probe({
+      path: `${t.path}.missing/db.sqlite`,
+      entry: "main",
+      queries: [{ groupBy: [] }],
+    });
+    assert.equal(r.results[0].unavailable, true, JSON.stringify(r.results[0]));
+    assert.match(r.results[0].error ?? "", /Cannot read the calls database/);
+    assert.equal(r.stats.inThread, 0);
   } finally {
-    await reports.close();
     await t.cleanup();
   }
 });
 
 Deno.test("report worker: stops when unused and starts again on the next report", () =>
   withStore(async (store, path) => {
-    const reports = createReportWorker({
-      entryModule: MAIN,
+    const r = await probe({
       path,
-      busyTimeoutMs: 2000,
-      fallback: (q) => store.report(q),
-      log: () => {},
+      entry: "main",
       idleMs: 30,
+      queries: [{ groupBy: [] }],
+      waitIdle: true,
     });
-    try {
-      await reports.report({ groupBy: [] });
-      assert.equal(reports.stats().running, true);
-      const end = Date.now() + 10_000;
-      while (reports.stats().running && Date.now() < end) {
-        await new Promise((r) => setTimeout(r, 20));
-      }
-      assert.equal(reports.stats().running, false, "the idle worker was not stopped");
-      assert.deepEqual(await reports.report({ groupBy: [] }), store.report({ groupBy: [] }));
-      assert.deepEqual(reports.stats(), { worker: 2, inThread: 0, running: true });
-    } finally {
-      await reports.close();
-    }
+    assert.equal(r.afterIdle?.stopped, true, "the idle worker was not stopped");
+    assert.deepEqual(r.afterIdle?.result, { report: store.report({ groupBy: [] }) });
+    assert.deepEqual(r.afterIdle?.stats, { worker: 2, inThread: 0, running: true });
   }));
 
-Deno.test("report worker: when no worker can run, reports are made on this thread (logged once)", () =>
+Deno.test("report worker: when no worker can run, reports are made on the calling thread (logged once)", () =>
   withStore(async (store, path) => {
-    const logs: string[] = [];
-    const broken = `data:application/javascript,${encodeURIComponent("throw new Error('boom')")}`;
-    const reports = createReportWorker({
-      entryModule: broken,
-      path,
-      busyTimeoutMs: 2000,
-      fallback: (q) => store.report(q),
-      log: (m) => logs.push(m),
-    });
-    try {
-      assert.deepEqual(await reports.report({ groupBy: [] }), store.report({ groupBy: [] }));
-      assert.deepEqual(
-        await reports.report({ groupBy: ["project"] }),
-        store.report({ groupBy: ["project"] }),
-      );
-      assert.equal(reports.stats().worker, 0);
-      assert.equal(reports.stats().inThread, 2);
-      assert.equal(logs.length, 1, logs.join("\n"));
-      assert.match(logs[0], /report worker.*daemon's thread/);
-    } finally {
-      await reports.close();
-    }
+    const r = await probe({ path, entry: "broken", queries: QUERIES.slice(0, 2) });
+    assert.deepEqual(r.results, QUERIES.slice(0, 2).map((q) => ({ report: store.report(q) })));
+    assert.deepEqual(r.stats, { worker: 0, inThread: 2, running: false });
+    assert.equal(r.logs.length, 1, r.logs.join("\n"));
+    assert.match(r.logs[0], /report worker.*daemon's thread/);
   }));
