@@ -15,3 +15,4 @@ export * from "./format_usd.ts";
 export * from "./zoned_time.ts";
 export * from "./release.ts";
 export * from "./sha256_hex.ts";
+export * from "./worker_scope.ts";

@@ -2,11 +2,11 @@
 import { LOOKUP_WORKER_NAME } from "../../core/mod.ts";
 import type { ProcessLookup, ProcessProject } from "./_process_lookup.ts";
 
-interface LookupReply {
+type LookupReply = { ready: true } | {
   id: number;
   project: ProcessProject | null;
   error?: string;
-}
+};
 
 export interface WorkerLookup {
   lookup: ProcessLookup;
@@ -30,12 +30,28 @@ export function createWorkerLookup(entryModule: string | URL): WorkerLookup {
   let nextId = 1;
   let closed = false;
   let failure: string | null = null;
+  // Messages wait until the worker listens: one posted while it still evaluates the entry
+  // module (which awaits its imports) would be lost.
+  let listening = false;
+  const queued: unknown[] = [];
+  const send = (message: unknown) => {
+    if (listening) return worker.postMessage(message);
+    // Bounded: a worker that never listens would otherwise collect every lookup (each one's
+    // caller has long resolved null at its deadline).
+    if (queued.push(message) > 256) queued.shift();
+  };
   worker.onmessage = (e: MessageEvent<LookupReply>) => {
-    const w = waiting.get(e.data.id);
+    const m = e.data;
+    if ("ready" in m) {
+      listening = true;
+      for (const q of queued.splice(0)) worker.postMessage(q);
+      return;
+    }
+    const w = waiting.get(m.id);
     if (!w) return;
-    waiting.delete(e.data.id);
-    if (e.data.error) w.reject(new Error(e.data.error));
-    else w.resolve(e.data.project);
+    waiting.delete(m.id);
+    if (m.error) w.reject(new Error(m.error));
+    else w.resolve(m.project);
   };
   worker.onerror = (e: ErrorEvent) => {
     e.preventDefault(); // a dead worker must not take the daemon with it
@@ -55,7 +71,7 @@ export function createWorkerLookup(entryModule: string | URL): WorkerLookup {
           if (waiting.delete(id)) resolve(null);
         }, { once: true });
         // The worker stops by itself at the deadline: the signal cannot reach into its scan.
-        worker.postMessage({ id, client, ownPids: [...ctx.ownPids], deadline: ctx.deadline });
+        send({ id, client, ownPids: [...ctx.ownPids], deadline: ctx.deadline });
       });
     },
     failure: () => failure,

@@ -1,8 +1,10 @@
 /**
  * The lookup worker's side: runs process lookups (`_process_lookup.ts`) on a thread of its
  * own, with blocking file calls, so a scan of /proc never waits behind the daemon's TLS work
- * and never holds up its event loop. Protocol (`_worker_lookup.ts` is the other side): in
- * `{ id, client, ownPids, deadline }` (deadline: epoch ms), out `{ id, project, error? }`.
+ * and never holds up its event loop. Protocol (`_worker_lookup.ts` is the other side): out
+ * `{ ready: true }` once it listens (a message posted while the entry module still awaits its
+ * imports would be lost, so the other side waits for it); in `{ id, client, ownPids, deadline }`
+ * (deadline: epoch ms), out `{ id, project, error? }`.
  *
  * The worker runs the entry module (main.ts, or the bundle or binary built from it), which
  * calls this when it finds itself started under LOOKUP_WORKER_NAME: a bundle or a compiled
@@ -10,6 +12,7 @@
  */
 import { type ClientPorts, createProcessLookup } from "./_process_lookup.ts";
 import { systemMachineDeps } from "./_system_deps.ts";
+import { workerScope } from "../../core/mod.ts";
 
 export interface LookupRequest {
   id: number;
@@ -18,21 +21,9 @@ export interface LookupRequest {
   deadline: number;
 }
 
-interface WorkerScope {
-  onmessage: ((e: MessageEvent<LookupRequest>) => void) | null;
-  postMessage(message: unknown): void;
-}
-
-function isWorkerScope(scope: unknown): scope is WorkerScope {
-  return typeof scope === "object" && scope !== null && "postMessage" in scope &&
-    typeof scope.postMessage === "function" && "onmessage" in scope;
-}
-
 /** Serves lookups on `scope` (the worker's global scope) until the worker is terminated. */
-export function serveLookups(scope: unknown): void {
-  if (!isWorkerScope(scope)) {
-    throw new Error("Cannot serve process lookups: not running in a worker (no postMessage)");
-  }
+export function serveLookups(global: unknown): void {
+  const scope = workerScope<LookupRequest>(global, "process lookups");
   /** Outstanding lookups: their deadline and their abort controller. */
   const outstanding = new Map<number, { deadline: number; ac: AbortController }>();
 
@@ -68,4 +59,5 @@ export function serveLookups(scope: unknown): void {
       outstanding.delete(id);
     }
   };
+  scope.postMessage({ ready: true });
 }

@@ -5,7 +5,7 @@
  * the test run. Usage: `deno run -A _report_worker_probe.ts '<json spec>'`; prints one JSON
  * object with what happened.
  *
- * Spec: `{ path, entry: "main" | "broken", idleMs?, queries: ReportQuery[], concurrent?: bool,
+ * Spec: `{ path, entry: "main" | "slow" | "broken", idleMs?, queries: ReportQuery[], concurrent?: bool,
  * waitIdle?: bool }`. Each query's outcome is `{ report }` or `{ error, unavailable }`.
  */
 import { DatabaseSync } from "node:sqlite";
@@ -15,7 +15,7 @@ import { StoreUnavailableError } from "./store_unavailable_error.ts";
 
 interface Spec {
   path: string;
-  entry: "main" | "broken";
+  entry: "main" | "slow" | "broken";
   idleMs?: number;
   queries: ReportQuery[];
   concurrent?: boolean;
@@ -26,6 +26,8 @@ interface Spec {
 const spec = JSON.parse(Deno.args[0]) as Spec;
 const entry = spec.entry === "main"
   ? new URL("../../main.ts", import.meta.url).href
+  : spec.entry === "slow"
+  ? new URL("./_slow_report_worker_entry.ts", import.meta.url).href
   : `data:application/javascript,${encodeURIComponent("throw new Error('boom')")}`;
 const logs: string[] = [];
 const reports = createReportWorker({

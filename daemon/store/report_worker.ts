@@ -37,9 +37,18 @@ interface Waiting {
   reject(e: Error): void;
 }
 
+/** Longest a new worker may take to say it listens before reports fall back to this thread. */
+const START_TIMEOUT_MS = 15_000;
+
+interface Running {
+  w: Worker;
+  /** Resolves when the worker listens (its `{ ready }`); rejects if it does not in time. */
+  ready: Promise<void>;
+}
+
 export function createReportWorker(opts: ReportWorkerOptions): ReportWorker {
   const idleMs = opts.idleMs ?? 60_000;
-  let worker: Worker | null = null;
+  let worker: Running | null = null;
   let failed = false;
   let closed = false;
   let idle: ReturnType<typeof setTimeout> | undefined;
@@ -51,18 +60,38 @@ export function createReportWorker(opts: ReportWorkerOptions): ReportWorker {
   const fail = (why: string) => {
     if (!failed) opts.log(`reports: ${why}; reports run on the daemon's thread`);
     failed = true;
-    const w = worker;
+    const r = worker;
     worker = null;
-    w?.terminate();
+    r?.w.terminate();
     // Reports the worker still owed are answered here.
     for (const [, p] of waiting) p.reject(new WorkerGone());
     waiting.clear();
   };
 
-  const start = (): Worker => {
+  const start = (): Running => {
     const w = new Worker(opts.entryModule, { type: "module", name: REPORT_WORKER_NAME });
+    let listening: () => void = () => {};
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const ready = new Promise<void>((resolve, reject) => {
+      listening = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+      timer = setTimeout(() => reject(new WorkerGone()), START_TIMEOUT_MS);
+    });
+    ready.catch(() => {
+      if (worker?.w === w) fail(`the report worker did not start in ${START_TIMEOUT_MS} ms`);
+    });
     w.onmessage = (e: MessageEvent<ReportReply>) => {
       const m = e.data;
+      if ("ready" in m) {
+        // Messages posted before this would have been lost: the first goes now.
+        w.postMessage(
+          { open: { path: opts.path, busyTimeoutMs: opts.busyTimeoutMs } } satisfies ReportRequest,
+        );
+        listening();
+        return;
+      }
       if ("closed" in m) return;
       const p = waiting.get(m.id);
       if (!p) return;
@@ -72,31 +101,35 @@ export function createReportWorker(opts: ReportWorkerOptions): ReportWorker {
     };
     w.onerror = (e: ErrorEvent) => {
       e.preventDefault(); // a dead worker must not take the daemon with it
+      clearTimeout(timer);
       fail(`the report worker failed: ${e.message}`);
     };
-    w.postMessage(
-      { open: { path: opts.path, busyTimeoutMs: opts.busyTimeoutMs } } satisfies ReportRequest,
-    );
-    return w;
+    return { w, ready };
   };
 
   /** Asks the worker to close its connection, then ends it. */
   const stop = (): Promise<void> => {
-    const w = worker;
+    const r = worker;
     worker = null;
-    if (w === null) return Promise.resolve();
+    if (r === null) return Promise.resolve();
     return stopping = new Promise<void>((resolve) => {
+      let finished = false;
       const done = () => {
+        if (finished) return;
+        finished = true;
         clearTimeout(timer);
-        w.terminate();
+        r.w.terminate();
         stopping = null;
         resolve();
       };
       const timer = setTimeout(done, 1000);
-      w.onmessage = (e: MessageEvent<ReportReply>) => {
+      r.w.onmessage = (e: MessageEvent<ReportReply>) => {
         if ("closed" in e.data) done();
       };
-      w.postMessage({ close: true } satisfies ReportRequest);
+      r.ready.then(
+        () => r.w.postMessage({ close: true } satisfies ReportRequest),
+        done,
+      );
     });
   };
 
@@ -127,15 +160,20 @@ export function createReportWorker(opts: ReportWorkerOptions): ReportWorker {
         }
       }
       armIdle();
-      const w = worker;
+      const r = worker;
       const id = nextId++;
       try {
-        const r = await new Promise<Report>((resolve, reject) => {
+        const answer = await new Promise<Report>((resolve, reject) => {
           waiting.set(id, { resolve, reject });
-          w.postMessage({ id, query } satisfies ReportRequest);
+          r.ready.then(
+            () => r.w.postMessage({ id, query } satisfies ReportRequest),
+            () => {
+              if (waiting.delete(id)) reject(new WorkerGone());
+            },
+          );
         });
         served.worker++;
-        return r;
+        return answer;
       } catch (err) {
         if (err instanceof WorkerGone) return inThread(query);
         throw err;

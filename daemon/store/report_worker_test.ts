@@ -35,10 +35,12 @@ interface ProbeResult {
 }
 
 async function probe(spec: Record<string, unknown>): Promise<ProbeResult> {
+  // Bounded: a report that never comes back (a lost message) fails the test, not the run.
   const out = await new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", PROBE, JSON.stringify(spec)],
     stdout: "piped",
     stderr: "piped",
+    signal: AbortSignal.timeout(60_000),
   }).output();
   const stderr = new TextDecoder().decode(out.stderr);
   assert.equal(out.code, 0, stderr);
@@ -131,4 +133,14 @@ Deno.test("report worker: when no worker can run, reports are made on the callin
     assert.deepEqual(r.stats, { worker: 0, inThread: 2, running: false });
     assert.equal(r.logs.length, 1, r.logs.join("\n"));
     assert.match(r.logs[0], /report worker.*daemon's thread/);
+  }));
+
+Deno.test("report worker: a worker still loading its entry module gets every report (the ready handshake)", () =>
+  withStore(async (store, path) => {
+    // The entry awaits 500 ms before it listens; reports asked for at once wait for it.
+    const r = await probe({ path, entry: "slow", queries: QUERIES, concurrent: true });
+    const expected = QUERIES.map((q) => ({ report: store.report(q) }));
+    assert.deepEqual(r.results, expected);
+    assert.deepEqual(r.concurrent, expected);
+    assert.deepEqual(r.stats, { worker: 8, inThread: 0, running: true });
   }));

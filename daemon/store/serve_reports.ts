@@ -2,9 +2,10 @@
  * The report worker's side: runs `report()` (report.ts) on a read-only connection of its own,
  * so a month of roll-ups read for a dashboard (~100 ms on a million calls) never holds up the
  * daemon's thread, where every metered call's bytes pass. Protocol (`report_worker.ts` is the
- * other side): in `{ open: { path, busyTimeoutMs } }` first, then `{ id, query }`, and
- * `{ close: true }` at the end; out `{ id, report }`, `{ id, error, unavailable }` or
- * `{ closed: true }`.
+ * other side): out `{ ready: true }` once it listens (a message posted to a worker still
+ * evaluating its entry module, which awaits imports, would be lost: the other side waits for
+ * it); in `{ open: { path, busyTimeoutMs } }` first, then `{ id, query }`, and `{ close: true }`
+ * at the end; out `{ id, report }`, `{ id, error, unavailable }` or `{ closed: true }`.
  *
  * The connection checks that the database files are writable before each read, as the
  * daemon's own reader does: a read-only `-shm` mapping would end the whole process (SIGBUS).
@@ -12,6 +13,7 @@
 import { createReader, type Reader } from "./_reader.ts";
 import { report, type ReportQuery } from "./report.ts";
 import { StoreUnavailableError } from "./store_unavailable_error.ts";
+import { workerScope } from "../../core/mod.ts";
 
 export type ReportRequest =
   | { open: { path: string; busyTimeoutMs: number } }
@@ -19,25 +21,14 @@ export type ReportRequest =
   | { close: true };
 
 export type ReportReply =
+  | { ready: true }
   | { id: number; report: unknown }
   | { id: number; error: string; unavailable: boolean }
   | { closed: true };
 
-interface WorkerScope {
-  onmessage: ((e: MessageEvent<ReportRequest>) => void) | null;
-  postMessage(message: unknown): void;
-}
-
-function isWorkerScope(scope: unknown): scope is WorkerScope {
-  return typeof scope === "object" && scope !== null && "postMessage" in scope &&
-    typeof scope.postMessage === "function" && "onmessage" in scope;
-}
-
 /** Serves reports on `scope` (the worker's global scope) until it is asked to close. */
-export function serveReports(scope: unknown): void {
-  if (!isWorkerScope(scope)) {
-    throw new Error("Cannot serve reports: not running in a worker (no postMessage)");
-  }
+export function serveReports(global: unknown): void {
+  const scope = workerScope<ReportRequest>(global, "reports");
   let reader: Reader | null = null;
   scope.onmessage = (e: MessageEvent<ReportRequest>) => {
     const m = e.data;
@@ -66,4 +57,5 @@ export function serveReports(scope: unknown): void {
     }
     scope.postMessage(reply);
   };
+  scope.postMessage({ ready: true } satisfies ReportReply);
 }
