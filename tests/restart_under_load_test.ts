@@ -13,6 +13,7 @@ import assert from "node:assert/strict";
 import { KeepAliveClient } from "./_support/keepalive_client.ts";
 import { api, type Meter, startMeter, stopMeter } from "./_support/meter.ts";
 import { pidAlive } from "./_support/processes.ts";
+import { DRAIN_IDLE_MS } from "../daemon/mitm/serve_connection.ts";
 
 const BODY = Deno.readTextFileSync(
   new URL("../adapters/testdata/anthropic/plain.request.json", import.meta.url),
@@ -24,20 +25,27 @@ interface Sent {
   at: number;
   ok: boolean;
   error?: string;
+  /** How long the client had been quiet on its connection before this call (ms). */
+  idle: number;
+  /** Sent on a connection kept alive from an earlier call (false: a new connection). */
+  reused: boolean;
 }
 
 /**
  * How long client `i` waits before its call number `n + 1`: a third go back to back (a batch
  * script), a third follow a call with a short look (0-200 ms) and every fourth with a long
- * pause (1.5-2.5 s: an agent running a tool), a third always pause long. The test's re-homing
- * idle time (500 ms) falls inside no short look and before the end of every long pause: a
- * close never meets a request on its way (a client that sends in the very instant its idle
- * connection is closed sees it closed, as with any server's keep-alive timeout; README).
+ * pause (2.5-3.5 s: an agent running a tool), a third always pause long. Both idle closes the
+ * test meets fall inside no pause: the edge's re-homing (500 ms here) comes after every short
+ * look and before the end of every long pause, the draining daemon's (`DRAIN_IDLE_MS`, 2 s)
+ * after every short look and at least 500 ms before the end of every long pause. A client that
+ * sends in the very instant its idle connection is closed sees it closed, as with any server's
+ * keep-alive timeout (README, "Stopping the daemon"): an earlier pattern whose long pauses
+ * (1.5-2.5 s) straddled the 2 s drain close met that instant once in CI.
  */
 function thinkTime(i: number, n: number): number {
   if (i % 3 === 0) return 0;
   const long = i % 3 === 2 || n % 4 === 0;
-  return long ? 1500 + Math.random() * 1000 : Math.random() * 200;
+  return long ? DRAIN_IDLE_MS + 500 + Math.random() * 1000 : Math.random() * 200;
 }
 
 /** Clients loop until `stop`: a plain or a streamed call (1 in 3), then thinkTime. */
@@ -55,9 +63,12 @@ function startClients(m: Meter, stop: { done: boolean }) {
       project: `client-${i}`,
     });
     let n = 0;
+    let lastEnd = Date.now();
     while (!stop.done) {
       const stream = n++ % 3 === 0;
       const at = Date.now();
+      const idle = at - lastEnd;
+      const reused = c.reuses();
       try {
         const r = await c.post(
           "/v1/messages",
@@ -73,12 +84,15 @@ function startClients(m: Meter, stop: { done: boolean }) {
         log.push({
           client: i,
           at,
+          idle,
+          reused,
           ok: r.status === 200,
           error: r.status === 200 ? undefined : `status ${r.status}`,
         });
       } catch (err) {
-        log.push({ client: i, at, ok: false, error: (err as Error).message });
+        log.push({ client: i, at, idle, reused, ok: false, error: (err as Error).message });
       }
+      lastEnd = Date.now();
       await new Promise((r) => setTimeout(r, thinkTime(i, n)));
     }
     c.close();
@@ -135,23 +149,30 @@ for (const signal of ["SIGTERM", "SIGKILL"] as const) {
       // Ten seconds for every client to be moved back, then a window where all must be metered.
       await new Promise((r) => setTimeout(r, 10_000));
       const windowFrom = Date.now();
-      await new Promise((r) => setTimeout(r, 4000));
+      await new Promise((r) => setTimeout(r, 5000));
       const windowTo = Date.now();
       stop.done = true;
       await clients.done();
 
-      // A crash loses what was in flight through the daemon at that instant, nothing after;
-      // a drain loses nothing.
-      const counted = clients.log.filter((s) => signal === "SIGTERM" || s.at > killedAt + 50);
-      const failed = counted.filter((s) => !s.ok);
+      // A drain loses nothing. A crash loses what was in flight through the daemon at that
+      // instant, and a kept-alive client whose connection the daemon carried can send once more
+      // on it before the close reaches it (the kernel closing a killed process's sockets takes
+      // a moment): at most its first call after the kill, and only on that old connection.
+      // Every call on a connection opened after the kill succeeds.
+      const firstAfterKill = new Set<Sent>();
+      for (let i = 0; i < CLIENTS; i++) {
+        const first = clients.log.find((s) => s.client === i && s.at >= killedAt);
+        if (first) firstAfterKill.add(first);
+      }
+      const excused = (s: Sent) =>
+        signal === "SIGKILL" && (s.at < killedAt || (firstAfterKill.has(s) && s.reused));
+      const failed = clients.log.filter((s) => !s.ok && !excused(s))
+        .map((s) => ({ ...s, at: s.at - killedAt }));
       assert.deepEqual(
         failed,
         [],
-        `${failed.length} of ${counted.length} requests failed (recovered ${
-          recoveredAt - killedAt
-        } ms after the kill): ${
-          JSON.stringify(failed.map((f) => ({ ...f, at: f.at - killedAt })))
-        }`,
+        `${failed.length} of ${clients.log.length} requests failed (times from the kill; ` +
+          `recovered ${recoveredAt - killedAt} ms after it): ${JSON.stringify(failed)}`,
       );
       await new Promise((r) => setTimeout(r, 500)); // the last rows land
       const rows = await rowsPerClient(m, windowFrom, windowTo - 200);

@@ -118,7 +118,7 @@ export class KeepAliveClient {
    * the request was sent and the response did not come whole (a failed request).
    */
   async post(path: string, body: string, headers: Record<string, string> = {}) {
-    if (this.#s === null || this.#s.eof || this.#s.buf.length > 0) {
+    if (!this.reuses()) {
       this.#drop();
       await this.#connect();
     }
@@ -165,6 +165,11 @@ export class KeepAliveClient {
       this.#drop();
       throw err;
     }
+  }
+
+  /** True when the next `post` goes on the open connection (false: it opens a new one). */
+  reuses(): boolean {
+    return this.#s !== null && !this.#s.eof && this.#s.buf.length === 0;
   }
 
   close() {
