@@ -19,6 +19,8 @@ const BODY = Deno.readTextFileSync(
   new URL("../adapters/testdata/anthropic/plain.request.json", import.meta.url),
 );
 const CLIENTS = 12;
+/** The edge's re-homing idle time in this test (the default is 2 s). */
+const REHOME_IDLE_MS = 1000;
 
 interface Sent {
   client: number;
@@ -35,12 +37,12 @@ interface Sent {
  * How long client `i` waits before its call number `n + 1`: a third go back to back (a batch
  * script), a third follow a call with a short look (0-200 ms) and every fourth with a long
  * pause (2.5-3.5 s: an agent running a tool), a third always pause long. Both idle closes the
- * test meets fall inside no pause: the edge's re-homing (500 ms here) comes after every short
- * look and before the end of every long pause, the draining daemon's (`DRAIN_IDLE_MS`, 2 s)
- * after every short look and at least 500 ms before the end of every long pause. A client that
- * sends in the very instant its idle connection is closed sees it closed, as with any server's
- * keep-alive timeout (README, "Stopping the daemon"): an earlier pattern whose long pauses
- * (1.5-2.5 s) straddled the 2 s drain close met that instant once in CI.
+ * test meets fall inside no pause: the edge's re-homing (`REHOME_IDLE_MS`, 1 s) comes 800 ms
+ * after every short look and 1.5 s before the end of every long pause; the draining daemon's
+ * (`DRAIN_IDLE_MS`, 2 s) comes after every short look and 500 ms before the end of every long
+ * pause. A client that sends in the very instant its idle connection is closed sees it closed,
+ * as with any server's keep-alive timeout (README, "Stopping the daemon"): an earlier pattern
+ * whose long pauses (1.5-2.5 s) straddled the 2 s drain close met that instant once in CI.
  */
 function thinkTime(i: number, n: number): number {
   if (i % 3 === 0) return 0;
@@ -136,7 +138,9 @@ async function rowsPerClient(m: Meter, from: number, to: number): Promise<Map<nu
 
 for (const signal of ["SIGTERM", "SIGKILL"] as const) {
   Deno.test(`daemon ${signal} under keep-alive load: no request fails; clients that pause are metered again within 10 s`, async () => {
-    const m = await startMeter("hm-restart-", { config: { edge: { rehome_idle_ms: 500 } } });
+    const m = await startMeter("hm-restart-", {
+      config: { edge: { rehome_idle_ms: REHOME_IDLE_MS } },
+    });
     const stop = { done: false };
     const clients = startClients(m, stop);
     try {
