@@ -7,9 +7,10 @@
  * URL's, or the one the server names in `session.created` / `session.updated`.
  */
 import { emptyUsage, type Usage } from "../../core/mod.ts";
-import { countAt, isObject, type JsonObject, objAt, parseJson, stringAt } from "../_json.ts";
+import { countAt, type JsonObject, objAt, stringAt } from "../_json.ts";
 import { providerError } from "../_provider_error.ts";
 import type { WsCall, WsClientMessage, WsSession } from "./types.ts";
+import { createClientParser, parseObject } from "./_parse_message.ts";
 
 interface Open {
   startedAt: number;
@@ -29,11 +30,6 @@ function opened(asked: Asked | undefined, at: number, model: string | null): Ope
   const o: Open = { startedAt: asked?.at ?? at, firstEventAt: at, model };
   if (asked?.tag !== undefined) o.tag = asked.tag;
   return o;
-}
-
-function parse(text: string): JsonObject | null {
-  const p = parseJson(text);
-  return p.ok && isObject(p.value) ? p.value : null;
 }
 
 /** `response.usage` of a `response.done`, in our convention (totals with parts). */
@@ -77,8 +73,8 @@ export function createRealtimeWsSession(urlModel: string | null): WsSession {
   const asked: Asked[] = [];
   const open = new Map<string, Open>();
 
-  const peek = (text: string): WsClientMessage => {
-    const m = parse(text);
+  const parser = createClientParser();
+  const ask = (m: JsonObject | null): WsClientMessage => {
     if (m === null || m["type"] !== "response.create") {
       return { startsCall: false, model: null, eventId: null };
     }
@@ -86,16 +82,16 @@ export function createRealtimeWsSession(urlModel: string | null): WsSession {
   };
 
   return {
-    peek,
+    peek: (text) => ask(parser.peek(text)),
     client(text, at, tag) {
-      const m = parse(text);
+      const m = parser.take(text);
       if (m !== null && m["type"] === "response.create") {
         asked.push({ at, eventId: stringAt(m, "event_id"), tag });
       }
       return [];
     },
     server(text, at) {
-      const event = parse(text);
+      const event = parseObject(text);
       const type = event && stringAt(event, "type");
       if (event === null || type === null) return [];
       if (type === "session.created" || type === "session.updated") {

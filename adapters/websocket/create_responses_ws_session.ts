@@ -7,12 +7,13 @@
  * request still open. A request the server refuses gets an `error` event instead of a
  * `response.created` (Codex's servers add the HTTP `status` to it).
  */
-import { isObject, type JsonObject, numberAt, objAt, parseJson, stringAt } from "../_json.ts";
+import { type JsonObject, numberAt, objAt, stringAt } from "../_json.ts";
 import {
   createResponsesEventReader,
   type ResponsesEventReader,
 } from "../openai_responses_parser.ts";
 import type { WsCall, WsClientMessage, WsSession } from "./types.ts";
+import { createClientParser, parseObject } from "./_parse_message.ts";
 
 const TERMINAL = new Set(["response.completed", "response.incomplete", "response.failed"]);
 
@@ -25,11 +26,6 @@ interface Open {
   /** The id its `response.created` gave; null before. */
   responseId: string | null;
   status: number | null;
-}
-
-function parse(text: string): JsonObject | null {
-  const p = parseJson(text);
-  return p.ok && isObject(p.value) ? p.value : null;
 }
 
 export function createResponsesWsSession(): WsSession {
@@ -48,8 +44,9 @@ export function createResponsesWsSession(): WsSession {
     return done;
   };
 
-  const peek = (text: string): WsClientMessage => {
-    const m = parse(text);
+  const parser = createClientParser();
+  /** What a client message asks for; `take` when the session records it (parsed once). */
+  const ask = (m: JsonObject | null): WsClientMessage => {
     if (m === null || m["type"] !== "response.create") {
       return { startsCall: false, model: null, eventId: null };
     }
@@ -57,9 +54,9 @@ export function createResponsesWsSession(): WsSession {
   };
 
   return {
-    peek,
+    peek: (text) => ask(parser.peek(text)),
     client(text, at, tag) {
-      const p = peek(text);
+      const p = ask(parser.take(text));
       if (p.startsCall) {
         open.push({
           tag,
@@ -74,7 +71,7 @@ export function createResponsesWsSession(): WsSession {
       return [];
     },
     server(text, at) {
-      const event = parse(text);
+      const event = parseObject(text);
       const type = event && stringAt(event, "type");
       if (event === null || type === null) return [];
       const done: WsCall[] = [];

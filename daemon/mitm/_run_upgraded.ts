@@ -72,12 +72,13 @@ export async function runUpgraded(s: Upgraded): Promise<UpgradedEnd> {
     : null;
   let decide = obs?.decideWsMessage ? obs.decideWsMessage.bind(obs) : null;
 
+  const utf8 = new TextDecoder();
   const info = (from: WsMessageInfo["from"], e: WsEvent): WsMessageInfo | null => {
     if (e.type === "error") {
       return { from, text: null, binary: false, error: e.message, fatal: true, at: s.now() };
     }
     if (e.type !== "message") return null;
-    const text = e.opcode === 1 && e.data !== null ? new TextDecoder().decode(e.data) : null;
+    const text = e.opcode === 1 && e.data !== null ? utf8.decode(e.data) : null;
     return { from, text, binary: e.opcode === 2, error: e.error, at: s.now() };
   };
   const tell = (m: WsMessageInfo | null) => {
