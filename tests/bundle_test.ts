@@ -11,7 +11,7 @@
 import assert from "node:assert/strict";
 import { VERSION } from "../core/mod.ts";
 import { DAEMON_SOURCE_PERMISSIONS, SOURCE_PERMISSIONS } from "../setup/mod.ts";
-import { isolatedBundle, writeLauncher } from "./_support/bundle.ts";
+import { type IsolatedBundle, isolatedBundle, writeLauncher } from "./_support/bundle.ts";
 import { loadExchange, startFakeProvider } from "./_support/fake_provider.ts";
 import { canRun, cleanup, cliFrom, makeSandbox, ROLES } from "./_support/init_sandbox.ts";
 import { loadJsonSchema, validateJsonSchema } from "./_support/json_schema.ts";
@@ -24,7 +24,9 @@ const EXCHANGE = "anthropic/stream_cache_5m_1h";
 const BODY = Deno.readTextFileSync(
   new URL(`../adapters/testdata/${EXCHANGE}.request.json`, import.meta.url),
 );
-const bundle = await isolatedBundle();
+/** Built by the first test that runs (none when every test is filtered out), shared by all. */
+let built: Promise<IsolatedBundle> | null = null;
+const theBundle = () => built ??= isolatedBundle();
 const dec = new TextDecoder();
 
 /** curl through the edge from `cwd`: nothing names a project but the directory it runs in. */
@@ -47,11 +49,13 @@ async function curlVia(edge: number, cacert: string, cwd: string): Promise<strin
 }
 
 async function runBundle(m: Meter, ...args: string[]) {
+  const bundle = await theBundle();
   const out = await spawnMain(args, m.home, {}, { entry: bundle.path, cwd: bundle.dir }).output();
   return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
 }
 
 Deno.test("bundle alone in an empty directory: up, a metered call with its row, dashboard assets, status, doctor, --version", async () => {
+  const bundle = await theBundle();
   assert.deepEqual([...Deno.readDirSync(bundle.dir)].map((e) => e.name), ["halton-meter.js"]);
   const m = await startMeter("hm-bundle-up-", { entry: bundle.path, cwd: bundle.dir });
   try {
@@ -127,6 +131,7 @@ Deno.test("bundle alone in an empty directory: up, a metered call with its row, 
 });
 
 Deno.test("bundle alone: --role edge by itself answers /health, tunnels raw, and stops on SIGTERM", async () => {
+  const bundle = await theBundle();
   const dir = await Deno.makeTempDir({ prefix: "hm-bundle-edge-" });
   const ca = await makeTestCa(`${dir}/ca`, ["api.anthropic.com"]);
   const fake = startFakeProvider(ca);
@@ -174,6 +179,7 @@ Deno.test({
     "bundle alone: init writes service entries that run the bundle where it lies; through a launcher (the compiled shape) they run the launcher",
   ignore: !canRun,
   async fn() {
+    const bundle = await theBundle();
     const sb = await makeSandbox();
     const seen: number[] = [];
     try {
@@ -230,5 +236,5 @@ Deno.test({
 
 // The module-level bundle directory goes once every test above is done.
 Deno.test("bundle: its directory is removed", async () => {
-  await Deno.remove(bundle.dir, { recursive: true });
+  if (built) await Deno.remove((await built).dir, { recursive: true });
 });
