@@ -90,7 +90,7 @@ async function call(
 async function rows(m: Meter, project: string, count: number): Promise<Row[]> {
   const end = Date.now() + 8000;
   for (;;) {
-    const r = await api(m, `/v1/calls?project=${project}`);
+    const r = await api(m, `/v1/calls?project=${encodeURIComponent(project)}`);
     if (r.body.calls.length >= count || Date.now() > end) return r.body.calls;
     await new Promise((res) => setTimeout(res, 50));
   }
