@@ -16,3 +16,4 @@ export * from "./zoned_time.ts";
 export * from "./release.ts";
 export * from "./sha256_hex.ts";
 export * from "./worker_scope.ts";
+export * from "./write_file_atomic.ts";

@@ -1,3 +1,5 @@
+import { writeFileAtomic } from "../core/mod.ts";
+
 /** The file operations the backends need; a fake (`createMemoryFiles`) records them for tests. */
 export interface FileDeps {
   /** Creates or replaces the file (and nothing else: the parent must exist). */
@@ -13,62 +15,31 @@ export interface FileDeps {
 
 /**
  * Creates or replaces `path` so that a reader, a crash or a full disk never sees it half
- * written (a truncated `.bashrc` or unit file would break the user's shell or service): the
- * bytes go to a synced temporary file beside it, renamed over it. A symlinked file (dotfile
- * managers link rc files) is replaced at its target and stays a link; an existing file keeps
- * its permission bits unless `mode` is given. A dangling link, or a writable file in a directory
- * we may not create files in, is written in place.
+ * written (a truncated `.bashrc` or unit file would break the user's shell or service):
+ * `writeFileAtomic`. A symlinked file (dotfile managers link rc files) is replaced at its target
+ * and stays a link; an existing file keeps its permission bits unless `mode` is given. A
+ * dangling link, or a writable file in a directory we may not create files in, is written in
+ * place.
  */
 export async function writeFileReplacing(
   path: string,
   data: string | Uint8Array,
   opts?: { mode?: number },
 ): Promise<void> {
-  const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
   let target = path;
-  let mode = opts?.mode;
   try {
     target = await Deno.realPath(path);
-    if (mode === undefined) {
-      const bits = (await Deno.stat(target)).mode;
-      if (bits !== null) mode = bits & 0o7777;
-    }
   } catch (err) {
     if (!(err instanceof Deno.errors.NotFound)) {
       throw new Error(`Cannot write ${path}: ${String(err)}`, { cause: err });
     }
-    const link = await Deno.lstat(path).then((i) => i.isSymlink, () => false);
-    if (link) {
-      await Deno.writeFile(path, bytes, mode === undefined ? {} : { mode });
+    if (await Deno.lstat(path).then((i) => i.isSymlink, () => false)) {
+      const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
+      await Deno.writeFile(path, bytes, opts?.mode === undefined ? {} : { mode: opts.mode });
       return;
     }
   }
-  const slash = Math.max(target.lastIndexOf("/"), target.lastIndexOf("\\"));
-  const dir = slash >= 0 ? target.slice(0, slash + 1) : "";
-  const temp = `${dir}.${target.slice(slash + 1)}.${crypto.randomUUID().slice(0, 8)}.tmp`;
-  let file: Deno.FsFile;
-  try {
-    file = await Deno.open(temp, { write: true, createNew: true, mode: mode ?? 0o666 });
-  } catch (err) {
-    if (!(err instanceof Deno.errors.PermissionDenied)) throw err;
-    // A file we may write in a directory we may not add to: written in place, as before.
-    await Deno.writeFile(target, bytes, opts?.mode === undefined ? {} : { mode: opts.mode });
-    return;
-  }
-  try {
-    try {
-      let done = 0;
-      while (done < bytes.length) done += await file.write(bytes.subarray(done));
-      await file.sync();
-    } finally {
-      file.close();
-    }
-    if (mode !== undefined && Deno.build.os !== "windows") await Deno.chmod(temp, mode);
-    await Deno.rename(temp, target);
-  } catch (err) {
-    await Deno.remove(temp).catch(() => {});
-    throw err;
-  }
+  await writeFileAtomic(target, data, { mode: opts?.mode, inPlaceWhenDirLocked: true });
 }
 
 /** Real file operations on the local disk. */

@@ -1,7 +1,7 @@
 import { buildCaCertPem } from "./_build_certs.ts";
 import { caPaths } from "./_ca_paths.ts";
 import { certMatchesKey, forge, generateRsaKeyPem } from "./_forge.ts";
-import { writeFileAtomic } from "./_atomic_write.ts";
+import { writeFileAtomic } from "../../core/mod.ts";
 import { CaError } from "./ca_error.ts";
 
 /** The CA as loaded from (or just written to) `<home>/ca`. */

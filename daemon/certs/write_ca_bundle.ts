@@ -1,5 +1,5 @@
 import { caPaths } from "./_ca_paths.ts";
-import { writeFileAtomic } from "./_atomic_write.ts";
+import { writeFileAtomic } from "../../core/mod.ts";
 import { certDer } from "./cert_fingerprint.ts";
 
 /**

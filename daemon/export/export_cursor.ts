@@ -4,6 +4,7 @@
  * it), so a crash leaves the old position or the new one: at worst a batch is sent again, and its
  * spans keep their ids.
  */
+import { writeFileAtomic } from "../../core/mod.ts";
 import type { RowPosition } from "../store/mod.ts";
 
 export const START: RowPosition = { rowid: 0, id: null };
@@ -40,14 +41,6 @@ export async function readCursor(path: string): Promise<RowPosition> {
 export async function writeCursor(path: string, position: RowPosition, now: number): Promise<void> {
   const dir = path.slice(0, path.lastIndexOf("/"));
   await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
-  const tmp = `${path}.tmp`;
   const text = JSON.stringify({ ...position, updated_at: new Date(now).toISOString() });
-  const file = await Deno.open(tmp, { write: true, create: true, truncate: true, mode: 0o600 });
-  try {
-    await file.write(new TextEncoder().encode(`${text}\n`));
-    await file.sync();
-  } finally {
-    file.close();
-  }
-  await Deno.rename(tmp, path);
+  await writeFileAtomic(path, `${text}\n`, { mode: 0o600 });
 }
