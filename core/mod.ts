@@ -17,3 +17,4 @@ export * from "./release.ts";
 export * from "./sha256_hex.ts";
 export * from "./worker_scope.ts";
 export * from "./write_file_atomic.ts";
+export * from "./worker_outbox.ts";

@@ -1,5 +1,5 @@
 /** The daemon's side of the lookup worker (`serve_lookups.ts`): a ProcessLookup that runs there. */
-import { LOOKUP_WORKER_NAME } from "../../core/mod.ts";
+import { createWorkerOutbox, LOOKUP_WORKER_NAME } from "../../core/mod.ts";
 import type { ProcessLookup, ProcessProject } from "./_process_lookup.ts";
 
 type LookupReply = { ready: true } | {
@@ -30,23 +30,12 @@ export function createWorkerLookup(entryModule: string | URL): WorkerLookup {
   let nextId = 1;
   let closed = false;
   let failure: string | null = null;
-  // Messages wait until the worker listens: one posted while it still evaluates the entry
-  // module (which awaits its imports) would be lost.
-  let listening = false;
-  const queued: unknown[] = [];
-  const send = (message: unknown) => {
-    if (listening) return worker.postMessage(message);
-    // Bounded: a worker that never listens would otherwise collect every lookup (each one's
-    // caller has long resolved null at its deadline).
-    if (queued.push(message) > 256) queued.shift();
-  };
+  // Bounded: a worker that never listens would otherwise collect every lookup (each one's
+  // caller has long resolved null at its deadline).
+  const outbox = createWorkerOutbox(worker, 256);
   worker.onmessage = (e: MessageEvent<LookupReply>) => {
     const m = e.data;
-    if ("ready" in m) {
-      listening = true;
-      for (const q of queued.splice(0)) worker.postMessage(q);
-      return;
-    }
+    if ("ready" in m) return outbox.open();
     const w = waiting.get(m.id);
     if (!w) return;
     waiting.delete(m.id);
@@ -71,7 +60,7 @@ export function createWorkerLookup(entryModule: string | URL): WorkerLookup {
           if (waiting.delete(id)) resolve(null);
         }, { once: true });
         // The worker stops by itself at the deadline: the signal cannot reach into its scan.
-        send({ id, client, ownPids: [...ctx.ownPids], deadline: ctx.deadline });
+        outbox.send({ id, client, ownPids: [...ctx.ownPids], deadline: ctx.deadline });
       });
     },
     failure: () => failure,

@@ -6,7 +6,7 @@
  * open keeps it: it asks every few seconds). When a worker cannot be started here, or dies, the
  * reports run on the daemon's thread as before (`fallback`), and that is logged once.
  */
-import { REPORT_WORKER_NAME } from "../../core/mod.ts";
+import { createWorkerOutbox, REPORT_WORKER_NAME, type WorkerOutbox } from "../../core/mod.ts";
 import type { Report, ReportQuery } from "./report.ts";
 import type { ReportReply, ReportRequest } from "./serve_reports.ts";
 import { StoreUnavailableError } from "./store_unavailable_error.ts";
@@ -42,8 +42,8 @@ const START_TIMEOUT_MS = 15_000;
 
 interface Running {
   w: Worker;
-  /** Resolves when the worker listens (its `{ ready }`); rejects if it does not in time. */
-  ready: Promise<void>;
+  /** Requests held until the worker listens (its `{ ready }`). */
+  outbox: WorkerOutbox;
 }
 
 export function createReportWorker(opts: ReportWorkerOptions): ReportWorker {
@@ -70,26 +70,18 @@ export function createReportWorker(opts: ReportWorkerOptions): ReportWorker {
 
   const start = (): Running => {
     const w = new Worker(opts.entryModule, { type: "module", name: REPORT_WORKER_NAME });
-    let listening: () => void = () => {};
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const ready = new Promise<void>((resolve, reject) => {
-      listening = () => {
-        clearTimeout(timer);
-        resolve();
-      };
-      timer = setTimeout(() => reject(new WorkerGone()), START_TIMEOUT_MS);
-    });
-    ready.catch(() => {
+    const outbox = createWorkerOutbox(w);
+    outbox.send(
+      { open: { path: opts.path, busyTimeoutMs: opts.busyTimeoutMs } } satisfies ReportRequest,
+    );
+    const timer = setTimeout(() => {
       if (worker?.w === w) fail(`the report worker did not start in ${START_TIMEOUT_MS} ms`);
-    });
+    }, START_TIMEOUT_MS);
     w.onmessage = (e: MessageEvent<ReportReply>) => {
       const m = e.data;
       if ("ready" in m) {
-        // Messages posted before this would have been lost: the first goes now.
-        w.postMessage(
-          { open: { path: opts.path, busyTimeoutMs: opts.busyTimeoutMs } } satisfies ReportRequest,
-        );
-        listening();
+        clearTimeout(timer);
+        outbox.open();
         return;
       }
       if ("closed" in m) return;
@@ -104,7 +96,7 @@ export function createReportWorker(opts: ReportWorkerOptions): ReportWorker {
       clearTimeout(timer);
       fail(`the report worker failed: ${e.message}`);
     };
-    return { w, ready };
+    return { w, outbox };
   };
 
   /** Asks the worker to close its connection, then ends it. */
@@ -126,10 +118,8 @@ export function createReportWorker(opts: ReportWorkerOptions): ReportWorker {
       r.w.onmessage = (e: MessageEvent<ReportReply>) => {
         if ("closed" in e.data) done();
       };
-      r.ready.then(
-        () => r.w.postMessage({ close: true } satisfies ReportRequest),
-        done,
-      );
+      // A worker that never listens is ended by the timer.
+      r.outbox.send({ close: true } satisfies ReportRequest);
     });
   };
 
@@ -163,14 +153,10 @@ export function createReportWorker(opts: ReportWorkerOptions): ReportWorker {
       const r = worker;
       const id = nextId++;
       try {
+        // A worker that fails or never listens rejects every waiting report (`fail`).
         const answer = await new Promise<Report>((resolve, reject) => {
           waiting.set(id, { resolve, reject });
-          r.ready.then(
-            () => r.w.postMessage({ id, query } satisfies ReportRequest),
-            () => {
-              if (waiting.delete(id)) reject(new WorkerGone());
-            },
-          );
+          r.outbox.send({ id, query } satisfies ReportRequest);
         });
         served.worker++;
         return answer;
