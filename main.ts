@@ -4,8 +4,9 @@
  * is the CLI. This is the only file that calls Deno.exit.
  *
  * The same module is the daemon's process-lookup worker and its report worker: started as a
- * worker named LOOKUP_WORKER_NAME (REPORT_WORKER_NAME) it serves lookups (reports) instead. So the bundle and the compiled binary, which
- * are this module with everything it imports, need no file beside them.
+ * worker named LOOKUP_WORKER_NAME (REPORT_WORKER_NAME) it serves lookups (reports) instead.
+ * So the bundle and the compiled binary, which are this module with everything it imports,
+ * need no file beside them.
  */
 import {
   clockFromEnv,
