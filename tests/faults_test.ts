@@ -15,6 +15,7 @@
  */
 import assert from "node:assert/strict";
 import { type CallOutcome, countLost, startCallLoad } from "./_support/call_load.ts";
+import { failuresAfterKill } from "./_support/kill_judgement.ts";
 import { type Meter, startMeter, stopMeter } from "./_support/meter.ts";
 import {
   chattrSupport,
@@ -259,28 +260,18 @@ Deno.test("faults: kill -9 of the daemon under load: every call finished before 
       0,
       `rows lost for calls finished ${r.lost.map(lastMs).join(", ")} ms before the kill`,
     );
-    // Fail-open. A call in flight at the kill dies with the daemon that carried it (its TLS
-    // session ended there), and so may the next call a kept-alive client sends on that
-    // connection before it learns the connection is gone: that takes as long as the kernel
-    // needs to close a dead process's sockets (tens of ms on a loaded machine). So: a call that
-    // opens its connection after the kill never fails (the edge tunnels it raw while the daemon
-    // is down), and a kept-alive client loses at most its first call after the kill.
-    const after = outcomes.filter((o) => o.startedAt > killedAt);
+    // Fail-open, judged per connection (kill_judgement.ts).
     const ms = (o: CallOutcome) => `${Math.round(o.startedAt - killedAt)} ms: ${o.error}`;
-    const freshFailed = after.filter((o) => !o.ok && !o.keepAlive);
-    const keptFailedLater: CallOutcome[] = [];
-    const keptFailedFirst: CallOutcome[] = [];
-    for (const client of new Set(after.filter((o) => o.keepAlive).map((o) => o.client))) {
-      const calls = after.filter((o) => o.client === client)
-        .sort((x, y) => x.startedAt - y.startedAt);
-      calls.forEach((o, i) => {
-        if (!o.ok) (i === 0 ? keptFailedFirst : keptFailedLater).push(o);
-      });
-    }
+    const { excused, failed } = failuresAfterKill(
+      outcomes.map((o) => ({ ...o, at: o.startedAt, kept: o.keepAlive })),
+      killedAt,
+    );
+    const freshFailed = failed.filter((o) => !o.keepAlive);
+    const keptFailedLater = failed.filter((o) => o.keepAlive);
     console.log(
       `kill -9: ${outcomes.filter((o) => !o.ok).length} failed; sent after the kill: ` +
-        `${freshFailed.length} on a new connection, ${keptFailedFirst.length} as a kept-alive ` +
-        `client's first call (${keptFailedFirst.map(ms).join("; ") || "none"}), ` +
+        `${freshFailed.length} on a new connection, ${excused.length} as a kept-alive ` +
+        `client's first call (${excused.map(ms).join("; ") || "none"}), ` +
         `${keptFailedLater.length} later`,
     );
     console.log(

@@ -11,6 +11,7 @@
  */
 import assert from "node:assert/strict";
 import { KeepAliveClient } from "./_support/keepalive_client.ts";
+import { failuresAfterKill } from "./_support/kill_judgement.ts";
 import { api, type Meter, startMeter, stopMeter } from "./_support/meter.ts";
 import { pidAlive } from "./_support/processes.ts";
 import { DRAIN_IDLE_MS } from "../daemon/mitm/serve_connection.ts";
@@ -159,24 +160,16 @@ for (const signal of ["SIGTERM", "SIGKILL"] as const) {
       await clients.done();
 
       // A drain loses nothing. A crash loses what was in flight through the daemon at that
-      // instant, and a kept-alive client whose connection the daemon carried can send once more
-      // on it before the close reaches it (the kernel closing a killed process's sockets takes
-      // a moment): at most its first call after the kill, and only on that old connection.
-      // Every call on a connection opened after the kill succeeds.
-      const firstAfterKill = new Set<Sent>();
-      for (let i = 0; i < CLIENTS; i++) {
-        const first = clients.log.find((s) => s.client === i && s.at >= killedAt);
-        if (first) firstAfterKill.add(first);
-      }
-      const excused = (s: Sent) =>
-        signal === "SIGKILL" && (s.at < killedAt || (firstAfterKill.has(s) && s.reused));
-      const failed = clients.log.filter((s) => !s.ok && !excused(s))
-        .map((s) => ({ ...s, at: s.at - killedAt }));
+      // instant, and after it is judged per connection (kill_judgement.ts).
+      const failed = signal === "SIGTERM"
+        ? clients.log.filter((s) => !s.ok)
+        : failuresAfterKill(clients.log.map((s) => ({ ...s, kept: s.reused })), killedAt).failed;
+      const shown = failed.map((s) => ({ ...s, at: s.at - killedAt }));
       assert.deepEqual(
-        failed,
+        shown,
         [],
         `${failed.length} of ${clients.log.length} requests failed (times from the kill; ` +
-          `recovered ${recoveredAt - killedAt} ms after it): ${JSON.stringify(failed)}`,
+          `recovered ${recoveredAt - killedAt} ms after it): ${JSON.stringify(shown)}`,
       );
       await new Promise((r) => setTimeout(r, 500)); // the last rows land
       const rows = await rowsPerClient(m, windowFrom, windowTo - 200);
